@@ -1,0 +1,97 @@
+"""Chunking inside structure: a chunk never crosses a segment (recommendation, response, section).
+
+Chunks are whole sentences packed to about ``target_words`` (never over ``max_words`` unless one
+sentence is longer); a short tail is merged into the previous chunk of the same segment.
+Chunk text is always ``clean.text[start:end]``, so a chunk's citation is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from indexer.models import ROLE_RECOMMENDATION, ROLE_RESPONSE, Chunk, CleanDocument, Structure
+from indexer.text import sentence_spans, word_count
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    target_words: int = 160
+    max_words: int = 250
+    min_words: int = 60
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _pack(text: str, sents: list[tuple[int, int]], params: ChunkParams) -> list[tuple[int, int]]:
+    groups: list[list[tuple[int, int]]] = []
+    cur: list[tuple[int, int]] = []
+    words = 0
+    for s, e in sents:
+        w = word_count(text[s:e])
+        if cur and (words + w > params.max_words or words >= params.target_words):
+            groups.append(cur)
+            cur, words = [], 0
+        cur.append((s, e))
+        words += w
+    if cur:
+        if groups and words < params.min_words:
+            prev_words = sum(word_count(text[s:e]) for s, e in groups[-1])
+            if prev_words + words <= params.max_words * 1.2:
+                groups[-1].extend(cur)
+                cur = []
+        if cur:
+            groups.append(cur)
+    return [(g[0][0], g[-1][1]) for g in groups]
+
+
+def chunk_document(
+    doc_id: str, clean: CleanDocument, structure: Structure, params: ChunkParams | None = None
+) -> list[Chunk]:
+    params = params or ChunkParams()
+    chunks: list[Chunk] = []
+    for seg in structure.segments:
+        sents = sentence_spans(clean.text, seg.start, seg.end)
+        for start, end in _pack(clean.text, sents, params):
+            page_start, page_end = clean.page_span(start, end)
+            seq = len(chunks)
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc_id}-{seq:04d}",
+                    doc_id=doc_id,
+                    seq=seq,
+                    text=clean.text[start:end],
+                    start=start,
+                    end=end,
+                    page_start=page_start,
+                    page_end=page_end,
+                    section=seg.section,
+                    recommendation=seg.recommendation,
+                    role=seg.role,
+                    responder=seg.responder,
+                )
+            )
+    return chunks
+
+
+def embedding_text(chunk: Chunk, title: str | None, rec_title: str | None = None) -> str:
+    """What is embedded for a chunk: a short context header, then the exact passage.
+
+    The header (document title, recommendation number and title, responder, section) lets a
+    passage that never names its recommendation still match questions about it.
+    """
+    head: list[str] = []
+    if title:
+        head.append(title)
+    if chunk.recommendation:
+        label = f"Recommendation {chunk.recommendation}"
+        if rec_title:
+            label += f": {rec_title}"
+        head.append(label)
+    if chunk.role == ROLE_RESPONSE and chunk.responder:
+        head.append(f"Response from {chunk.responder}")
+    elif chunk.role == ROLE_RECOMMENDATION and chunk.responder:
+        head.append(f"addressed to {chunk.responder}")
+    if chunk.section:
+        head.append(" > ".join(chunk.section))
+    return (". ".join(head) + ".\n" if head else "") + chunk.text

@@ -1,0 +1,130 @@
+"""Typed records that travel from the parser to the search results.
+
+Offsets (``start``/``end``) are character offsets into the *cleaned* text of a document
+(``CleanDocument.text``), so ``clean.text[start:end]`` is always the exact quoted text.
+Page numbers are 1-based physical PDF pages; ``None`` for formats without pages.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROLE_RECOMMENDATION = "recommendation"
+ROLE_RESPONSE = "response"
+ROLE_OTHER = "other"
+ROLES = (ROLE_RECOMMENDATION, ROLE_RESPONSE, ROLE_OTHER)
+
+
+@dataclass(frozen=True)
+class Page:
+    """Text of one physical page (PDF) or of the whole file (other formats)."""
+
+    number: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a parser returns: the file's text per page, before cleaning."""
+
+    path: Path
+    format: str  # "pdf" | "html" | "txt" | "md"
+    pages: tuple[Page, ...]
+    title: str | None = None  # from metadata (<title>, PDF /Title) when present
+
+
+@dataclass(frozen=True)
+class CleanDocument:
+    """Cleaned text of a document with a map from character offset to page number."""
+
+    text: str
+    # Sorted (offset, page_number) pairs: the page that starts at each offset.
+    page_starts: tuple[tuple[int, int | None], ...] = ((0, None),)
+    # Human-readable notes on what cleaning removed (for diagnostics, not content).
+    removed: tuple[str, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """Page number of the character at ``offset``."""
+        keys = [o for o, _ in self.page_starts]
+        i = bisect.bisect_right(keys, offset) - 1
+        return self.page_starts[max(i, 0)][1]
+
+    def page_span(self, start: int, end: int) -> tuple[int | None, int | None]:
+        """First and last page of the span ``[start, end)``."""
+        last = max(start, end - 1)
+        return self.page_at(start), self.page_at(last)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A structural span of the cleaned text: chunks never cross a segment boundary."""
+
+    start: int
+    end: int
+    role: str = ROLE_OTHER  # one of ROLES
+    recommendation: str | None = None  # number as printed: "7", "4a", "12 d-e"
+    responder: str | None = None  # "South Yorkshire Police", "Government", ...
+    section: tuple[str, ...] = ()  # heading path, outermost first
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    number: str
+    text: str
+    start: int
+    end: int
+    title: str | None = None
+    addressee: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    recommendation: str | None
+    responder: str | None
+    text: str
+    start: int
+    end: int
+    page_start: int | None = None
+    page_end: int | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    path: tuple[str, ...]
+    start: int
+    end: int
+    page_start: int | None = None
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Everything the structure finder knows about one cleaned document."""
+
+    segments: tuple[Segment, ...]
+    recommendations: tuple[Recommendation, ...] = ()
+    responses: tuple[Response, ...] = ()
+    sections: tuple[Section, ...] = ()
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage as stored and retrieved, carrying its own citation."""
+
+    chunk_id: str  # "<doc_id>-<seq:04d>": deterministic, survives re-index
+    doc_id: str
+    seq: int
+    text: str
+    start: int
+    end: int
+    page_start: int | None = None
+    page_end: int | None = None
+    section: tuple[str, ...] = ()
+    recommendation: str | None = None
+    role: str = ROLE_OTHER
+    responder: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)

@@ -1,0 +1,147 @@
+"""Parsers, one per format, behind one small interface: ``parse(path) -> RawDocument``.
+
+Each parser raises ``ParseError`` with a one-line message that names the file and the fix.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Callable
+
+from indexer.errors import ParseError, UnsupportedFormat
+from indexer.models import Page, RawDocument
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"{path}: cannot read file ({exc.strerror}); check the path and permissions") from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            f"{path}: not UTF-8 text (bad byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            f"re-save it as UTF-8, e.g. `iconv -f cp1252 -t utf-8 {path.name} > fixed.txt`"
+        ) from exc
+
+
+def _require_text(path: Path, pages: list[Page], hint: str) -> None:
+    if not any(p.text.strip() for p in pages):
+        raise ParseError(f"{path}: no text found ({hint})")
+
+
+def parse_text(path: Path) -> RawDocument:
+    text = _read_text(path).replace("\r\n", "\n").replace("\r", "\n")
+    pages = [Page(None, text)]
+    _require_text(path, pages, "empty file; remove it or add its text")
+    fmt = "md" if path.suffix.lower() == ".md" else "txt"
+    return RawDocument(path=path, format=fmt, pages=tuple(pages))
+
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "h1", "h2", "h3",
+    "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "dl", "hr", "main", "td", "th",
+}
+_SKIP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "template", "svg", "form"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: str | None = None
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n" if tag.startswith("h") or tag == "p" else "\n")
+        if tag == "li" and not self._skip:
+            self.parts.append("• ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n" if tag.startswith("h") or tag == "p" else "\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title = (self.title or "") + data.strip()
+        elif not self._skip:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def parse_html(path: Path) -> RawDocument:
+    extractor = _TextExtractor()
+    extractor.feed(_read_text(path))
+    text = html.unescape("".join(extractor.parts))
+    lines = [ln.strip() for ln in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    pages = [Page(None, text)]
+    _require_text(path, pages, "the HTML has no visible text; save the page after it has loaded")
+    return RawDocument(path=path, format="html", pages=tuple(pages), title=extractor.title or None)
+
+
+def parse_pdf(path: Path) -> RawDocument:
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError as exc:  # pragma: no cover - pypdf is a core dependency
+        raise ImportError("reading PDFs needs pypdf: pip install pypdf") from exc
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception as exc:
+                raise ParseError(f"{path}: PDF is encrypted; save an unencrypted copy and index that") from exc
+        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        title = None
+        try:
+            meta = reader.metadata
+            title = (meta.title or "").strip() or None if meta else None
+        except Exception:
+            title = None
+    except ParseError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise ParseError(f"{path}: not a readable PDF ({type(exc).__name__}: {exc}); re-download or re-export it") from exc
+    if not pages:
+        raise ParseError(f"{path}: PDF has no pages; re-download or re-export it")
+    _require_text(path, pages, "the PDF has no text layer; run OCR on it first, e.g. ocrmypdf")
+    return RawDocument(path=path, format="pdf", pages=tuple(pages), title=title)
+
+
+PARSERS: dict[str, Callable[[Path], RawDocument]] = {
+    ".txt": parse_text,
+    ".md": parse_text,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".pdf": parse_pdf,
+}
+
+
+def parse(path: Path) -> RawDocument:
+    """Parse one file with the parser for its extension."""
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is None:
+        raise UnsupportedFormat(
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}; inquire reads "
+            + ", ".join(SUPPORTED_SUFFIXES)
+        )
+    return parser(path)

@@ -1,0 +1,340 @@
+"""``build_index``: files -> parsed -> cleaned -> structure -> chunks -> vectors -> index dir.
+
+Incremental by content hash: unchanged files keep their rows and vectors (copied from the
+previous index, not re-embedded), changed files are re-processed, files that no longer exist are
+dropped. One bad file is reported and skipped; if it was indexed before, its previous version is
+kept. The new index is staged in a temporary directory and renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from indexer.chunk import ChunkParams, chunk_document, embedding_text
+from indexer.clean import clean_document
+from indexer.embed import Embedder
+from indexer.errors import IndexIncompatible, IndexMissing, InquireError, ParseError
+from indexer.models import Chunk, CleanDocument, Structure
+from indexer.parse import SUPPORTED_SUFFIXES, parse
+from indexer.store import DATABASE, Manifest, StagedIndex, connect, now_iso, read_faiss, read_manifest
+from indexer.structure import find_structure
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    message: str
+
+
+@dataclass
+class IndexReport:
+    index_dir: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[FileError] = field(default_factory=list)
+    kept_previous: list[str] = field(default_factory=list)  # failed now, previous version kept
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    written: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "index": self.index_dir,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [{"path": e.path, "error": e.message} for e in self.failed],
+            "kept_previous": self.kept_previous,
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "seconds": round(self.seconds, 3),
+            "written": self.written,
+        }
+
+
+@dataclass
+class ProcessedDoc:
+    doc_id: str
+    path: str
+    name: str
+    title: str | None
+    format: str
+    sha256: str
+    n_pages: int | None
+    clean: CleanDocument
+    structure: Structure
+    chunks: list[Chunk]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
+    """Expand directories (recursively, skipping hidden entries) into supported files."""
+    files: list[Path] = []
+    errors: list[FileError] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                rel = p.relative_to(path)
+                if p.is_file() and not any(part.startswith(".") for part in rel.parts) and p.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(p.resolve())
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(path.resolve())
+            else:
+                errors.append(FileError(str(path), f"{path}: unsupported file type {path.suffix or '(none)'!r}; inquire reads {', '.join(SUPPORTED_SUFFIXES)}"))
+        else:
+            errors.append(FileError(str(path), f"{path}: no such file or directory; check the path"))
+    seen: set[Path] = set()
+    unique = [f for f in files if not (f in seen or seen.add(f))]
+    return unique, errors
+
+
+def _title(clean: CleanDocument, structure: Structure, meta_title: str | None) -> str | None:
+    if structure.title:
+        return structure.title
+    if meta_title and len(meta_title) > 3 and not meta_title.lower().startswith(("microsoft", "untitled")):
+        return meta_title
+    for line in clean.text.splitlines():
+        line = line.strip()
+        if len(line) > 3:
+            return line[:160]
+    return None
+
+
+def process_file(path: Path, sha: str, params: ChunkParams) -> ProcessedDoc:
+    raw = parse(path)
+    clean = clean_document(raw)
+    if not clean.text.strip():
+        raise ParseError(f"{path}: nothing left after removing page furniture; check that it is a report")
+    structure = find_structure(clean, name=path.name)
+    doc_id = sha[:16]
+    chunks = chunk_document(doc_id, clean, structure, params)
+    n_pages = len(raw.pages) if raw.format == "pdf" else None
+    return ProcessedDoc(
+        doc_id=doc_id, path=str(path), name=path.name, title=_title(clean, structure, raw.title),
+        format=raw.format, sha256=sha, n_pages=n_pages, clean=clean, structure=structure, chunks=chunks,
+    )
+
+
+def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, next_id: int) -> list[int]:
+    c = staged.conn
+    c.execute(
+        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+        (doc.doc_id, doc.path, doc.name, doc.title, doc.format, doc.sha256, doc.n_pages, doc.clean.text,
+         json.dumps([list(p) for p in doc.clean.page_starts])),
+    )
+    ids = []
+    for ch in doc.chunks:
+        c.execute(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (next_id, ch.chunk_id, ch.doc_id, ch.seq, ch.text, ch.start, ch.end, ch.page_start, ch.page_end,
+             " > ".join(ch.section) or None, ch.recommendation, ch.role, ch.responder),
+        )
+        ids.append(next_id)
+        next_id += 1
+    for r in doc.structure.recommendations:
+        c.execute(
+            "INSERT INTO recommendations(doc_id, number, title, addressee, text, start, end, page_start, page_end) VALUES (?,?,?,?,?,?,?,?,?)",
+            (doc.doc_id, r.number, r.title, r.addressee, r.text, r.start, r.end, r.page_start, r.page_end),
+        )
+    for r in doc.structure.responses:
+        c.execute(
+            "INSERT INTO responses(doc_id, recommendation, responder, text, start, end, page_start, page_end) VALUES (?,?,?,?,?,?,?,?)",
+            (doc.doc_id, r.recommendation, r.responder, r.text, r.start, r.end, r.page_start, r.page_end),
+        )
+    for s in doc.structure.sections:
+        c.execute(
+            "INSERT INTO sections(doc_id, path, start, end, page_start) VALUES (?,?,?,?,?)",
+            (doc.doc_id, " > ".join(s.path), s.start, s.end, s.page_start),
+        )
+    return ids
+
+
+def _copy_previous(staged: StagedIndex, old_conn, old_faiss, doc_id: str, path: str, next_id: int) -> int:
+    """Copy one document's rows and vectors from the previous index; return the next free id."""
+    c = staged.conn
+    row = old_conn.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+    values = dict(row)
+    values["path"] = path
+    values["name"] = Path(path).name
+    c.execute(f"INSERT INTO documents({','.join(values)}) VALUES ({','.join('?' * len(values))})", list(values.values()))
+    old_ids, new_ids = [], []
+    for ch in old_conn.execute("SELECT * FROM chunks WHERE doc_id=? ORDER BY seq", (doc_id,)):
+        vals = dict(ch)
+        old_ids.append(vals["id"])
+        vals["id"] = next_id
+        new_ids.append(next_id)
+        next_id += 1
+        c.execute(f"INSERT INTO chunks({','.join(vals)}) VALUES ({','.join('?' * len(vals))})", list(vals.values()))
+    for table in ("recommendations", "responses", "sections"):
+        for r in old_conn.execute(f"SELECT * FROM {table} WHERE doc_id=?", (doc_id,)):
+            vals = dict(r)
+            vals.pop("id")
+            c.execute(f"INSERT INTO {table}({','.join(vals)}) VALUES ({','.join('?' * len(vals))})", list(vals.values()))
+    if old_ids:
+        vectors = np.vstack([old_faiss.reconstruct(int(i)) for i in old_ids])
+        staged.add_vectors(new_ids, vectors)
+    return next_id
+
+
+def build_index(
+    paths: Iterable[Path],
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    params: ChunkParams | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    batch_size: int = 32,
+) -> IndexReport:
+    t0 = time.perf_counter()
+    params = params or ChunkParams()
+    progress = progress or (lambda stage, done, total: None)
+    report = IndexReport(index_dir=str(index_dir))
+    files, report.failed = collect_files(paths)
+
+    # Previous index, when compatible and not rebuilding.
+    old_manifest: Manifest | None = None
+    if not rebuild:
+        try:
+            old_manifest = read_manifest(index_dir)
+        except IndexMissing:
+            old_manifest = None
+        if old_manifest is not None:
+            if old_manifest.model != embedder.name or old_manifest.dim != embedder.dim:
+                raise IndexIncompatible(
+                    f"index at {index_dir} was built with model {old_manifest.model}; this run embeds with "
+                    f"{embedder.name}: run `inquire index --rebuild` (or pass another --index)"
+                )
+            if old_manifest.chunking != params.to_dict():
+                old_manifest = None  # chunking changed: everything is re-processed
+    old_files = dict(old_manifest.files) if old_manifest else {}
+    old_conn = connect(index_dir / DATABASE) if old_manifest else None
+    old_faiss = read_faiss(index_dir) if old_manifest else None
+
+    # Previously indexed files not named in this run stay, as long as they still exist.
+    named = set(map(str, files))
+    carry = [Path(p) for p in old_files if p not in named and Path(p).is_file()]
+    report.removed = sorted(p for p in old_files if p not in named and not Path(p).is_file())
+
+    new_docs: list[ProcessedDoc] = []
+    reuse: list[tuple[str, str]] = []  # (doc_id, path)
+    seen_ids: dict[str, str] = {}
+    all_files = files + carry
+    for i, path in enumerate(all_files):
+        progress("reading", i, len(all_files))
+        try:
+            sha = sha256_file(path)
+        except OSError as exc:
+            report.failed.append(FileError(str(path), f"{path}: cannot read file ({exc.strerror}); check permissions"))
+            continue
+        doc_id = sha[:16]
+        if doc_id in seen_ids:
+            report.failed.append(FileError(str(path), f"{path}: same content as {seen_ids[doc_id]}; indexed once"))
+            continue
+        if old_files.get(str(path)) == sha:
+            reuse.append((doc_id, str(path)))
+            report.unchanged.append(str(path))
+            seen_ids[doc_id] = str(path)
+            continue
+        try:
+            doc = process_file(path, sha, params)
+        except InquireError as exc:
+            report.failed.append(FileError(str(path), str(exc)))
+            if str(path) in old_files:  # keep the previous good version
+                reuse.append((old_files[str(path)][:16], str(path)))
+                report.kept_previous.append(str(path))
+                seen_ids[old_files[str(path)][:16]] = str(path)
+            continue
+        except Exception as exc:  # a parser bug must not abort the whole run
+            report.failed.append(FileError(str(path), f"{path}: could not be indexed ({type(exc).__name__}: {exc}); please report this file"))
+            continue
+        seen_ids[doc_id] = str(path)
+        new_docs.append(doc)
+        (report.updated if str(path) in old_files else report.added).append(str(path))
+    progress("reading", len(all_files), len(all_files))
+
+    if not new_docs and not reuse:
+        if old_conn:
+            old_conn.close()
+        report.seconds = time.perf_counter() - t0
+        return report  # nothing indexable: leave any existing index untouched
+
+    if (not new_docs and not report.removed and old_manifest is not None
+            and len(reuse) == len(old_files) and not report.kept_previous):
+        old_conn.close()
+        report.documents = len(reuse)
+        report.chunks = old_manifest.counts.get("chunks", 0)
+        report.seconds = time.perf_counter() - t0
+        return report  # nothing changed: no rewrite
+
+    staged = StagedIndex(index_dir, embedder.dim)
+    try:
+        next_id = 1
+        for doc_id, path in reuse:
+            next_id = _copy_previous(staged, old_conn, old_faiss, doc_id, path, next_id)
+        pending: list[tuple[int, str]] = []
+        for doc in new_docs:
+            ids = _insert_processed(staged, doc, next_id)
+            next_id += len(ids)
+            titles = {r.number: r.title for r in doc.structure.recommendations}
+            pending.extend(
+                (i, embedding_text(ch, doc.title, titles.get(ch.recommendation or "")))
+                for i, ch in zip(ids, doc.chunks)
+            )
+        total = len(pending)
+        for start in range(0, total, batch_size):
+            progress("embedding", start, total)
+            batch = pending[start : start + batch_size]
+            vectors = embedder.encode([t for _, t in batch], batch_size=batch_size)
+            staged.add_vectors([i for i, _ in batch], vectors)
+        progress("embedding", total, total)
+        report.embedded = total
+        from indexer.linking import link_index  # after all documents are in
+
+        link_index(staged.conn, embedder=None)
+        n_docs = staged.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        n_chunks = staged.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        files_map = {p: sha for p, sha in ((d.path, d.sha256) for d in new_docs)}
+        for doc_id, path in reuse:
+            files_map[path] = old_files[path]
+        manifest = Manifest(
+            model=embedder.name, dim=embedder.dim, chunking=params.to_dict(), files=dict(sorted(files_map.items())),
+            created=old_manifest.created if old_manifest else now_iso(),
+            counts={"documents": n_docs, "chunks": n_chunks},
+        )
+        if old_conn:
+            old_conn.close()
+            old_conn = None
+        staged.commit(manifest)
+    except BaseException:
+        staged.abort()
+        if old_conn:
+            old_conn.close()
+        raise
+    report.documents, report.chunks, report.written = n_docs, n_chunks, True
+    report.seconds = time.perf_counter() - t0
+    return report

@@ -1,0 +1,1 @@
+"""inquire: search oversight reports, their recommendations and every response, from the terminal."""

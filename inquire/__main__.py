@@ -1,0 +1,3 @@
+from inquire.cli import main
+
+main()

@@ -1,0 +1,207 @@
+"""The thin CLI: parse arguments, call one library function, print.
+
+Heavy modules (numpy, faiss, the model) are imported inside commands so that ``--help`` is instant.
+Library errors (``InquireError``) become one-line errors with exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Search oversight reports, their numbered recommendations and every response to them.",
+)
+
+IndexOpt = typer.Option(None, "--index", help="Index directory (default: $INQUIRE_INDEX or $INQUIRE_HOME/index, INQUIRE_HOME defaulting to ~/.local/share/inquire).")
+JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON (format documented in the README).")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    from indexer.errors import InquireError
+
+    try:
+        yield
+    except InquireError as exc:
+        _fail(str(exc))
+
+
+def _index_dir(index: Optional[Path]) -> tuple[Path, bool]:
+    """The index directory, and whether the user chose it explicitly."""
+    import os
+
+    from indexer.paths import default_index_dir
+
+    if index is not None:
+        return index.expanduser(), True
+    return default_index_dir(), bool(os.environ.get("INQUIRE_INDEX"))
+
+
+class _Progress:
+    """Progress bar on a terminal (stderr); silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar = None
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self._bar.__enter__()
+        return self
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._bar is None:
+            return
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bar.add_task(stage, total=total)
+        self._bar.update(self._tasks[stage], completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool):
+    from indexer.embed import get_embedder
+    from indexer.pipeline import build_index
+
+    embedder = get_embedder()
+    with _Progress(show_progress) as progress:
+        return build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress)
+
+
+@app.command()
+def index(
+    paths: List[Path] = typer.Argument(None, help="Files or folders to index (.pdf .html .htm .txt .md). Default: the bundled corpus."),
+    index: Optional[Path] = IndexOpt,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Ignore the existing index and re-embed everything."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Index reports: parse, clean, find structure, chunk, embed, store. Re-running re-embeds only what changed."""
+    from indexer.paths import bundled_corpus_dir
+
+    index_dir, _ = _index_dir(index)
+    with _errors():
+        report = _build(list(paths or [bundled_corpus_dir()]), index_dir, rebuild, show_progress=True)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for err in report.failed:
+            typer.echo(f"skipped: {err.message}", err=True)
+        if report.written:
+            typer.echo(
+                f"indexed {report.documents} documents, {report.chunks} chunks into {index_dir} "
+                f"({len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+                f"{len(report.removed)} removed; {report.embedded} chunks embedded in {report.seconds:.1f} s)"
+            )
+        elif report.documents:
+            typer.echo(f"index at {index_dir} is up to date ({report.documents} documents, {report.chunks} chunks)")
+        else:
+            typer.echo(f"nothing indexed: no readable report among the given paths; the index at {index_dir} is unchanged", err=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _open_searcher(index: Optional[Path]):
+    """Open the index; on first use of the default location, build the bundled corpus index."""
+    from indexer.errors import IndexMissing
+    from indexer.paths import bundled_corpus_dir
+    from query.search import Searcher
+
+    index_dir, explicit = _index_dir(index)
+    try:
+        return Searcher(index_dir)
+    except IndexMissing:
+        if explicit:
+            raise IndexMissing(f"no index at {index_dir}: run `inquire index PATH... --index {index_dir}`") from None
+    typer.echo(f"No index yet at {index_dir}: building it from the bundled corpus ({bundled_corpus_dir()}) ...", err=True)
+    report = _build([bundled_corpus_dir()], index_dir, rebuild=False, show_progress=True)
+    typer.echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.", err=True)
+    return Searcher(index_dir)
+
+
+def _print_hit(hit, width: int = 100) -> None:
+    head = f"{hit.rank:>2}. [{hit.score:.3f}] {hit.title or hit.doc}"
+    typer.secho(head, bold=True)
+    typer.secho(f"    {hit.citation.label()}" + (f" · {hit.section}" if hit.section and hit.page_start is not None else ""), fg="cyan")
+    for line in textwrap.wrap(" ".join(hit.text.split()), width=width - 4, max_lines=6, placeholder=" …"):
+        typer.echo(f"    {line}")
+    for c in hit.also_in:
+        typer.secho(f"    also in: {c.label()}", fg="cyan")
+    typer.echo("")
+
+
+def _filters(doc, rec, responder, role):
+    from query.search import Filters
+
+    return Filters(doc=doc, rec=rec, responder=responder, role=role)
+
+
+DocOpt = typer.Option(None, "--doc", help="Only passages from documents whose file name or title contains this.")
+RecOpt = typer.Option(None, "--rec", help="Only passages about this recommendation number, e.g. 7 or '12 d-e'.")
+ResponderOpt = typer.Option(None, "--responder", help="Only passages from this responding body (substring).")
+RoleOpt = typer.Option(None, "--role", help="Only recommendation, response or other passages.")
+
+
+@app.command()
+def search(
+    query: Optional[str] = typer.Argument(None, help="What to look for, in plain words."),
+    k: int = typer.Option(10, "--k", "-k", min=1, help="Number of passages to return."),
+    batch: Optional[Path] = typer.Option(None, "--batch", help="JSONL file of {\"id\", \"query\"} lines; prints one JSON line per query."),
+    doc: Optional[str] = DocOpt,
+    rec: Optional[str] = RecOpt,
+    responder: Optional[str] = ResponderOpt,
+    role: Optional[str] = RoleOpt,
+    index: Optional[Path] = IndexOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Return the passages most relevant to QUERY, each with its citation and score."""
+    if (query is None) == (batch is None):
+        _fail("give either a QUERY or --batch FILE.jsonl (not both)")
+    with _errors():
+        from query.search import read_batch
+
+        items = read_batch(batch) if batch else None
+        searcher = _open_searcher(index)
+        filters = _filters(doc, rec, responder, role)
+        if items is not None:
+            for item in items:
+                hits = searcher.search(item["query"], k=k, filters=filters)
+                typer.echo(json.dumps({"id": item["id"], "query": item["query"], "hits": [h.to_json() for h in hits]}))
+            return
+        hits = searcher.search(query, k=k, filters=filters)
+    if as_json:
+        typer.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, indent=2))
+        return
+    if not hits:
+        typer.echo("No passages found.")
+    for hit in hits:
+        _print_hit(hit)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

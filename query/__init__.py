@@ -1,0 +1,1 @@
+"""inquire's query side: search, answers and recommendation views over an index directory."""

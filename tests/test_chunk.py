@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from indexer.chunk import ChunkParams, chunk_document, embedding_text
+from indexer.models import CleanDocument, Segment, Structure
+from indexer.text import sentence_spans, word_count
+
+
+def _doc():
+    rec = "The IOPC recommends South Yorkshire Police works with the ISVA service. " * 3
+    resp = " ".join(f"Sentence number {i} describes what the force has done so far." for i in range(60))
+    text = rec + "\n\n" + resp
+    clean = CleanDocument(text=text, page_starts=((0, 1), (len(rec) + 2, 2)))
+    segs = (
+        Segment(0, len(rec), role="recommendation", recommendation="7"),
+        Segment(len(rec) + 2, len(text), role="response", recommendation="7", responder="South Yorkshire Police"),
+    )
+    return clean, Structure(segments=segs)
+
+
+def test_chunks_stay_inside_segments_and_quote_exactly():
+    clean, structure = _doc()
+    chunks = chunk_document("abc", clean, structure, ChunkParams(target_words=100, max_words=150, min_words=40))
+    assert [c.chunk_id for c in chunks] == [f"abc-{i:04d}" for i in range(len(chunks))]
+    for c in chunks:
+        assert clean.text[c.start : c.end] == c.text
+        seg = next(s for s in structure.segments if s.start <= c.start < s.end)
+        assert c.end <= seg.end, "a chunk crossed a segment boundary"
+        assert c.role == seg.role and c.recommendation == "7"
+    assert chunks[0].role == "recommendation" and chunks[0].page_start == 1
+    responses = [c for c in chunks if c.role == "response"]
+    # 60 sentences x 10 words = 600 words: packed to ~100-word chunks, none above 150
+    assert len(responses) >= 4
+    assert all(word_count(c.text) <= 150 for c in responses)
+    assert all(c.page_start == 2 and c.responder == "South Yorkshire Police" for c in responses)
+    # whole sentences: every response chunk ends with a full stop
+    assert all(c.text.rstrip().endswith(".") for c in responses)
+
+
+def test_short_tail_is_merged_into_previous_chunk():
+    clean, structure = _doc()
+    chunks = chunk_document("abc", clean, structure, ChunkParams(target_words=100, max_words=150, min_words=40))
+    responses = [c for c in chunks if c.role == "response"]
+    assert word_count(responses[-1].text) >= 40
+
+
+def test_sentence_spans_keep_abbreviations_and_bullets():
+    text = "See e.g. the report. Next sentence here.\n• a bullet item\n• another item"
+    spans = [text[s:e] for s, e in sentence_spans(text)]
+    assert spans == ["See e.g. the report.", "Next sentence here.", "• a bullet item", "• another item"]
+
+
+def test_embedding_text_carries_context_header():
+    clean, structure = _doc()
+    chunk = chunk_document("abc", clean, structure)[-1]
+    text = embedding_text(chunk, "Operation Linden", "Working arrangements with the ISVA service")
+    assert text.startswith("Operation Linden. Recommendation 7: Working arrangements with the ISVA service. Response from South Yorkshire Police.")
+    assert text.endswith(chunk.text)

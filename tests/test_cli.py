@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from inquire.cli import app
+
+runner = CliRunner()
+BAD = Path(__file__).parent / "data" / "bad"
+HIT_KEYS = {"rank", "score", "chunk_id", "doc", "title", "page_start", "page_end", "section", "recommendation", "responder", "text"}
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+@pytest.mark.parametrize("command", [[], ["index"], ["search"]])
+def test_help_for_every_command(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_first_search_builds_the_bundled_index_and_says_so(isolated_home):
+    result = run("search", "ISVA single point of contact", "--k", "3")
+    assert result.exit_code == 0, result.output
+    assert "building it from the bundled corpus" in result.output
+    assert (isolated_home / "index" / "manifest.json").exists()
+    again = run("search", "ISVA single point of contact", "--k", "3")
+    assert "No index yet" not in again.output and " 1. [" in again.output
+
+
+def test_search_json_shape(isolated_home):
+    assert run("index").exit_code == 0
+    result = run("search", "victims code", "--k", "2", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["query"] == "victims code" and len(payload["hits"]) == 2
+    assert all(HIT_KEYS <= set(h) for h in payload["hits"])
+
+
+def test_batch_mode_prints_one_json_line_per_query(tmp_path):
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "q1", "query": "ISVA"}\n{"id": "q2", "query": "crime recording"}\n')
+    result = run("search", "--batch", str(batch), "--json", "--k", "3")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [(x["id"], x["query"], len(x["hits"])) for x in lines] == [("q1", "ISVA", 3), ("q2", "crime recording", 3)]
+
+
+def test_missing_explicit_index_is_a_one_line_error(tmp_path):
+    result = run("search", "ISVA", "--index", str(tmp_path / "none"))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: no index at {tmp_path / 'none'}: run `inquire index PATH... --index {tmp_path / 'none'}`"]
+
+
+def test_index_with_bad_files_exits_1_but_indexes_the_rest(corpus_copy, tmp_path):
+    shutil.copy(BAD / "corrupt.pdf", corpus_copy / "corrupt.pdf")
+    result = run("index", str(corpus_copy), "--index", str(tmp_path / "idx"), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["documents"] == 2 and [Path(f["path"]).name for f in report["failed"]] == ["corrupt.pdf"]
+
+
+def test_query_and_batch_are_exclusive():
+    result = run("search")
+    assert result.exit_code == 1 and "either a QUERY or --batch" in result.output

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import COUNCIL, IOPC
+from pdfmaker import make_pdf
+
+from indexer.embed import FakeEmbedder
+from indexer.errors import IndexIncompatible
+from indexer.pipeline import build_index
+from indexer.store import FORMAT_VERSION, read_faiss
+
+BAD = Path(__file__).parent / "data" / "bad"
+
+
+class CountingEmbedder(FakeEmbedder):
+    def __init__(self, fail_after: int | None = None):
+        super().__init__()
+        self.texts: list[str] = []
+        self.fail_after = fail_after
+
+    def encode(self, texts, batch_size=32):
+        if self.fail_after is not None and len(self.texts) + len(texts) > self.fail_after:
+            raise RuntimeError("embedder crashed")
+        self.texts.extend(texts)
+        return super().encode(texts, batch_size)
+
+
+def _db(index_dir):
+    conn = sqlite3.connect(index_dir / "meta.sqlite")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def test_index_directory_has_manifest_faiss_and_sqlite(corpus_copy, tmp_path):
+    index_dir = tmp_path / "idx"
+    report = build_index([corpus_copy], index_dir, FakeEmbedder())
+    assert report.written and report.documents == 2 and report.chunks > 10
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["model"] == {"name": "fake-hash-embedder", "dim": 64}
+    assert set(manifest["chunking"]) == {"target_words", "max_words", "min_words"}
+    assert {Path(p).name for p in manifest["files"]} == {IOPC, COUNCIL}
+    assert all(len(h) == 64 for h in manifest["files"].values())
+    assert manifest["created"] and manifest["package_version"]
+    # every chunk row id is a FAISS id and vice versa
+    conn = _db(index_dir)
+    ids = sorted(r[0] for r in conn.execute("SELECT id FROM chunks"))
+    index = read_faiss(index_dir)
+    assert index.ntotal == len(ids)
+    faiss_ids = sorted(int(i) for i in __import__("faiss").vector_to_array(index.id_map))
+    assert faiss_ids == ids
+    # stored chunk text is the exact slice of the stored cleaned text
+    for row in conn.execute("SELECT c.text, c.start, c.end, d.text AS doc FROM chunks c JOIN documents d USING(doc_id)"):
+        assert row["doc"][row["start"] : row["end"]] == row["text"]
+
+
+def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
+    index_dir = tmp_path / "idx"
+    first = CountingEmbedder()
+    build_index([corpus_copy], index_dir, first)
+    conn = _db(index_dir)
+    before = {r["chunk_id"]: r["text"] for r in conn.execute("SELECT chunk_id, text FROM chunks")}
+    index = read_faiss(index_dir)
+    vectors_before = {r["chunk_id"]: index.reconstruct(int(r["id"])) for r in conn.execute("SELECT id, chunk_id FROM chunks")}
+    conn.close()
+
+    again = CountingEmbedder()
+    report = build_index([corpus_copy], index_dir, again)
+    assert again.texts == [] and not report.written and len(report.unchanged) == 2
+
+    (corpus_copy / COUNCIL).write_text((corpus_copy / COUNCIL).read_text() + "\n\nA new closing paragraph about ISVA.\n")
+    changed = CountingEmbedder()
+    report = build_index([corpus_copy], index_dir, changed)
+    assert report.updated == [str(corpus_copy / COUNCIL)] and report.unchanged == [str(corpus_copy / IOPC)]
+    conn = _db(index_dir)
+    council_chunks = conn.execute("SELECT COUNT(*) FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,)).fetchone()[0]
+    assert len(changed.texts) == council_chunks  # only the changed file was embedded
+    after = {r["chunk_id"]: r["text"] for r in conn.execute("SELECT chunk_id, text FROM chunks")}
+    iopc_ids = [c for c in before if c in after]
+    assert iopc_ids and all(before[c] == after[c] for c in iopc_ids)  # ids stable across re-index
+
+    # unchanged chunks keep their vectors under their (possibly renumbered) row ids
+    index = read_faiss(index_dir)
+    for r in conn.execute("SELECT c.id, c.chunk_id FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (IOPC,)):
+        assert np.array_equal(index.reconstruct(int(r["id"])), vectors_before[r["chunk_id"]])
+
+    (corpus_copy / COUNCIL).unlink()
+    report = build_index([corpus_copy], index_dir, CountingEmbedder())
+    assert report.removed == [str(corpus_copy / COUNCIL)] and report.documents == 1
+
+
+def test_bad_files_are_reported_and_skipped(corpus_copy, tmp_path):
+    for name in ("empty.txt", "corrupt.pdf", "latin1.txt"):
+        shutil.copy(BAD / name, corpus_copy / name)
+    report = build_index([corpus_copy], tmp_path / "idx", FakeEmbedder())
+    assert report.written and report.documents == 2
+    failed = {Path(e.path).name: e.message for e in report.failed}
+    assert set(failed) == {"empty.txt", "corrupt.pdf", "latin1.txt"}
+    assert all(name in msg for name, msg in failed.items())
+
+
+def test_a_file_that_turns_bad_keeps_its_previous_version(corpus_copy, tmp_path):
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    (corpus_copy / IOPC).write_bytes(b"\xff\xfe broken")
+    report = build_index([corpus_copy], index_dir, FakeEmbedder())
+    assert report.kept_previous == [str(corpus_copy / IOPC)]
+    names = {r[0] for r in _db(index_dir).execute("SELECT name FROM documents")}
+    assert names == {IOPC, COUNCIL}
+
+
+def test_crash_during_embedding_leaves_existing_index_intact(corpus_copy, tmp_path):
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    manifest_before = (index_dir / "manifest.json").read_bytes()
+    (corpus_copy / COUNCIL).write_text("Completely new text about something. " * 200)
+    with pytest.raises(RuntimeError, match="embedder crashed"):
+        build_index([corpus_copy], index_dir, CountingEmbedder(fail_after=3))
+    assert (index_dir / "manifest.json").read_bytes() == manifest_before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.")]  # temp dir cleaned up
+
+
+def test_model_mismatch_is_refused_with_the_fix(corpus_copy, tmp_path):
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+
+    class Other(FakeEmbedder):
+        name = "other-model"
+
+    with pytest.raises(IndexIncompatible, match=r"--rebuild"):
+        build_index([corpus_copy], index_dir, Other())
+    assert build_index([corpus_copy], index_dir, Other(), rebuild=True).written
+
+
+def test_pdf_pages_reach_the_chunks(tmp_path):
+    pdf = make_pdf(
+        tmp_path / "r.pdf",
+        [["Introduction to the report."], ["The force appointed a single point of contact for the ISVA service."]],
+    )
+    build_index([pdf], tmp_path / "idx", FakeEmbedder())
+    conn = _db(tmp_path / "idx")
+    rows = conn.execute("SELECT text, start, page_start, page_end FROM chunks ORDER BY seq").fetchall()
+    assert (rows[0]["page_start"], rows[-1]["page_end"]) == (1, 2)
+    doc = conn.execute("SELECT text, page_starts FROM documents").fetchone()
+    from indexer.models import CleanDocument
+
+    clean = CleanDocument(doc["text"], tuple(tuple(p) for p in json.loads(doc["page_starts"])))
+    assert clean.page_at(doc["text"].index("ISVA")) == 2
+    assert clean.page_at(doc["text"].index("Introduction")) == 1

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.embed import FakeEmbedder
+from indexer.errors import IndexIncompatible, IndexMissing, QueryError
+from indexer.pipeline import build_index
+from query.search import Filters, Searcher, read_batch
+
+
+@pytest.fixture
+def searcher(corpus_copy, tmp_path):
+    build_index([corpus_copy], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    yield s
+    s.close()
+
+
+def test_faiss_top_k_matches_numpy_brute_force(searcher):
+    index = searcher.faiss
+    ids = np.array([int(i) for i in __import__("faiss").vector_to_array(index.id_map)])
+    matrix = np.vstack([index.reconstruct(int(i)) for i in ids])
+    for query in ["ISVA single point of contact", "victims code compliance", "x"]:
+        q = searcher.embedder.encode([query])[0]
+        for k in (1, 7, 13):
+            got = searcher.dense(q, k)
+            scores = matrix @ q
+            order = np.argsort(-scores, kind="stable")[:k]
+            assert [s for _, s in got] == pytest.approx(list(scores[order]), abs=1e-5)
+            assert {i for i, _ in got} <= set(ids.tolist())
+
+
+def test_hits_carry_citations(searcher):
+    hits = searcher.search("ISVA single point of contact", k=5)
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert all(h.doc.endswith(".txt") and h.chunk_id.startswith(h.chunk_id.split("-")[0]) for h in hits)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    payload = hits[0].to_json()
+    for key in ("rank", "score", "chunk_id", "doc", "title", "page_start", "page_end", "section", "recommendation", "responder", "text"):
+        assert key in payload
+
+
+def test_filtered_search_still_returns_k(searcher):
+    hits = searcher.search("training", k=4, filters=Filters(doc="rotherham"))
+    assert len(hits) == 4 and all("rotherham" in h.doc for h in hits)
+
+
+def test_bad_queries_and_roles_are_rejected(searcher):
+    with pytest.raises(QueryError, match="empty query"):
+        searcher.search("   ")
+    with pytest.raises(QueryError, match="unknown role"):
+        searcher.search("x", filters=Filters(role="judge"))
+
+
+def test_missing_and_incompatible_index_say_what_to_run(tmp_path, corpus_copy):
+    with pytest.raises(IndexMissing, match="run `inquire index`"):
+        Searcher(tmp_path / "nowhere")
+    build_index([corpus_copy], tmp_path / "idx", FakeEmbedder())
+
+    class Real(FakeEmbedder):
+        name = "sentence-transformers/all-MiniLM-L6-v2"
+        dim = 384
+
+    with pytest.raises(IndexIncompatible, match="inquire index --rebuild"):
+        Searcher(tmp_path / "idx", Real())
+
+
+def test_read_batch_reports_line_numbers(tmp_path):
+    good = tmp_path / "q.jsonl"
+    good.write_text('{"id": "a", "query": "isva"}\n\n{"query": "victims"}\n')
+    assert read_batch(good) == [{"id": "a", "query": "isva"}, {"id": 3, "query": "victims"}]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "query": "isva"}\nnot json\n')
+    with pytest.raises(QueryError, match=r"bad\.jsonl:2: not JSON"):
+        read_batch(bad)
