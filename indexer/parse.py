@@ -6,6 +6,7 @@ Each parser raises ``ParseError`` with a one-line message that names the file an
 from __future__ import annotations
 
 import html
+import logging
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -103,6 +104,7 @@ def parse_pdf(path: Path) -> RawDocument:
         from pypdf.errors import PdfReadError
     except ImportError as exc:  # pragma: no cover - pypdf is a core dependency
         raise ImportError("reading PDFs needs pypdf: pip install pypdf") from exc
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # "Ignoring wrong pointing object" noise
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:

@@ -199,6 +199,45 @@ def search(
         _print_hit(hit)
 
 
+@app.command("eval")
+def eval_(
+    queries: Optional[Path] = typer.Option(None, "--queries", help="Judged query set (JSONL; default evaluation/queries/dev.jsonl)."),
+    retriever: List[str] = typer.Option(["inquire", "bm25", "dense", "rrf"], "--retriever", "-r",
+                                        help="Retrievers to run side by side: inquire, bm25, dense, rrf (repeatable)."),
+    corpus: List[Path] = typer.Option(None, "--corpus", help="Documents to evaluate on (default: corpus/ plus ../shared/corpora/uk-inquiry-responses)."),
+    k: int = typer.Option(10, "--k", min=10, help="Depth of each run (metrics are @1, @5, @10)."),
+    index: Optional[Path] = typer.Option(None, "--index", help="Evaluation index directory (default $INQUIRE_HOME/eval/index)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write qrels, runs and metrics (default $INQUIRE_HOME/eval/runs/TIMESTAMP)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Score inquire and the reference retrievers: Success@1/5/10, MRR@10, nDCG@10, TREC qrels and runs."""
+    import time as _time
+
+    from evaluation.harness import MEASURES, QUERIES_DIR, load_queries, run_eval
+    from indexer.embed import get_embedder
+    from indexer.paths import inquire_home
+
+    with _errors():
+        qs = load_queries(queries or QUERIES_DIR / "dev.jsonl")
+        index_dir = index or inquire_home() / "eval" / "index"
+        out_dir = out or inquire_home() / "eval" / "runs" / _time.strftime("%Y%m%d-%H%M%S")
+        with _Progress(True) as progress:
+            result = run_eval(qs, get_embedder(), index_dir=index_dir, out_dir=out_dir, corpora=list(corpus or []) or None,
+                              retrievers=tuple(retriever), k=k, progress=progress)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    names = {"Success@1": "S@1", "Success@5": "S@5", "Success@10": "S@10", "RR@10": "MRR@10", "nDCG@10": "nDCG@10"}
+    typer.echo(f"{result['queries']} queries, {result['documents']} documents; qrels, runs and metrics in {result['out']}\n")
+    typer.echo(f"{'retriever':<10}{'kind':<12}{'n':>4}" + "".join(f"{names[m]:>9}" for m in MEASURES))
+    for name, r in result["retrievers"].items():
+        typer.echo(f"{name:<10}{'all':<12}{result['queries']:>4}" + "".join(f"{r['overall'][m]:>9.3f}" for m in MEASURES))
+        for kind, row in r["by_kind"].items():
+            typer.echo(f"{'':<10}{kind:<12}{row['n']:>4}" + "".join(f"{row[m]:>9.3f}" for m in MEASURES))
+    for w in result.get("worst", []):
+        typer.echo(f"worst: {w['id']} [{w['kind']}] RR={w['RR@10']:.2f} first relevant at {w['first_relevant_rank']}: {w['query']}")
+
+
 def main() -> None:
     app()
 

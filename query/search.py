@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,21 @@ import numpy as np
 from indexer.embed import Embedder, get_embedder
 from indexer.errors import QueryError
 from indexer.store import DATABASE, check_model, connect, read_faiss, read_manifest
-from query.results import Hit
+from query.results import Citation, Hit
+from query.understand import STOPWORDS, QueryIntent, normalise_rec, parse_query
+
+# Fusion weights, tuned on evaluation/queries/dev.jsonl (see evaluation/README.md and the closing
+# note of the retrieval issue): reciprocal-rank fusion of dense and lexical ranks plus boosts for
+# what the query names. RRF_K is the usual 60.
+RRF_K = 60
+W_DENSE = 1.0
+W_LEXICAL = 1.0
+B_REC = 0.05  # chunk belongs to a recommendation the query names
+B_REC_ROLE = 0.02  # ... and has the role the query asks for (the recommendation itself / a response)
+B_RESPONDER = 0.02  # chunk's responder is named in the query
+B_DOC = 0.02  # chunk's document is named in the query
+CANDIDATES = 100
+DUP_CONTAINMENT = 0.6  # share of word 4-grams two passages must share to be grouped
 
 HIT_COLUMNS = (
     "c.id, c.chunk_id, c.text, c.start, c.end, c.page_start, c.page_end, c.section, c.recommendation, "
@@ -109,16 +124,135 @@ class Searcher:
                 break
         return out
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+    def lexical(self, terms: tuple[str, ...], k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """Top-k (id, -bm25) from the FTS5 table (porter stemming); OR of the query's content words."""
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        limit = -1 if allowed is not None else k
+        rows = self.conn.execute(
+            "SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?", (match, limit)
+        )
+        out = []
+        for rowid, score in rows:
+            if allowed is not None and rowid not in allowed:
+                continue
+            out.append((int(rowid), -float(score)))
+            if len(out) == k:
+                break
+        return out
+
+    # What the index knows, for query understanding (cached per Searcher).
+    def responders(self) -> list[str]:
+        if not hasattr(self, "_responders"):
+            self._responders = [r[0] for r in self.conn.execute("SELECT DISTINCT responder FROM chunks WHERE responder IS NOT NULL")]
+        return self._responders
+
+    def doc_aliases(self) -> dict[str, set[str]]:
+        """Distinctive words (and joined codes such as "hc381") of each document's name and title."""
+        if not hasattr(self, "_aliases"):
+            docs = {r["doc_id"]: f"{r['name']} {r['title'] or ''}" for r in self.conn.execute("SELECT doc_id, name, title FROM documents")}
+            words = {d: _alias_words(t) for d, t in docs.items()}
+            df: dict[str, int] = {}
+            for ws in words.values():
+                for w in ws:
+                    df[w] = df.get(w, 0) + 1
+            limit = max(1, len(docs) // 3)
+            self._aliases = {d: {w for w in ws if df[w] <= limit} for d, ws in words.items()}
+        return self._aliases
+
+    def rec_ids(self, recs: tuple[str, ...], allowed: set[int] | None) -> dict[int, tuple[str, str]]:
+        """Chunks belonging to the named recommendations (exact number or a sub-part of it)."""
+        if not recs:
+            return {}
+        out = {}
+        for r in self.conn.execute("SELECT id, recommendation, role FROM chunks WHERE recommendation IS NOT NULL"):
+            num = normalise_rec(r["recommendation"])
+            if any(num == q or (num.startswith(q) and not num[len(q)].isdigit()) for q in recs):
+                if allowed is None or r["id"] in allowed:
+                    out[r["id"]] = (num, r["role"])
+        return out
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+        """Rank passages for ``query``. ``mode``: hybrid (default), dense or lexical."""
         if not query or not query.strip():
             raise QueryError("empty query; pass some words to search for")
         if k < 1:
             raise QueryError(f"k must be at least 1 (got {k})")
         filters = filters or Filters()
-        vec = self.embedder.encode([query.strip()])[0]
-        ranked = self.dense(vec, k, self.allowed_ids(filters))
-        rows = self.rows([i for i, _ in ranked])
-        return [row_to_hit(rows[i], rank, s) for rank, (i, s) in enumerate(ranked, 1)]
+        allowed = self.allowed_ids(filters)
+        intent = parse_query(query.strip(), self.responders(), self.doc_aliases())
+        n = max(CANDIDATES, 3 * k)
+        dense = self.dense(self.embedder.encode([query.strip()])[0], n, allowed) if mode != "lexical" else []
+        lex = self.lexical(intent.terms, n, allowed) if mode != "dense" else []
+        if mode in ("dense", "lexical"):
+            ranked = dense or lex
+        else:
+            ranked = self._fuse(intent, dense, lex, allowed)
+        rows = self.rows([i for i, _ in ranked[: max(3 * k, 30)]])
+        return group_duplicates([row_to_hit(rows[i], 0, s) for i, s in ranked if i in rows], k)
+
+    def _fuse(self, intent: QueryIntent, dense, lex, allowed) -> list[tuple[int, float]]:
+        scores: dict[int, float] = {}
+        for weight, ranking in ((W_DENSE, dense), (W_LEXICAL, lex)):
+            for rank, (i, _) in enumerate(ranking, 1):
+                scores[i] = scores.get(i, 0.0) + weight / (RRF_K + rank)
+        recs = self.rec_ids(intent.recommendations, allowed)
+        for i, (num, role) in recs.items():
+            bonus = B_REC * (1.0 if num in intent.recommendations else 0.5)
+            if intent.wants and role == intent.wants:
+                bonus += B_REC_ROLE
+            scores[i] = scores.get(i, 0.0) + bonus
+        if intent.responders or intent.docs:
+            ids = list(scores)
+            meta = {r["id"]: r for r in self.conn.execute(
+                f"SELECT id, doc_id, responder FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)}
+            named = [r.lower() for r in intent.responders]
+            for i in ids:
+                m = meta[i]
+                if named and m["responder"] and m["responder"].lower() in named:
+                    scores[i] += B_RESPONDER
+                if m["doc_id"] in intent.docs:
+                    scores[i] += B_DOC
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+_GENERIC = STOPWORDS | set(
+    """report reports response responses government govt inquiry committee police final review pdf txt html
+    recommendations recommendation and the uk hm department office national public data page""".split()
+)
+
+
+def _alias_words(text: str) -> set[str]:
+    tokens = re.findall(r"[a-z]+|\d+", text.lower().replace("_", " "))
+    words = {t for t in tokens if len(t) >= 4 and t not in _GENERIC and not t.isdigit()}
+    for a, b in zip(tokens, tokens[1:]):  # codes: "hc 381" -> "hc381", "cp 1248" -> "cp1248"
+        if a.isalpha() and len(a) <= 3 and b.isdigit() and len(b) >= 3:
+            words.add(a + b)
+    return words
+
+
+def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def group_duplicates(hits: list[Hit], k: int) -> list[Hit]:
+    """Fold near-identical passages from other documents into the better-ranked one's ``also_in``."""
+    kept: list[tuple[Hit, set, list[Citation]]] = []
+    for hit in hits:
+        sh = _shingles(hit.text)
+        for _, ksh, also in kept:
+            overlap = len(sh & ksh) / max(1, min(len(sh), len(ksh)))
+            if overlap >= DUP_CONTAINMENT:
+                also.append(hit.citation)
+                break
+        else:
+            if len(kept) < k:
+                kept.append((hit, sh, []))
+    return [
+        replace(h, rank=rank, also_in=tuple(also)) for rank, (h, _, also) in enumerate(kept, 1)
+    ]
 
 
 def read_batch(path: Path) -> list[dict]:

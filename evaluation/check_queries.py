@@ -1,0 +1,206 @@
+"""Validate the evaluation query sets and golden links against the documents.
+
+Checks (exit status 1, with every problem listed, if any check fails):
+  * evaluation/queries/dev.jsonl: schema, unique ids, kinds, and that every
+    answer string occurs (after judge.normalise) in the text of its ``doc``;
+  * evaluation/queries/abstain.jsonl: schema, unique ids, 20 + 20 split;
+  * evaluation/golden/links.json: schema, and that every ``quote`` occurs in
+    its ``response_doc``.
+Also prints counts per kind and per doc, and warnings for answers that only
+match across a PDF page boundary.
+
+Document text: .txt files are read directly; PDFs are extracted with pypdf,
+pages joined with "\\n".  Run from anywhere:
+    .venv/bin/python evaluation/check_queries.py
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from judge import normalise  # noqa: E402
+
+CORPUS_DIR = REPO / "corpus"
+PDF_DIR = Path(os.environ.get("INQUIRE_PDF_DIR", "/work/shared/corpora/uk-inquiry-responses"))
+DEV = HERE / "queries" / "dev.jsonl"
+ABSTAIN = HERE / "queries" / "abstain.jsonl"
+LINKS = HERE / "golden" / "links.json"
+
+KINDS = {"lookup", "factoid", "paraphrase", "topical"}
+BUNDLED = {p.name for p in CORPUS_DIR.glob("*.txt")}
+
+
+def doc_path(name: str) -> Path:
+    for base in (CORPUS_DIR, PDF_DIR):
+        if (base / name).is_file():
+            return base / name
+    raise FileNotFoundError(name)
+
+
+@cache
+def doc_pages(name: str) -> tuple[str, ...]:
+    path = doc_path(name)
+    if path.suffix.lower() == ".pdf":
+        import logging
+
+        from pypdf import PdfReader
+
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
+        return tuple(p.extract_text() or "" for p in PdfReader(str(path)).pages)
+    return (path.read_text(encoding="utf-8"),)
+
+
+@cache
+def doc_norm(name: str) -> str:
+    return normalise("\n".join(doc_pages(name)))
+
+
+@cache
+def page_norms(name: str) -> tuple[str, ...]:
+    return tuple(normalise(p) for p in doc_pages(name))
+
+
+def load_jsonl(path: Path, errors: list[str]) -> list[dict]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            errors.append(f"{path.name}:{n}: bad JSON: {exc}")
+    return rows
+
+
+def check_dev(errors: list[str], warnings: list[str]) -> list[dict]:
+    rows = load_jsonl(DEV, errors)
+    ids = collections.Counter(r.get("id") for r in rows)
+    for dup in [i for i, c in ids.items() if c > 1]:
+        errors.append(f"dev: duplicate id {dup}")
+    for r in rows:
+        rid = r.get("id", "?")
+        keys = {"id", "query", "kind", "doc", "answers", "recommendation"}
+        if set(r) != keys:
+            errors.append(f"dev {rid}: keys {sorted(r)} != {sorted(keys)}")
+        if r.get("kind") not in KINDS:
+            errors.append(f"dev {rid}: bad kind {r.get('kind')!r}")
+        rec = r.get("recommendation")
+        if rec is not None and not (isinstance(rec, str) and rec.strip()):
+            errors.append(f"dev {rid}: recommendation must be a non-empty string or null")
+        answers = r.get("answers")
+        if not (isinstance(answers, list) and 1 <= len(answers) <= 3 and all(isinstance(a, str) and a.strip() for a in answers)):
+            errors.append(f"dev {rid}: answers must be 1-3 non-empty strings")
+            continue
+        try:
+            hay = doc_norm(r["doc"])
+        except (FileNotFoundError, KeyError):
+            errors.append(f"dev {rid}: unknown doc {r.get('doc')!r}")
+            continue
+        for ans in answers:
+            a = normalise(ans)
+            if a not in hay:
+                errors.append(f"dev {rid}: answer not found in {r['doc']}: {ans!r}")
+            elif len(doc_pages(r["doc"])) > 1 and not any(a in p for p in page_norms(r["doc"])):
+                warnings.append(f"dev {rid}: answer only matches across a page break: {ans!r}")
+    return rows
+
+
+def check_abstain(errors: list[str]) -> list[dict]:
+    rows = load_jsonl(ABSTAIN, errors)
+    ids = collections.Counter(r.get("id") for r in rows)
+    for dup in [i for i, c in ids.items() if c > 1]:
+        errors.append(f"abstain: duplicate id {dup}")
+    for r in rows:
+        if set(r) != {"id", "query", "in_domain"} or not isinstance(r.get("in_domain"), bool):
+            errors.append(f"abstain {r.get('id', '?')}: bad record {r}")
+    split = collections.Counter(r.get("in_domain") for r in rows)
+    if len(rows) != 40 or split[True] != 20 or split[False] != 20:
+        errors.append(f"abstain: expected 40 rows (20 in-domain, 20 off-topic), got {len(rows)} {dict(split)}")
+    return rows
+
+
+def check_links(errors: list[str]) -> dict:
+    data = json.loads(LINKS.read_text(encoding="utf-8"))
+    counts = {}
+    for s in data.get("sets", []):
+        name = s.get("name", "?")
+        recs = s.get("recommendations", [])
+        try:
+            doc_norm(s["source_doc"])
+        except (FileNotFoundError, KeyError):
+            errors.append(f"links {name}: unknown source_doc {s.get('source_doc')!r}")
+        answered = set()
+        for i, link in enumerate(s.get("links", [])):
+            where = f"links {name}[{i}] rec {link.get('recommendation')}"
+            need = {"recommendation", "response_doc", "responder", "section", "quote", "explicit"}
+            if not need <= set(link):
+                errors.append(f"{where}: missing keys {sorted(need - set(link))}")
+                continue
+            if link["recommendation"] not in recs:
+                errors.append(f"{where}: recommendation not in the set's list")
+            if not isinstance(link["explicit"], bool):
+                errors.append(f"{where}: explicit must be true/false")
+            answered.add(link["recommendation"])
+            try:
+                hay = doc_norm(link["response_doc"])
+            except FileNotFoundError:
+                errors.append(f"{where}: unknown response_doc {link['response_doc']!r}")
+                continue
+            if normalise(link["quote"]) not in hay:
+                errors.append(f"{where}: quote not found in {link['response_doc']}: {link['quote']!r}")
+        missing = [r for r in recs if r not in answered]
+        counts[name] = (len(s.get("links", [])), len(recs), missing)
+    return counts
+
+
+def main() -> int:
+    errors: list[str] = []
+    warnings: list[str] = []
+    dev = check_dev(errors, warnings)
+    abstain = check_abstain(errors)
+    link_counts = check_links(errors)
+
+    kinds = collections.Counter(r.get("kind") for r in dev)
+    docs = collections.Counter(r.get("doc") for r in dev)
+    print(f"dev.jsonl: {len(dev)} queries")
+    print("  per kind: " + ", ".join(f"{k}={kinds[k]}" for k in sorted(KINDS)))
+    print("  per doc:")
+    for d, c in sorted(docs.items()):
+        print(f"    {c:4d}  {d}")
+    print(f"  with recommendation: {sum(1 for r in dev if r.get('recommendation'))}")
+    print(f"abstain.jsonl: {len(abstain)} queries ({sum(1 for r in abstain if r.get('in_domain'))} in-domain)")
+    for name, (n, nrec, missing) in link_counts.items():
+        print(
+            f"links.json set {name}: {n} links over {nrec} recommendations" + (f"; no response for {missing}" if missing else "")
+        )
+
+    # Coverage requirements of the dev set.
+    if len(dev) < 110:
+        errors.append(f"dev: need at least 110 queries, have {len(dev)}")
+    if kinds["paraphrase"] < 40 or kinds["paraphrase"] * 3 <= len(dev):
+        errors.append(f"dev: need >= 40 paraphrase queries and more than a third, have {kinds['paraphrase']}")
+    for pdf in sorted(p.name for p in PDF_DIR.glob("*.pdf")):
+        if docs[pdf] < 8:
+            errors.append(f"dev: PDF {pdf} has {docs[pdf]} queries (< 8)")
+
+    for w in warnings:
+        print("WARNING:", w)
+    if errors:
+        print(f"\nFAILED: {len(errors)} problem(s)", file=sys.stderr)
+        for e in errors:
+            print("  " + e, file=sys.stderr)
+        return 1
+    print("\nOK: all answer strings and link quotes found.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Query understanding: recommendation numbers, responders and document names in a query.
+
+"recommendation 7", "rec 7", "R7", "recommendation 12 d-e", "recs 4a" become a recommendation
+number; a responding body or a document named in the query (matched against what the index
+actually contains) becomes a boost. Intent words ("response", "respond", "said") favour responses;
+"what is/does recommendation N (say)" favours the recommendation itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_REC = re.compile(
+    r"\b(?:recommendations?|recs?\.?|r)\s*(?:no\.?|number|#)?\s*"
+    r"(\d{1,3}(?:[a-z](?![a-z]))?(?:\)?\s*(?:[a-z]\)?\s*-\s*[a-z]|[ivx]{1,4}|[a-z])(?![a-z0-9]))?)",
+    re.I,
+)
+_RESPONSE_WORDS = re.compile(r"\b(respon\w*|repl\w*|said|say|answer\w*|accept\w*|reject\w*|progress|update|did)\b", re.I)
+_REC_WORDS = re.compile(r"\b(what (?:is|was|does|did)|text of|wording|recommend(?:s|ed)?\b(?! \d))", re.I)
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between both
+    but by can could did do does doing down during each few for from further had has have having he her here hers
+    how i if in into is it its itself just me more most my no nor not now of off on once only or other our ours out
+    over own same she should so some such than that the their theirs them then there these they this those through
+    to too under until up very was we were what when where which while who whom why will with would you your
+    recommendation recommendations rec recs response responses respond responded said say says""".split()
+)
+
+
+def normalise_rec(number: str) -> str:
+    """Canonical form for comparing recommendation numbers: "12 d-e" -> "12d-e", "4A" -> "4a"."""
+    return re.sub(r"[\s)]+", "", number.lower())
+
+
+@dataclass(frozen=True)
+class QueryIntent:
+    text: str  # the query with recognised recommendation references kept (they help lexical match)
+    recommendations: tuple[str, ...] = ()
+    wants: str | None = None  # "recommendation" | "response" | None
+    responders: tuple[str, ...] = ()  # responder values present in the index
+    docs: tuple[str, ...] = ()  # doc_ids named by the query
+    terms: tuple[str, ...] = field(default=())  # content words for lexical search
+
+
+def parse_query(query: str, responders: list[str] | None = None, doc_aliases: dict[str, set[str]] | None = None) -> QueryIntent:
+    recs = tuple(dict.fromkeys(normalise_rec(m.group(1)) for m in _REC.finditer(query)))
+    lowered = query.lower()
+    wants = None
+    if recs:
+        if _RESPONSE_WORDS.search(query):
+            wants = "response"
+        elif _REC_WORDS.search(query) or re.fullmatch(r"\s*(?:recommendation|rec|r)\s*\S+\s*", lowered):
+            wants = "recommendation"
+    elif re.search(r"\bresponse from\b|\bresponded\b", lowered):
+        wants = "response"
+    found_responders = []
+    for name in responders or []:
+        key = name.lower()
+        if key and key in lowered:
+            found_responders.append(name)
+    # prefer the longest names ("College of Policing and NPCC" over "College of Policing")
+    found_responders.sort(key=len, reverse=True)
+    docs = []
+    words = set(re.findall(r"[a-z0-9]+", lowered))
+    for doc_id, aliases in (doc_aliases or {}).items():
+        if any((" " in a and a in lowered) or (" " not in a and a in words) for a in aliases):
+            docs.append(doc_id)
+    terms = tuple(t for t in re.findall(r"[a-z0-9]+", lowered) if t not in STOPWORDS and len(t) > 1)
+    return QueryIntent(query, recs, wants, tuple(found_responders), tuple(docs), terms)
