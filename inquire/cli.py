@@ -81,11 +81,28 @@ class _Progress:
             self._bar.__exit__(*exc)
 
 
-def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool):
+def _embedder():
+    """The configured embedder; says so when the one-time ONNX export has to be built first."""
+    import os
+
     from indexer.embed import get_embedder
+
+    if (os.environ.get("INQUIRE_EMBEDDER") or "auto").lower() in ("auto", "onnx"):
+        try:
+            from indexer.embed_onnx import export_stale_reason
+            from indexer.paths import model_cache_dir
+
+            if export_stale_reason(model_cache_dir()) is not None:
+                typer.echo(f"Preparing the fast ONNX copy of the model in {model_cache_dir()} (one-time, about 10 s) ...", err=True)
+        except ImportError:
+            pass
+    return get_embedder()
+
+
+def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool):
     from indexer.pipeline import build_index
 
-    embedder = get_embedder()
+    embedder = _embedder()
     with _Progress(show_progress) as progress:
         return build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress)
 
@@ -130,14 +147,14 @@ def _open_searcher(index: Optional[Path]):
 
     index_dir, explicit = _index_dir(index)
     try:
-        return Searcher(index_dir)
+        return Searcher(index_dir, _embedder())
     except IndexMissing:
         if explicit:
             raise IndexMissing(f"no index at {index_dir}: run `inquire index PATH... --index {index_dir}`") from None
     typer.echo(f"No index yet at {index_dir}: building it from the bundled corpus ({bundled_corpus_dir()}) ...", err=True)
     report = _build([bundled_corpus_dir()], index_dir, rebuild=False, show_progress=True)
     typer.echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.", err=True)
-    return Searcher(index_dir)
+    return Searcher(index_dir, _embedder())
 
 
 def _print_hit(hit, width: int = 100) -> None:
@@ -196,6 +213,40 @@ def search(
     if not hits:
         typer.echo("No passages found.")
     for hit in hits:
+        _print_hit(hit)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="A question in plain words."),
+    k: int = typer.Option(5, "--k", "-k", min=1, help="Number of supporting passages to show."),
+    doc: Optional[str] = DocOpt,
+    rec: Optional[str] = RecOpt,
+    responder: Optional[str] = ResponderOpt,
+    role: Optional[str] = RoleOpt,
+    index: Optional[Path] = IndexOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Answer QUESTION with sentences quoted from the reports, each with its citation, or say the corpus does not answer."""
+    from query.answer import answer
+
+    with _errors():
+        searcher = _open_searcher(index)
+        result = answer(searcher, question, k=k, filters=_filters(doc, rec, responder, role))
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+        return
+    if result.abstained:
+        typer.secho("The indexed reports do not appear to answer this question. Nearest passages:\n", bold=True)
+    else:
+        typer.secho("Answer (sentences quoted from the reports):\n", bold=True)
+        for quote in result.quotes:
+            for line in textwrap.wrap(f"“{quote.text}”", width=96):
+                typer.echo(f"  {line}")
+            for c in quote.citations:
+                typer.secho(f"      — {c.label()}" + (f" · {c.section}" if c.section and c.page_start is not None else ""), fg="cyan")
+        typer.secho("\nSupporting passages:\n", bold=True)
+    for hit in result.hits:
         _print_hit(hit)
 
 

@@ -75,3 +75,16 @@ def test_read_batch_reports_line_numbers(tmp_path):
     bad.write_text('{"id": "a", "query": "isva"}\nnot json\n')
     with pytest.raises(QueryError, match=r"bad\.jsonl:2: not JSON"):
         read_batch(bad)
+
+
+def test_near_duplicates_are_grouped_keeping_every_citation():
+    from query.results import Hit
+    from query.search import group_duplicates
+
+    text = "The RASSO force lead is the single point of contact with the service managers within the ISVA services."
+    mk = lambda i, doc, t: Hit(i, 1.0 / i, f"{doc}-{i:04d}", doc, None, None, None, None, None, None, "other", t, 0, len(t))  # noqa: E731
+    hits = [mk(1, "iopc", text), mk(2, "council", "PARTNERS " + text), mk(3, "iopc", "Something else entirely about budgets.")]
+    grouped = group_duplicates(hits, k=2)
+    assert [h.doc for h in grouped] == ["iopc", "iopc"]
+    assert [c.doc for c in grouped[0].also_in] == ["council"]
+    assert [h.rank for h in grouped] == [1, 2]

@@ -1,0 +1,152 @@
+"""``answer``: a short answer made only of sentences quoted from the retrieved passages.
+
+Each candidate sentence (from the top passages) is scored by its cosine similarity to the
+question (same embedder as the index) plus lexical evidence (share of the question's content
+words it contains). The best few are quoted verbatim with exact citations (document, page of that
+sentence, section, recommendation, responder, character offsets). The same sentence found in
+several documents (the grouped near-duplicates of a hit) is shown once with every citation.
+When even the best sentence is not similar enough to the question, the answer abstains and the
+nearest passages are shown instead. The threshold was calibrated with
+``scripts/calibrate_abstain.py`` on evaluation/queries/abstain.jsonl (see the README).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from indexer.models import CleanDocument
+from indexer.text import sentence_spans, word_count
+from query.results import Citation, Hit
+from query.search import Filters, Searcher
+from query.understand import STOPWORDS
+
+ABSTAIN_BELOW = 0.40  # best sentence's combined score (calibrated; see module docstring)
+MAX_SENTENCES = 3
+PASSAGES_FOR_SENTENCES = 5
+W_LEXICAL = 0.25
+KEEP_WITHIN = 0.12  # quote sentences scoring within this of the best one
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    citations: tuple[Citation, ...]
+    score: float
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "score": round(self.score, 4), "citations": [c.to_json() for c in self.citations]}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    quotes: tuple[Quote, ...]
+    abstained: bool
+    hits: tuple[Hit, ...]
+    confidence: float  # best sentence's score; compared with ABSTAIN_BELOW
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": [q.to_json() for q in self.quotes],
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "hits": [h.to_json() for h in self.hits],
+        }
+
+
+def _stem(word: str) -> str:
+    return word[:6] if len(word) > 6 else word
+
+
+def _terms(text: str) -> set[str]:
+    return {_stem(t) for t in re.findall(r"[a-z0-9]+", text.lower()) if t not in STOPWORDS and len(t) > 2}
+
+
+def lexical_evidence(question: str, sentence: str) -> float:
+    q = _terms(question)
+    return len(q & _terms(sentence)) / len(q) if q else 0.0
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    hit: Hit
+    start: int  # absolute offsets in the hit's document
+    end: int
+
+
+def _candidates(hits: list[Hit]) -> list[_Candidate]:
+    out = []
+    for hit in hits:
+        for s, e in sentence_spans(hit.text):
+            text = hit.text[s:e]
+            if word_count(text) < 5 or not re.search(r"[a-z]", text):
+                continue  # headings, labels, fragments
+            out.append(_Candidate(text, hit, hit.start + s, hit.start + e))
+    return out
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+class DocPages:
+    """Page lookups for exact sentence citations (page of the sentence, not of the passage)."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self._docs: dict[str, CleanDocument] = {}
+
+    def doc(self, doc_id: str) -> CleanDocument:
+        if doc_id not in self._docs:
+            row = self.searcher.conn.execute("SELECT text, page_starts FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+            self._docs[doc_id] = CleanDocument(row["text"], tuple(tuple(p) for p in json.loads(row["page_starts"])))
+        return self._docs[doc_id]
+
+    def cite(self, base: Citation, start: int, end: int) -> Citation:
+        page_start, page_end = self.doc(base.chunk_id.rsplit("-", 1)[0]).page_span(start, end)
+        return replace(base, start=start, end=end, page_start=page_start, page_end=page_end)
+
+    def find_in(self, base: Citation, text: str) -> Citation | None:
+        """Citation of ``text`` inside the passage ``base`` (a grouped duplicate), if it is there verbatim."""
+        doc = self.doc(base.chunk_id.rsplit("-", 1)[0])
+        i = doc.text.find(text, base.start, base.end)
+        return self.cite(base, i, i + len(text)) if i >= 0 else None
+
+
+def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | None = None,
+           max_sentences: int = MAX_SENTENCES, abstain_below: float = ABSTAIN_BELOW) -> Answer:
+    hits = searcher.search(question, k=max(k, PASSAGES_FOR_SENTENCES), filters=filters)
+    shown = tuple(hits[:k])
+    cands = _candidates(hits[:PASSAGES_FOR_SENTENCES])
+    if not cands:
+        return Answer(question, (), True, shown, 0.0)
+    vectors = searcher.embedder.encode([question] + [c.text for c in cands])
+    cos = vectors[1:] @ vectors[0]
+    scores = np.array([cos[i] + W_LEXICAL * lexical_evidence(question, c.text) for i, c in enumerate(cands)])
+    best = float(scores.max())
+    if best < abstain_below:
+        return Answer(question, (), True, shown, best)
+    pages = DocPages(searcher)
+    quotes: list[Quote] = []
+    seen: dict[str, int] = {}
+    for i in np.argsort(-scores, kind="stable"):
+        c, score = cands[int(i)], float(scores[int(i)])
+        if score < best - KEEP_WITHIN or len(quotes) == max_sentences:
+            break
+        key = _key(c.text)
+        cites = [pages.cite(c.hit.citation, c.start, c.end)]
+        cites += [x for x in (pages.find_in(d, c.text) for d in c.hit.also_in) if x is not None]
+        if key in seen:  # same sentence, another document: one quote, every citation
+            q = quotes[seen[key]]
+            new = tuple(x for x in cites if x not in q.citations)
+            quotes[seen[key]] = replace(q, citations=q.citations + new)
+            continue
+        seen[key] = len(quotes)
+        quotes.append(Quote(c.text, tuple(cites), score))
+    return Answer(question, tuple(quotes), False, shown, best)

@@ -1,0 +1,63 @@
+"""Calibrate ``inquire ask``'s abstention threshold.
+
+Runs ``query.answer.answer`` with abstention disabled on in-domain and off-topic questions and
+prints, for each candidate threshold, the false refusals (in-domain questions that would be
+refused) and false answers (off-topic questions that would be answered).
+
+    python scripts/calibrate_abstain.py [--index DIR] [--json]
+
+Questions: evaluation/queries/abstain.jsonl (20 off-topic, 20 in-domain) plus every dev.jsonl
+question (in-domain). The index should hold the bundled corpus and the shared PDFs (e.g. the one
+`inquire eval` builds at $INQUIRE_HOME/eval/index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from indexer.embed import get_embedder  # noqa: E402
+from indexer.paths import inquire_home  # noqa: E402
+from query.answer import ABSTAIN_BELOW, answer  # noqa: E402
+from query.search import Searcher  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, default=inquire_home() / "eval" / "index")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    searcher = Searcher(args.index, get_embedder())
+    qdir = ROOT / "evaluation" / "queries"
+    items = [json.loads(line) for line in (qdir / "abstain.jsonl").read_text().splitlines() if line.strip()]
+    items += [{"id": o["id"], "query": o["query"], "in_domain": True}
+              for o in map(json.loads, (qdir / "dev.jsonl").read_text().splitlines()) if o]
+    rows = []
+    for it in items:
+        res = answer(searcher, it["query"], k=5, abstain_below=float("-inf"))
+        rows.append({"id": it["id"], "in_domain": it["in_domain"], "confidence": round(res.confidence, 4), "query": it["query"]})
+    ins = [r["confidence"] for r in rows if r["in_domain"]]
+    outs = [r["confidence"] for r in rows if not r["in_domain"]]
+    table = []
+    for t in [x / 100 for x in range(20, 71, 2)]:
+        table.append({"threshold": t, "false_refusals": sum(c < t for c in ins), "in_domain": len(ins),
+                      "false_answers": sum(c >= t for c in outs), "off_topic": len(outs)})
+    if args.json:
+        print(json.dumps({"current": ABSTAIN_BELOW, "table": table, "rows": rows}, indent=2))
+        return
+    print(f"in-domain {len(ins)} (min conf {min(ins):.3f}), off-topic {len(outs)} (max conf {max(outs):.3f}); current threshold {ABSTAIN_BELOW}")
+    print(f"{'threshold':>9} {'false refusals':>15} {'false answers':>14}")
+    for row in table:
+        mark = "  <- current" if abs(row["threshold"] - ABSTAIN_BELOW) < 1e-9 else ""
+        print(f"{row['threshold']:>9.2f} {row['false_refusals']:>9}/{row['in_domain']:<5} {row['false_answers']:>8}/{row['off_topic']:<5}{mark}")
+    print("\nlowest-confidence in-domain:", *sorted((r for r in rows if r["in_domain"]), key=lambda r: r["confidence"])[:5], sep="\n  ")
+    print("highest-confidence off-topic:", *sorted((r for r in rows if not r["in_domain"]), key=lambda r: -r["confidence"])[:5], sep="\n  ")
+
+
+if __name__ == "__main__":
+    main()

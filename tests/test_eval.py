@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS
+
+from evaluation.harness import PHANTOM, EvalQuery, _metrics, load_queries, run_eval
+from evaluation.judge import passage_matches
+from indexer.embed import FakeEmbedder
+
+
+def test_metrics_match_hand_computed_values():
+    qrels = {"q1": {"a": 1}, "q2": {"x": 1, "y": 1}, "q3": {PHANTOM: 1}}
+    run = {"q1": ["b", "a", "c"], "q2": ["x", "z", "y"], "q3": ["a"]}
+    m = _metrics(qrels, run)
+    # q1: first relevant at rank 2 -> RR 1/2; S@1 0, S@5 1; nDCG = (1/log2 3) / 1 = 0.6309
+    assert m["q1"]["RR@10"] == pytest.approx(0.5)
+    assert (m["q1"]["Success@1"], m["q1"]["Success@5"]) == (0.0, 1.0)
+    assert m["q1"]["nDCG@10"] == pytest.approx(0.6309, abs=1e-4)
+    # q2: relevant at ranks 1 and 3 -> DCG = 1 + 1/log2 4 = 1.5; IDCG = 1 + 1/log2 3 = 1.6309 -> 0.9197
+    assert m["q2"]["nDCG@10"] == pytest.approx(1.5 / 1.6309, abs=1e-4)
+    assert m["q2"]["RR@10"] == 1.0
+    # q3: its answer is in no passage: counted, as a miss
+    assert m["q3"] == {k: 0.0 for k in m["q3"]}
+
+
+def test_judge_ignores_pdf_spacing_and_hyphen_quirks():
+    assert passage_matches("the Library pr ovides a whole-\nsystem view", ["provides a whole-system view"])
+    assert passage_matches("“Curly” quotes – and dashes", ['"curly" quotes - and'])
+    assert not passage_matches("something else", ["provides"])
+
+
+def test_run_eval_writes_trec_files_and_scores_every_retriever(tmp_path):
+    queries = [
+        EvalQuery("q1", "ISVA single point of contact", "factoid", None, ("single point of contact",)),
+        EvalQuery("q2", "neighbourhood policing posts 2017", "factoid", None, ("268 in 2017",)),
+        EvalQuery("q3", "moon landing", "topical", None, ("no such text anywhere",)),
+    ]
+    result = run_eval(queries, FakeEmbedder(), index_dir=tmp_path / "idx", out_dir=tmp_path / "out", corpora=[CORPUS])
+    assert set(result["retrievers"]) == {"inquire", "bm25", "dense", "rrf"}
+    for name, r in result["retrievers"].items():
+        assert r["unreachable"] == 1  # q3
+        assert 0.0 <= r["overall"]["Success@5"] <= 0.6667  # q3 can never succeed (rounded to 4 places)
+        run_lines = (tmp_path / "out" / f"run.{name}.txt").read_text().splitlines()
+        q, q0, docid, rank, score, tag = run_lines[0].split()
+        assert (q, q0, rank, tag) == ("q1", "Q0", "1", name)
+        qrels = (tmp_path / "out" / f"qrels.{name}.txt").read_text().splitlines()
+        assert any(line.startswith("q3 0 " + PHANTOM) for line in qrels)
+    assert json.loads((tmp_path / "out" / "metrics.json").read_text())["queries"] == 3
+    assert len(result["worst"]) == 3
+
+
+def test_bundled_query_set_is_well_formed():
+    from evaluation.harness import QUERIES_DIR
+
+    queries = load_queries(QUERIES_DIR / "dev.jsonl")
+    assert len(queries) >= 100
+    assert len({q.id for q in queries}) == len(queries)
+    kinds = [q.kind for q in queries]
+    assert kinds.count("paraphrase") * 3 >= len(queries)
+    assert set(kinds) == {"lookup", "factoid", "paraphrase", "topical"}
