@@ -157,7 +157,8 @@ def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, next_id: int) -> l
         next_id += 1
     for r in doc.structure.recommendations:
         c.execute(
-            "INSERT INTO recommendations(doc_id, number, title, addressee, text, start, end, page_start, page_end) VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO recommendations(doc_id, number, title, addressee, text, start, end, page_start, page_end) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
             (doc.doc_id, r.number, r.title, r.addressee, r.text, r.start, r.end, r.page_start, r.page_end),
         )
     for r in doc.structure.responses:
@@ -193,6 +194,8 @@ def _copy_previous(staged: StagedIndex, old_conn, old_faiss, doc_id: str, path: 
         for r in old_conn.execute(f"SELECT * FROM {table} WHERE doc_id=?", (doc_id,)):
             vals = dict(r)
             vals.pop("id")
+            for derived in ("canonical_id", "source"):  # recomputed by linking
+                vals.pop(derived, None)
             c.execute(f"INSERT INTO {table}({','.join(vals)}) VALUES ({','.join('?' * len(vals))})", list(vals.values()))
     if old_ids:
         vectors = np.vstack([old_faiss.reconstruct(int(i)) for i in old_ids])
@@ -315,7 +318,7 @@ def build_index(
         report.embedded = total
         from indexer.linking import link_index  # after all documents are in
 
-        link_index(staged.conn, embedder=None)
+        link_index(staged.conn, staged.faiss)
         n_docs = staged.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         n_chunks = staged.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         files_map = {p: sha for p, sha in ((d.path, d.sha256) for d in new_docs)}

@@ -25,7 +25,7 @@ import numpy as np
 
 from indexer.errors import IndexIncompatible, IndexMissing
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 DATABASE = "meta.sqlite"
@@ -66,6 +66,8 @@ CREATE TABLE recommendations (
     id INTEGER PRIMARY KEY,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id),
     number TEXT NOT NULL,
+    canonical_id INTEGER,          -- the same recommendation in its source report (linking); self if it is the source
+    source TEXT,                   -- name of the report or inquiry that made it (linking)
     title TEXT,
     addressee TEXT,
     text TEXT NOT NULL,
@@ -84,6 +86,21 @@ CREATE TABLE responses (
     end INTEGER NOT NULL,
     page_start INTEGER,
     page_end INTEGER
+);
+CREATE TABLE links (
+    id INTEGER PRIMARY KEY,
+    rec_id INTEGER NOT NULL REFERENCES recommendations(id),  -- canonical recommendation
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    chunk_id TEXT,                 -- the responding passage (content and reference links)
+    response_id INTEGER,           -- the response record (explicit links)
+    responder TEXT,
+    section TEXT,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    page_start INTEGER,
+    page_end INTEGER,
+    method TEXT NOT NULL,          -- explicit | reference | content
+    confidence REAL NOT NULL
 );
 CREATE TABLE sections (
     id INTEGER PRIMARY KEY,

@@ -250,6 +250,104 @@ def ask(
         _print_hit(hit)
 
 
+def _open_db(index: Optional[Path]):
+    """The index's metadata database only: no model, no FAISS (fast)."""
+    from indexer.store import DATABASE, connect, read_manifest
+
+    index_dir, _ = _index_dir(index)
+    read_manifest(index_dir)
+    return connect(index_dir / DATABASE)
+
+
+def _where(page_start, page_end, section) -> str:
+    if page_start is not None:
+        return f"p. {page_start}" if page_end in (None, page_start) else f"pp. {page_start}-{page_end}"
+    return section or ""
+
+
+@app.command()
+def recs(
+    doc: Optional[str] = typer.Option(None, "--doc", help="Only recommendations printed in documents whose file name contains this."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only recommendations of this report or inquiry (substring)."),
+    unanswered: bool = typer.Option(False, "--unanswered", help="Only recommendations with no response found."),
+    index: Optional[Path] = IndexOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Tracker: every recommendation found, who responded and in which documents."""
+    from query.recs import tracker
+
+    with _errors():
+        rows = tracker(_open_db(index), doc=doc, source=source)
+    if unanswered:
+        rows = [r for r in rows if not r.n_links]
+    if as_json:
+        typer.echo(json.dumps({"recommendations": [r.to_json() for r in rows],
+                               "unanswered": [r.recommendation.number for r in rows if not r.n_links]}, indent=2))
+        return
+    current = None
+    for row in rows:
+        rec = row.recommendation
+        if rec.source != current:
+            current = rec.source
+            typer.secho(f"\n{current or rec.doc}", bold=True)
+        label = rec.title or rec.first_words(10)
+        where = _where(rec.page_start, rec.page_end, None)
+        typer.echo(f"  {rec.number:>6}  {textwrap.shorten(label, 60):<60}  {where:>9}")
+        if rec.addressee:
+            typer.echo(f"{'':10}to: {rec.addressee}")
+        if row.n_links:
+            typer.secho(f"{'':10}responses: {', '.join(row.responders) or 'responder not stated'}"
+                        f"  [{', '.join(row.docs)}; {'/'.join(row.methods)}]", fg="cyan")
+        else:
+            typer.secho(f"{'':10}no response found", fg="yellow")
+    none = sum(1 for r in rows if not r.n_links)
+    typer.echo(f"\n{len(rows)} recommendations; {none} with no response found.")
+
+
+@app.command()
+def rec(
+    number: str = typer.Argument(..., help="Recommendation number as printed: 7, 4a, '12 d-e'."),
+    source: Optional[str] = typer.Option(None, "--source", help="The report or inquiry that made it (substring of its title or file)."),
+    index: Optional[Path] = IndexOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Recommendation NUMBER and every response to it across all documents, with citations and how each was linked."""
+    from query.recs import rec_views, sources
+
+    with _errors():
+        conn = _open_db(index)
+        views = rec_views(conn, number, source)
+        if not views:
+            known = sources(conn)
+            raise_msg = f"no recommendation {number}" + (f" from a source matching {source!r}" if source else "")
+            _fail(f"{raise_msg}; sources in the index: {'; '.join(known) or 'none'}")
+    if as_json:
+        typer.echo(json.dumps({"number": number, "sources": [v.to_json() for v in views]}, indent=2))
+        return
+    if len(views) > 1:
+        typer.secho(f"Recommendation {number} exists in {len(views)} sources (narrow with --source NAME):", bold=True)
+        for v in views:
+            typer.echo(f"  - {v.recommendation.source}")
+    for v in views:
+        r = v.recommendation
+        typer.secho(f"\n{'=' * 100}\nRecommendation {r.number}" + (f": {r.title}" if r.title else ""), bold=True)
+        typer.secho(f"{r.source} — {r.doc}" + (f", {_where(r.page_start, r.page_end, None)}" if r.page_start else "")
+                    + (f"; to {r.addressee}" if r.addressee else ""), fg="cyan")
+        for line in textwrap.wrap(" ".join(r.text.split()), 96):
+            typer.echo(f"  {line}")
+        for p in v.printed_in:
+            typer.secho(f"  also printed in {p.doc}" + (f", {_where(p.page_start, p.page_end, None)}" if p.page_start else ""), fg="cyan")
+        if not v.responses:
+            typer.secho("\n  No response found in the index.", fg="yellow")
+        for (body, doc), items in v.grouped().items():
+            typer.secho(f"\n  Response from {body} — {doc}", bold=True)
+            for it in items:
+                how = "explicit" if it.method == "explicit" else f"{it.method}, confidence {it.confidence:.2f}"
+                typer.secho(f"    [{_where(it.page_start, it.page_end, it.section)}; linked: {how}]", fg="cyan")
+                for line in textwrap.wrap(" ".join(it.text.split()), 92, max_lines=4, placeholder=" …"):
+                    typer.echo(f"      {line}")
+
+
 @app.command("eval")
 def eval_(
     queries: Optional[Path] = typer.Option(None, "--queries", help="Judged query set (JSONL; default evaluation/queries/dev.jsonl)."),
