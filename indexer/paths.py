@@ -1,7 +1,7 @@
 """Where inquire keeps its state: one root that ``INQUIRE_HOME`` moves.
 
 - index:        ``$INQUIRE_HOME/index``   (``--index DIR`` or ``INQUIRE_INDEX`` override it)
-- model cache:  ``$INQUIRE_HOME/models``  (the ONNX export of the packaged model)
+- model cache:  ``$INQUIRE_HOME/models``  (the ONNX export of the packaged model; ``INQUIRE_MODELS`` moves it)
 
 Default root: ``$XDG_DATA_HOME/inquire``, i.e. ``~/.local/share/inquire``.
 """
@@ -26,7 +26,8 @@ def default_index_dir() -> Path:
 
 
 def model_cache_dir() -> Path:
-    return inquire_home() / "models"
+    env = os.environ.get("INQUIRE_MODELS")
+    return Path(env).expanduser() if env else inquire_home() / "models"
 
 
 def bundled_corpus_dir() -> Path:

@@ -14,10 +14,17 @@ IOPC = "iopc-operation-linden-recommendations-and-responses.txt"
 COUNCIL = "rotherham-council-2022-04-07-syp-progress-report-operation-linden.txt"
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """One ONNX export of the packaged model per test session (exporting takes ~10 s)."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
+def isolated_home(tmp_path, monkeypatch, model_cache):
     """All inquire state under tmp_path; the fake embedder unless a test asks for the model."""
     monkeypatch.setenv("INQUIRE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("INQUIRE_MODELS", str(model_cache))
     monkeypatch.delenv("INQUIRE_INDEX", raising=False)
     monkeypatch.setenv("INQUIRE_EMBEDDER", "fake")
     return tmp_path / "home"

@@ -33,3 +33,29 @@ def test_dense_scores_are_cosines_of_the_real_model(real_index):
     hits = real_index.search("ISVA single point of contact", k=3, mode="dense")
     assert hits[0].doc == IOPC or any(c.doc == IOPC for c in hits[0].also_in)
     assert 0.3 < hits[0].score <= 1.0001  # unrelated MiniLM pairs score near 0
+
+
+def test_rec_7_links_the_iopc_response_and_the_council_isva_passage(tmp_path, monkeypatch):
+    """`inquire rec 7 --json` on the bundled corpus: the explicit SYP response on the IOPC page and
+    the council report's PARTNERS passage about the ISVA, linked by content, each with a citation."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from inquire.cli import app
+
+    from conftest import COUNCIL
+
+    monkeypatch.setenv("INQUIRE_EMBEDDER", "auto")
+    runner = CliRunner()
+    assert runner.invoke(app, ["index"]).exit_code == 0
+    result = runner.invoke(app, ["rec", "7", "--json"])
+    assert result.exit_code == 0, result.output
+    (view,) = json.loads(result.stdout)["sources"]
+    groups = {(g["responder"], g["doc"]): g["passages"] for g in view["responses"]}
+    iopc = groups[("South Yorkshire Police", IOPC)]
+    assert iopc[0]["linked"] == "explicit" and "single point of contact" in iopc[0]["text"]
+    council = groups[("South Yorkshire Police", COUNCIL)]
+    isva = [p for p in council if "ISVA" in p["text"]]
+    assert isva and isva[0]["linked"] == "content" and 0.8 <= isva[0]["confidence"] <= 1.0
+    assert isva[0]["section"] == "PARTNERS" and isva[0]["end"] > isva[0]["start"]

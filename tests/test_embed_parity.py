@@ -279,6 +279,7 @@ def test_no_export_and_no_torch_is_a_clear_error(tmp_path: Path, monkeypatch: py
 
 def test_get_embedder_picks_onnx(export_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INQUIRE_HOME", str(export_dir.parent))
+    monkeypatch.setenv("INQUIRE_MODELS", str(export_dir))
     assert get_embedder("onnx").backend == "onnx"
     assert get_embedder("auto").backend == "onnx"
 
