@@ -1,22 +1,146 @@
-"""Cleaning: placeholder (whitespace only) until the structure work lands."""
+"""Cleaning: raw parsed pages -> one cleaned text with an exact offset -> page map.
+
+What cleaning does, in order:
+
+1. Normalises characters (ligatures, odd spaces, soft hyphens) and strips each line.
+2. PDFs only: re-joins pages that were extracted one word per line; drops page furniture —
+   running headers/footers repeated on many pages, page numbers, browser print headers and
+   footers (date/time + title, URL + ``n/m``).
+3. All formats: drops scrape placeholders ("This is a debugging block" and the short
+   block-name line before it) and keeps one copy of any block the document repeats verbatim;
+   the kept copy is reported in ``CleanDocument.regions`` as ``"repeated-block"``.
+4. PDFs only: repairs words split by a stray space, joins hyphenated line breaks and unwraps
+   hard-wrapped lines into paragraphs (paragraphs separated by a blank line, bullet items and
+   headings on lines of their own). Text files keep their own line structure.
+
+``page_starts`` records, for each page that contributes text, the offset of its first
+character, so ``page_at`` is exact for every character of the cleaned text.
+"""
 
 from __future__ import annotations
 
+from indexer._clean_furniture import (
+    Line,
+    find_footnotes,
+    find_repeated_blocks,
+    is_word_per_line,
+    join_words,
+    normalize_line,
+    remove_page_furniture,
+    remove_placeholders,
+)
+from indexer._clean_text import LINE, PARA, merge_broken_words, unwrap, vocabulary
 from indexer.models import CleanDocument, RawDocument
+
+REGION_REPEATED = "repeated-block"
+REGION_FOOTNOTES = "footnotes"
+
+
+def _source_lines(raw: RawDocument, notes: list[str]) -> list[Line]:
+    pages = [[normalize_line(x) for x in page.text.split("\n")] for page in raw.pages]
+    if raw.format != "pdf":
+        return [Line(p, text) for p, lines in enumerate(pages) for text in lines]
+    flat = {p for p, lines in enumerate(pages) if is_word_per_line(lines)}
+    if len(pages) >= 3:
+        pages, furniture_notes = remove_page_furniture(pages, [pg.number for pg in raw.pages])
+        notes.extend(furniture_notes)
+    if flat:
+        notes.append(f"pages extracted one word per line, re-joined: {len(flat)}")
+    out: list[Line] = []
+    n_foot = 0
+    for p, lines in enumerate(pages):
+        if p in flat:
+            text = join_words([x for x in lines if x])
+            if text:
+                out.append(Line(p, text, flat=True))
+            continue
+        foot = find_footnotes(lines)
+        for i, text in enumerate(lines):
+            is_foot = foot is not None and i >= foot
+            out.append(Line(p, text, tag=f"{REGION_FOOTNOTES}#{p}" if is_foot and text else None))
+        if foot is not None:
+            n_foot += 1
+    if n_foot:
+        notes.append(f"footnote blocks kept as separate paragraphs: {n_foot} pages")
+    return out
+
+
+def _pieces_text(raw: RawDocument, lines: list[Line], notes: list[str]) -> list[list]:
+    """Pieces ``[separator, text, page, tag]`` for the output."""
+    if raw.format == "pdf":
+        vocab = vocabulary(lines)
+        merged = 0
+        for ln in lines:
+            if ln.text and not ln.flat:
+                ln.text, n = merge_broken_words(ln.text, vocab)
+                merged += n
+        if merged:
+            notes.append(f"words split by a stray space re-joined: {merged}")
+        # Page-end blank lines are not paragraph breaks for unwrapping: drop them.
+        body = [ln for i, ln in enumerate(lines) if ln.text or not _page_end(lines, i)]
+        pieces, stats = unwrap(body, vocab)
+        if stats["hyphen_joins"]:
+            notes.append(f"hyphenated line breaks joined: {stats['hyphen_joins']}")
+        # An identical short line repeated at once (a heading printed under its own running
+        # header on a page where the header was not recognised) is kept once.
+        out: list[list] = []
+        dups = 0
+        for piece in pieces:
+            if out and piece[0] in (LINE, PARA) and piece[1] == out[-1][1] and len(piece[1]) < 100:
+                dups += 1
+                continue
+            out.append(piece)
+        if dups:
+            notes.append(f"immediately repeated short lines dropped: {dups}")
+        return out
+    pieces: list[list] = []
+    blank = False
+    for ln in lines:
+        if not ln.text:
+            blank = True
+            continue
+        sep = "" if not pieces else (PARA if blank else LINE)
+        pieces.append([sep, ln.text, ln.page, ln.tag])
+        blank = False
+    return pieces
+
+
+def _page_end(lines: list[Line], i: int) -> bool:
+    return i + 1 >= len(lines) or lines[i + 1].page != lines[i].page
 
 
 def clean_document(raw: RawDocument) -> CleanDocument:
+    notes: list[str] = []
+    lines = _source_lines(raw, notes)
+    lines, placeholder_notes = remove_placeholders(lines)
+    notes.extend(placeholder_notes)
+    lines, blocks, block_notes = find_repeated_blocks(lines)
+    notes.extend(block_notes)
+    for n, (first, last) in enumerate(blocks):
+        for ln in lines[first:last]:
+            if ln.text:
+                ln.tag = f"{REGION_REPEATED}#{n}"
+    pieces = _pieces_text(raw, lines, notes)
+
     parts: list[str] = []
     starts: list[tuple[int, int | None]] = []
+    spans: dict[str, list[int]] = {}
     offset = 0
-    for page in raw.pages:
-        text = page.text.strip()
-        if not text:
-            continue
+    last_page = -1
+    for sep, text, page, tag in pieces:
         if parts:
-            parts.append("\n\n")
-            offset += 2
-        starts.append((offset, page.number))
+            parts.append(sep)
+            offset += len(sep)
+        if page != last_page:
+            starts.append((offset, raw.pages[page].number))
+            last_page = page
+        if tag:
+            span = spans.setdefault(tag, [offset, offset])
+            span[1] = offset + len(text)
         parts.append(text)
         offset += len(text)
-    return CleanDocument(text="".join(parts), page_starts=tuple(starts) or ((0, None),))
+    text = "".join(parts)
+    if not starts:
+        starts = [(0, raw.pages[0].number if raw.pages else None)]
+    regions = tuple((s, e, tag.split("#")[0]) for tag, (s, e) in sorted(spans.items(), key=lambda kv: kv[1][0]))
+    return CleanDocument(text=text, page_starts=tuple(starts), removed=tuple(notes), regions=regions)

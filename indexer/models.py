@@ -44,6 +44,10 @@ class CleanDocument:
     page_starts: tuple[tuple[int, int | None], ...] = ((0, None),)
     # Human-readable notes on what cleaning removed (for diagnostics, not content).
     removed: tuple[str, ...] = ()
+    # Labelled spans (start, end, kind) that cleaning recognised: "repeated-block" (a block the
+    # source repeated, kept once — the structure finder names it, e.g. "Glossary") and
+    # "footnotes" (a page's footnote block). Not persisted; empty for hand-built documents.
+    regions: tuple[tuple[int, int, str], ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """Page number of the character at ``offset``."""

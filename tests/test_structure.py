@@ -1,0 +1,350 @@
+"""Structure finding: golden tests on the bundled corpus, synthetic edge cases, and the real PDFs.
+
+Offsets contract checked here: for every recommendation and response ``r``,
+``clean.text[r.start:r.end] == r.text`` (exactly, no trimming needed); sections and segments are
+whitespace-trimmed spans of ``clean.text``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer._structure_eval import covers, score, within_thresholds
+from indexer.clean import clean_document
+from indexer.models import ROLE_OTHER, ROLE_RECOMMENDATION, ROLE_RESPONSE, Page, RawDocument
+from indexer.parse import parse
+from indexer.structure import find_structure
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+IOPC = CORPUS / "iopc-operation-linden-recommendations-and-responses.txt"
+COUNCIL = CORPUS / "rotherham-council-2022-04-07-syp-progress-report-operation-linden.txt"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "structure"
+
+
+def _corpora() -> Path:
+    default = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+    if default.is_dir():
+        return default
+    return Path(os.environ.get("INQUIRE_CORPORA", str(default)))
+
+
+CORPORA = _corpora()
+PDFS = sorted(CORPORA.glob("**/*.pdf")) if CORPORA.is_dir() else []
+
+
+def build(path: Path):
+    clean = clean_document(parse(path))
+    return clean, find_structure(clean, name=path.name)
+
+
+@pytest.fixture(scope="module")
+def iopc():
+    return build(IOPC)
+
+
+@pytest.fixture(scope="module")
+def council():
+    return build(COUNCIL)
+
+
+def check_invariants(clean, structure) -> None:
+    text = clean.text
+    for r in list(structure.recommendations) + list(structure.responses):
+        assert text[r.start:r.end] == r.text
+        assert r.text == r.text.strip() and r.text
+        assert (r.page_start, r.page_end) == clean.page_span(r.start, r.end)
+    for sec in structure.sections:
+        assert 0 <= sec.start < sec.end <= len(text) and sec.path
+        assert sec.page_start == clean.page_at(sec.start)
+    covered = bytearray(len(text))
+    prev_end = 0
+    bounds = {b for r in list(structure.recommendations) + list(structure.responses) for b in (r.start, r.end)}
+    for seg in structure.segments:
+        assert prev_end <= seg.start < seg.end <= len(text)  # ordered, non-overlapping
+        assert text[seg.start:seg.end] == text[seg.start:seg.end].strip()
+        assert not any(seg.start < b < seg.end for b in bounds)  # never crosses a record boundary
+        if seg.role == ROLE_RECOMMENDATION:
+            assert seg.recommendation
+        if seg.role == ROLE_RESPONSE:
+            assert seg.recommendation
+        prev_end = seg.end
+        covered[seg.start:seg.end] = b"\x01" * (seg.end - seg.start)
+    uncovered = [i for i, ch in enumerate(text) if not ch.isspace() and not covered[i]]
+    assert not uncovered, f"text not in any segment at {uncovered[:5]}"
+    for r in structure.recommendations:
+        segs = [s for s in structure.segments if r.start <= s.start < r.end]
+        assert segs and all(s.role == ROLE_RECOMMENDATION and s.recommendation == r.number for s in segs)
+    for r in structure.responses:
+        segs = [s for s in structure.segments if r.start <= s.start < r.end]
+        assert segs and all(s.role == ROLE_RESPONSE and s.responder == r.responder for s in segs)
+
+
+# --------------------------------------------------------------------------- IOPC web page
+
+
+IOPC_TITLES = {
+    "1": "Up-to-date knowledge and skills",
+    "2": "Incorporating 'survivor voices' into training",
+    "3": "Use of Operation Linden elements in future training",
+    "4": "Compliance of crime recording practice",
+    "5": "Monitoring compliance with the Vicitims' Code",
+    "6": "Regularly updating victims",
+    "7": "Working arrangements with the ISVA service",
+    "8": "Community engagement to build trust with police services",
+    "9": "Reviewing legislative framework for victims of grooming and exploitation",
+    "10": "Access to information for frontline officers",
+    "11": "Progress in addressing issues in handling child sexual exploitation",
+    "12": "Collaboration to identify issues and priorities",
+    "13": "Working with partner agencies",
+}
+
+
+def test_iopc_recommendations_1_to_13_with_contents_titles(iopc):
+    _, st = iopc
+    assert [r.number for r in st.recommendations] == [str(n) for n in range(1, 14)]
+    assert {r.number: r.title for r in st.recommendations} == IOPC_TITLES
+    for r in st.recommendations:
+        assert r.text.startswith(f"{r.number}. Recommendation {r.number}\n")
+        assert "The IOPC recommends" in r.text and "Response from" not in r.text
+
+
+def test_iopc_responders(iopc):
+    _, st = iopc
+    expected = {str(n): "South Yorkshire Police" for n in range(1, 14)}
+    expected.update({"2": "College of Policing", "3": "College of Policing", "9": "Law Commission",
+                     "10": "Police Digital Service", "12": "College of Policing and NPCC"})
+    assert {r.recommendation: r.responder for r in st.responses} == expected
+    assert len(st.responses) == 13
+    for r in st.responses:
+        assert r.text.startswith("Response from")
+
+
+def test_iopc_addressees(iopc):
+    _, st = iopc
+    by = {r.number: r.addressee for r in st.recommendations}
+    assert by["1"] == "South Yorkshire Police"
+    assert by["8"] == "South Yorkshire Police"  # "recommends that during its mapping exercise South Yorkshire Police ..."
+    assert by["9"] == "Law Commission"
+    assert by["12"] == "College of Policing and NPCC"
+
+
+def test_iopc_furniture_gone(iopc):
+    clean, st = iopc
+    for junk in ("debugging block", "User Bar", "Postscript", "Header First", "Preface Second", "Branding"):
+        assert junk not in clean.text
+        assert not any(junk in clean.text[s.start:s.end] for s in st.segments)
+
+
+def test_iopc_one_glossary_copy_as_section(iopc):
+    clean, st = iopc
+    definition = "An act of parliament that provides the core framework of police powers"
+    assert clean.text.count(definition) == 1
+    glossary = [s for s in st.sections if s.path == ("Glossary",)]
+    assert len(glossary) == 1
+    segs = [s for s in st.segments if s.section == ("Glossary",)]
+    assert segs and all(s.role == ROLE_OTHER for s in segs)
+    assert any(definition in clean.text[s.start:s.end] for s in segs)
+
+
+def test_iopc_contents_is_other_with_section(iopc):
+    clean, st = iopc
+    toc = [s for s in st.segments if s.section == ("Contents",)]
+    assert len(toc) == 1 and toc[0].role == ROLE_OTHER
+    assert "7. 7. Recommendation 7: Working arrangements" in clean.text[toc[0].start:toc[0].end]
+
+
+def test_iopc_recommendation_sections(iopc):
+    _, st = iopc
+    rec7 = [s for s in st.segments if s.recommendation == "7"]
+    assert [s.role for s in rec7] == [ROLE_RECOMMENDATION, ROLE_RESPONSE]
+    assert all(s.section == ("Recommendation 7: Working arrangements with the ISVA service",) for s in rec7)
+
+
+def test_iopc_offsets_and_segments(iopc):
+    check_invariants(*iopc)
+
+
+# --------------------------------------------------------------------------- council report
+
+
+def test_council_themed_sections_and_no_recommendations(council):
+    clean, st = council
+    assert st.recommendations == () and st.responses == ()
+    tops = {s.path[0] for s in st.sections}
+    for name in ("VICTIMS", "COMMUNITIES", "PARTNERS", "OUR PEOPLE", "PROCESS", "NEXT STEPS", "Appendix A"):
+        assert name in tops
+    # themed segments carry their section, and the one-line theme summaries are not sections
+    victims = [s for s in st.segments if s.section == ("VICTIMS",)]
+    assert victims and "Victims Code of Practice" in clean.text[victims[0].start:victims[0].end]
+    assert not any(p[0].startswith("VICTIMS - ") for p in tops)
+    assert all(s.role == ROLE_OTHER for s in st.segments)
+
+
+def test_council_offsets_and_segments(council):
+    check_invariants(*council)
+
+
+# --------------------------------------------------------------------------- synthetic cases
+
+
+def _txt(text: str):
+    clean = clean_document(RawDocument(Path("x.txt"), "txt", (Page(None, text),)))
+    return clean, find_structure(clean, name="x.txt")
+
+
+def test_numbered_actions_and_paragraph_references_are_not_recommendations():
+    text = (
+        "Report of the review\n\n"
+        "Recommendation 1\n\nThe force should review its training. This follows paragraph 31 of the report.\n\n"
+        "MPS response:\n\nWe accept this. We will:\n\n1. Review the course.\n\n2. Train all staff.\n\n"
+        "3. Report back.\n\nAs set out in paragraph 31 and Recommendation 5 above, progress is reported.\n\n"
+        "Recommendation 2\n\nThe force should publish data.\n\nMPS response:\n\nAccepted.\n"
+    )
+    clean, st = _txt(text)
+    assert [r.number for r in st.recommendations] == ["1", "2"]
+    assert [(r.recommendation, r.responder) for r in st.responses] == [("1", "MPS"), ("2", "MPS")]
+    assert "3. Report back." in st.responses[0].text
+    check_invariants(clean, st)
+
+
+def test_government_response_takes_the_department_on_the_cover():
+    text = (
+        "Home Office\n\nGovernment Response to the Committee report\n\n"
+        "Recommendation 1: Faster vetting\n\nThe Home Office should speed up vetting.\n\n"
+        "Government response\n\nWe have reduced vetting times.\n\n"
+        "Recommendation 2: Better data\n\nThe Home Office should publish vetting data.\n\n"
+        "Government response\n\nData will be published.\n"
+    )
+    clean, st = _txt(text)
+    assert [(r.number, r.title, r.addressee) for r in st.recommendations] == [
+        ("1", "Faster vetting", "Home Office"), ("2", "Better data", "Home Office")]
+    assert [r.responder for r in st.responses] == ["Home Office", "Home Office"]
+    check_invariants(clean, st)
+
+
+def test_acceptance_sentences_and_sub_numbered_recommendations():
+    text = (
+        "Update on the responses 4) Preventing harm 4a) i. A duty of candour should be introduced in "
+        "Northern Ireland. This recommendation is accepted in full by the Northern Ireland Executive "
+        "4a) ii. The duty in Scotland and Wales should be reviewed. This recommendation is accepted in full by "
+        "the Scottish Government and the Welsh Government. Work has begun. 5) Ending defensiveness 5a. The "
+        "Government should reconsider the code. 5b. The Government should consider a duty. These "
+        "recommendations are accepted in principle by the UK Government. 6) Monitoring 6a. Those with "
+        "cirrhosis should be monitored. The UK Government accepts this recommendation in full. As "
+        "recommendation 4a) ii. says, reviews matter.\n"
+    )
+    clean, st = _txt(text)
+    assert [r.number for r in st.recommendations] == ["4a i", "4a ii", "5a", "5b", "6a"]
+    got = [(r.recommendation, r.responder) for r in st.responses]
+    assert got == [("4a i", "Northern Ireland Executive"), ("4a ii", "Scottish Government and Welsh Government"),
+                   ("5", "UK Government"), ("6a", "UK Government")]
+    assert covers("5", "5b") and covers("12 a-c", "12b") and not covers("1", "12")
+    check_invariants(clean, st)
+
+
+def test_listed_recommendations_skip_tagged_conclusions():
+    text = (
+        "Introduction\n\n1. We took evidence from ten forces.\n\n2. We recommend nothing here.\n\n"
+        "Conclusions and recommendations\n\nThe disorder\n\n"
+        "1. Police were left with no choice. (Conclusion, Paragraph 6)\n\n"
+        "2. We recommend that the CPS publish its protocol. (Recommendation, Paragraph 17)\n\n"
+        "3. The Government should fund forces. (Recommendation, Paragraph 25)\n\n"
+        "Formal minutes\n\n1. Paragraphs 1 to 75 read and agreed to.\n"
+    )
+    clean, st = _txt(text)
+    assert [(r.number, r.addressee) for r in st.recommendations] == [("2", "CPS"), ("3", "Government")]
+    check_invariants(clean, st)
+
+
+def test_unnumbered_recommendations_take_their_heading_number():
+    text = (
+        "Committee report: Government Response\n\nRecommendations\n\n1. Social media\n\n"
+        "Recommendation: We recommend that the CPS publish its protocol.\n\nResponse:\n\n"
+        "The CPS supported the committee.\n\n2. Funding\n\n"
+        "Recommendation: The Government should fund forces. We welcome the recommendation of the "
+        "inspectorate on this.\n\nResponse:\n\nFunding was paid.\n\n"
+        "Recommendation: The Government should publish plans.\n\nResponse:\n\nPlans will follow.\n"
+    )
+    clean, st = _txt(text)
+    assert [(r.number, r.title) for r in st.recommendations] == [
+        ("1", "Social media"), ("2", "Funding"), ("2", "Funding")]
+    assert "inspectorate on this." in st.recommendations[1].text  # "welcome the recommendation of" is not a response
+    assert [(r.recommendation, r.responder) for r in st.responses] == [
+        ("1", "CPS"), ("2", "Government"), ("2", "Government")]
+    check_invariants(clean, st)
+
+
+def test_table_of_recommendations_rows():
+    rows = "\n\n".join(
+        f"{label} The inquiry recommends that the service improves area {k}.\n\nF F P"
+        for k, label in enumerate(["1", "2", "3a", "3b (i-ii)", "3b (iii)", "4a-c"], 1)
+    )
+    text = f"Appendix 1\n\nSummary of recommendations and responses\n\n{rows}\n\n1 Other paragraph 2024.\n"
+    clean, st = _txt(text)
+    assert [r.number for r in st.recommendations] == ["1", "2", "3a", "3b i-ii", "3b iii", "4 a-c"]
+    check_invariants(clean, st)
+
+
+# --------------------------------------------------------------------------- real PDFs
+
+corpora = pytest.mark.skipif(not PDFS, reason=f"no PDFs under {CORPORA} (set INQUIRE_CORPORA)")
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[str, RawDocument]:
+    return {p.name: parse(p) for p in PDFS}
+
+
+@pytest.mark.corpora
+@corpora
+def test_all_pdfs_clean_and_structure_quickly(parsed):
+    assert len(parsed) == 7
+    t0 = time.perf_counter()
+    built = {name: (c := clean_document(raw), find_structure(c, name=name)) for name, raw in parsed.items()}
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 5.0, f"clean+structure of all PDFs took {elapsed:.1f}s"
+    for name, (clean, st) in built.items():
+        check_invariants(clean, st)
+        assert clean.page_starts[0][0] == 0
+        pages = [p for _, p in clean.page_starts]
+        assert pages == sorted(pages), name
+
+
+GOLDENS = sorted(GOLDEN.glob("*.json"))
+PDF_GOLDENS = [g for g in GOLDENS if not (CORPUS / f"{g.stem}.txt").exists()]
+TXT_GOLDENS = [g for g in GOLDENS if (CORPUS / f"{g.stem}.txt").exists()]
+
+
+def _check_golden(golden_file: Path, clean, st) -> None:
+    golden = json.loads(golden_file.read_text())
+    fails = within_thresholds(score(st, golden), golden["thresholds"])
+    assert not fails, f"{golden_file.stem}: {fails}"
+
+
+@pytest.mark.corpora
+@corpora
+@pytest.mark.parametrize("golden_file", PDF_GOLDENS, ids=[g.stem[:40] for g in PDF_GOLDENS])
+def test_pdf_against_golden(golden_file, parsed):
+    name = golden_file.stem + ".pdf"
+    if name not in parsed:
+        pytest.skip(f"{name} not in {CORPORA}")
+    clean = clean_document(parsed[name])
+    _check_golden(golden_file, clean, find_structure(clean, name=name))
+
+
+@pytest.mark.parametrize("golden_file", TXT_GOLDENS, ids=[g.stem[:40] for g in TXT_GOLDENS])
+def test_bundled_against_golden(golden_file):
+    _check_golden(golden_file, *build(CORPUS / f"{golden_file.stem}.txt"))
+
+
+def test_goldens_cover_at_least_four_pdfs():
+    assert len(PDF_GOLDENS) >= 4
+    for g in PDF_GOLDENS:
+        data = json.loads(g.read_text())
+        assert data["recommendations"] and data["how"] and "thresholds" in data
