@@ -13,9 +13,9 @@ import json
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from evaluation.judge import passage_matches
 from evaluation.reference import WindowRetriever, make_windows

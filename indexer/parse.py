@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable
 
 from indexer.errors import ParseError, UnsupportedFormat
 from indexer.models import Page, RawDocument

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from indexer.chunk import ChunkParams, chunk_document, embedding_text
 from indexer.clean import clean_document
 from indexer.embed import Embedder
 from indexer.errors import IndexIncompatible, IndexMissing, InquireError, ParseError
-from indexer.models import Chunk, CleanDocument, Structure
+from indexer.models import ROLE_RECOMMENDATION, Chunk, CleanDocument, Structure
 from indexer.parse import SUPPORTED_SUFFIXES, parse
 from indexer.store import DATABASE, Manifest, StagedIndex, connect, now_iso, read_faiss, read_manifest
 from indexer.structure import find_structure
@@ -151,7 +151,9 @@ def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, next_id: int) -> l
         c.execute(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (next_id, ch.chunk_id, ch.doc_id, ch.seq, ch.text, ch.start, ch.end, ch.page_start, ch.page_end,
-             " > ".join(ch.section) or None, ch.recommendation, ch.role, ch.responder),
+             " > ".join(ch.section) or None, ch.recommendation, ch.role,
+             # a recommendation segment carries its addressee, which is not a responder
+             None if ch.role == ROLE_RECOMMENDATION else ch.responder),
         )
         ids.append(next_id)
         next_id += 1
@@ -321,8 +323,8 @@ def build_index(
         link_index(staged.conn, staged.faiss)
         n_docs = staged.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         n_chunks = staged.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        files_map = {p: sha for p, sha in ((d.path, d.sha256) for d in new_docs)}
-        for doc_id, path in reuse:
+        files_map = {d.path: d.sha256 for d in new_docs}
+        for _, path in reuse:
             files_map[path] = old_files[path]
         manifest = Manifest(
             model=embedder.name, dim=embedder.dim, chunking=params.to_dict(), files=dict(sorted(files_map.items())),

@@ -149,7 +149,7 @@ class Manifest:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Manifest":
+    def from_json(cls, data: dict) -> Manifest:
         return cls(
             model=data["model"]["name"],
             dim=int(data["model"]["dim"]),

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
 
 import typer
 
@@ -40,7 +40,7 @@ def _errors() -> Iterator[None]:
         _fail(str(exc))
 
 
-def _index_dir(index: Optional[Path]) -> tuple[Path, bool]:
+def _index_dir(index: Path | None) -> tuple[Path, bool]:
     """The index directory, and whether the user chose it explicitly."""
     import os
 
@@ -59,7 +59,7 @@ class _Progress:
         self._bar = None
         self._tasks: dict[str, int] = {}
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> _Progress:
         if self.enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -109,8 +109,8 @@ def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: boo
 
 @app.command()
 def index(
-    paths: List[Path] = typer.Argument(None, help="Files or folders to index (.pdf .html .htm .txt .md). Default: the bundled corpus."),
-    index: Optional[Path] = IndexOpt,
+    paths: list[Path] = typer.Argument(None, help="Files or folders to index (.pdf .html .htm .txt .md). Default: the bundled corpus."),
+    index: Path | None = IndexOpt,
     rebuild: bool = typer.Option(False, "--rebuild", help="Ignore the existing index and re-embed everything."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -139,7 +139,7 @@ def index(
         raise typer.Exit(1)
 
 
-def _open_searcher(index: Optional[Path]):
+def _open_searcher(index: Path | None):
     """Open the index; on first use of the default location, build the bundled corpus index."""
     from indexer.errors import IndexMissing
     from indexer.paths import bundled_corpus_dir
@@ -182,14 +182,14 @@ RoleOpt = typer.Option(None, "--role", help="Only recommendation, response or ot
 
 @app.command()
 def search(
-    query: Optional[str] = typer.Argument(None, help="What to look for, in plain words."),
+    query: str | None = typer.Argument(None, help="What to look for, in plain words."),
     k: int = typer.Option(10, "--k", "-k", min=1, help="Number of passages to return."),
-    batch: Optional[Path] = typer.Option(None, "--batch", help="JSONL file of {\"id\", \"query\"} lines; prints one JSON line per query."),
-    doc: Optional[str] = DocOpt,
-    rec: Optional[str] = RecOpt,
-    responder: Optional[str] = ResponderOpt,
-    role: Optional[str] = RoleOpt,
-    index: Optional[Path] = IndexOpt,
+    batch: Path | None = typer.Option(None, "--batch", help="JSONL file of {\"id\", \"query\"} lines; prints one JSON line per query."),
+    doc: str | None = DocOpt,
+    rec: str | None = RecOpt,
+    responder: str | None = ResponderOpt,
+    role: str | None = RoleOpt,
+    index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Return the passages most relevant to QUERY, each with its citation and score."""
@@ -220,11 +220,11 @@ def search(
 def ask(
     question: str = typer.Argument(..., help="A question in plain words."),
     k: int = typer.Option(5, "--k", "-k", min=1, help="Number of supporting passages to show."),
-    doc: Optional[str] = DocOpt,
-    rec: Optional[str] = RecOpt,
-    responder: Optional[str] = ResponderOpt,
-    role: Optional[str] = RoleOpt,
-    index: Optional[Path] = IndexOpt,
+    doc: str | None = DocOpt,
+    rec: str | None = RecOpt,
+    responder: str | None = ResponderOpt,
+    role: str | None = RoleOpt,
+    index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Answer QUESTION with sentences quoted from the reports, each with its citation, or say the corpus does not answer."""
@@ -250,7 +250,7 @@ def ask(
         _print_hit(hit)
 
 
-def _open_db(index: Optional[Path]):
+def _open_db(index: Path | None):
     """The index's metadata database only: no model, no FAISS (fast)."""
     from indexer.store import DATABASE, connect, read_manifest
 
@@ -267,10 +267,10 @@ def _where(page_start, page_end, section) -> str:
 
 @app.command()
 def recs(
-    doc: Optional[str] = typer.Option(None, "--doc", help="Only recommendations printed in documents whose file name contains this."),
-    source: Optional[str] = typer.Option(None, "--source", help="Only recommendations of this report or inquiry (substring)."),
+    doc: str | None = typer.Option(None, "--doc", help="Only recommendations printed in documents whose file name contains this."),
+    source: str | None = typer.Option(None, "--source", help="Only recommendations of this report or inquiry (substring)."),
     unanswered: bool = typer.Option(False, "--unanswered", help="Only recommendations with no response found."),
-    index: Optional[Path] = IndexOpt,
+    index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Tracker: every recommendation found, who responded and in which documents."""
@@ -307,8 +307,8 @@ def recs(
 @app.command()
 def rec(
     number: str = typer.Argument(..., help="Recommendation number as printed: 7, 4a, '12 d-e'."),
-    source: Optional[str] = typer.Option(None, "--source", help="The report or inquiry that made it (substring of its title or file)."),
-    index: Optional[Path] = IndexOpt,
+    source: str | None = typer.Option(None, "--source", help="The report or inquiry that made it (substring of its title or file)."),
+    index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Recommendation NUMBER and every response to it across all documents, with citations and how each was linked."""
@@ -350,13 +350,13 @@ def rec(
 
 @app.command("eval")
 def eval_(
-    queries: Optional[Path] = typer.Option(None, "--queries", help="Judged query set (JSONL; default evaluation/queries/dev.jsonl)."),
-    retriever: List[str] = typer.Option(["inquire", "bm25", "dense", "rrf"], "--retriever", "-r",
+    queries: Path | None = typer.Option(None, "--queries", help="Judged query set (JSONL; default evaluation/queries/dev.jsonl)."),
+    retriever: list[str] = typer.Option(["inquire", "bm25", "dense", "rrf"], "--retriever", "-r",
                                         help="Retrievers to run side by side: inquire, bm25, dense, rrf (repeatable)."),
-    corpus: List[Path] = typer.Option(None, "--corpus", help="Documents to evaluate on (default: corpus/ plus ../shared/corpora/uk-inquiry-responses)."),
+    corpus: list[Path] = typer.Option(None, "--corpus", help="Documents to evaluate on (default: corpus/ plus ../shared/corpora/uk-inquiry-responses)."),
     k: int = typer.Option(10, "--k", min=10, help="Depth of each run (metrics are @1, @5, @10)."),
-    index: Optional[Path] = typer.Option(None, "--index", help="Evaluation index directory (default $INQUIRE_HOME/eval/index)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Where to write qrels, runs and metrics (default $INQUIRE_HOME/eval/runs/TIMESTAMP)."),
+    index: Path | None = typer.Option(None, "--index", help="Evaluation index directory (default $INQUIRE_HOME/eval/index)."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write qrels, runs and metrics (default $INQUIRE_HOME/eval/runs/TIMESTAMP)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Score inquire and the reference retrievers: Success@1/5/10, MRR@10, nDCG@10, TREC qrels and runs."""

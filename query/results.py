@@ -27,7 +27,7 @@ class Citation:
             )
         elif self.section:
             parts.append(self.section)
-        if self.recommendation:
+        if self.recommendation and f"recommendation {self.recommendation}".lower() not in (self.section or "").lower():
             parts.append(f"Recommendation {self.recommendation}")
         if self.responder:
             parts.append(f"response from {self.responder}")

@@ -40,11 +40,10 @@ def test_rec_7_links_the_iopc_response_and_the_council_isva_passage(tmp_path, mo
     the council report's PARTNERS passage about the ISVA, linked by content, each with a citation."""
     import json
 
+    from conftest import COUNCIL
     from typer.testing import CliRunner
 
     from inquire.cli import app
-
-    from conftest import COUNCIL
 
     monkeypatch.setenv("INQUIRE_EMBEDDER", "auto")
     runner = CliRunner()
