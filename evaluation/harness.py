@@ -64,7 +64,7 @@ def default_corpora() -> list[Path]:
     """The bundled corpus plus the real PDFs (``$INQUIRE_CORPORA`` or ../shared/corpora/uk-inquiry-responses)."""
     env = os.environ.get("INQUIRE_CORPORA")
     pdfs = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpora" / "uk-inquiry-responses"
-    return [bundled_corpus_dir()] + ([pdfs] if pdfs.exists() else [])
+    return [bundled_corpus_dir()] + sorted(pdfs.glob("*.pdf"))  # the PDFs only, not MANIFEST.md
 
 
 def _metrics(qrels: dict, run: dict[str, list[str]]) -> dict[str, dict[str, float]]:

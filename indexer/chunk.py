@@ -7,9 +7,9 @@ Chunk text is always ``clean.text[start:end]``, so a chunk's citation is exact.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
-from indexer.models import ROLE_RECOMMENDATION, ROLE_RESPONSE, Chunk, CleanDocument, Structure
+from indexer.models import ROLE_OTHER, ROLE_RECOMMENDATION, ROLE_RESPONSE, Chunk, CleanDocument, Segment, Structure
 from indexer.text import sentence_spans, word_count
 
 
@@ -45,12 +45,36 @@ def _pack(text: str, sents: list[tuple[int, int]], params: ChunkParams) -> list[
     return [(g[0][0], g[-1][1]) for g in groups]
 
 
+HEADING_WORDS = 12
+
+
+def _merge_headings(text: str, segments, params: ChunkParams) -> list[Segment]:
+    """A heading-only "other" segment (a title, "4 The political response") cannot answer anything
+    alone: it opens the next "other" segment instead (never a recommendation or a response)."""
+    out: list[Segment] = []
+    pending: Segment | None = None
+    for seg in segments:
+        if pending is not None:
+            if seg.role == ROLE_OTHER and seg.recommendation is None:
+                seg = replace(seg, start=pending.start)
+            else:
+                out.append(pending)
+            pending = None
+        if seg.role == ROLE_OTHER and seg.recommendation is None and word_count(text[seg.start : seg.end]) < HEADING_WORDS:
+            pending = seg
+            continue
+        out.append(seg)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
 def chunk_document(
     doc_id: str, clean: CleanDocument, structure: Structure, params: ChunkParams | None = None
 ) -> list[Chunk]:
     params = params or ChunkParams()
     chunks: list[Chunk] = []
-    for seg in structure.segments:
+    for seg in _merge_headings(clean.text, structure.segments, params):
         sents = sentence_spans(clean.text, seg.start, seg.end)
         for start, end in _pack(clean.text, sents, params):
             page_start, page_end = clean.page_span(start, end)

@@ -23,8 +23,9 @@ from indexer.embed import Embedder
 from indexer.errors import IndexIncompatible, IndexMissing, InquireError, ParseError
 from indexer.models import ROLE_RECOMMENDATION, Chunk, CleanDocument, Structure
 from indexer.parse import SUPPORTED_SUFFIXES, parse
-from indexer.store import DATABASE, Manifest, StagedIndex, connect, now_iso, read_faiss, read_manifest
+from indexer.store import DATABASE, SENTENCE_VECTORS, Manifest, StagedIndex, connect, now_iso, read_faiss, read_manifest
 from indexer.structure import find_structure
+from indexer.text import sentence_spans, word_count
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -176,7 +177,23 @@ def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, next_id: int) -> l
     return ids
 
 
-def _copy_previous(staged: StagedIndex, old_conn, old_faiss, doc_id: str, path: str, next_id: int) -> int:
+MIN_SENTENCE_WORDS = 4
+
+
+def _insert_sentences(staged: StagedIndex, chunk_ids: list[int], chunks: list[Chunk]) -> list[tuple[int, str]]:
+    """Sentence rows for new chunks; returns (sentence id, text) to embed."""
+    out = []
+    for cid, ch in zip(chunk_ids, chunks):
+        for s, e in sentence_spans(ch.text):
+            text = ch.text[s:e]
+            if word_count(text) < MIN_SENTENCE_WORDS:
+                continue
+            cur = staged.conn.execute("INSERT INTO sentences(chunk, start, end) VALUES (?,?,?)", (cid, ch.start + s, ch.start + e))
+            out.append((cur.lastrowid, text))
+    return out
+
+
+def _copy_previous(staged: StagedIndex, old_conn, old_faiss, old_sentence_faiss, doc_id: str, path: str, next_id: int) -> int:
     """Copy one document's rows and vectors from the previous index; return the next free id."""
     c = staged.conn
     row = old_conn.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
@@ -202,6 +219,14 @@ def _copy_previous(staged: StagedIndex, old_conn, old_faiss, doc_id: str, path: 
     if old_ids:
         vectors = np.vstack([old_faiss.reconstruct(int(i)) for i in old_ids])
         staged.add_vectors(new_ids, vectors)
+        remap = dict(zip(old_ids, new_ids))
+        sent_old, sent_new = [], []
+        for r in old_conn.execute(f"SELECT * FROM sentences WHERE chunk IN ({','.join('?' * len(old_ids))}) ORDER BY id", old_ids):
+            cur = c.execute("INSERT INTO sentences(chunk, start, end) VALUES (?,?,?)", (remap[r["chunk"]], r["start"], r["end"]))
+            sent_old.append(r["id"])
+            sent_new.append(cur.lastrowid)
+        if sent_old:
+            staged.add_vectors(sent_new, np.vstack([old_sentence_faiss.reconstruct(int(i)) for i in sent_old]), sentences=True)
     return next_id
 
 
@@ -239,6 +264,7 @@ def build_index(
     old_files = dict(old_manifest.files) if old_manifest else {}
     old_conn = connect(index_dir / DATABASE) if old_manifest else None
     old_faiss = read_faiss(index_dir) if old_manifest else None
+    old_sentence_faiss = read_faiss(index_dir, SENTENCE_VECTORS) if old_manifest else None
 
     # Previously indexed files not named in this run stay, as long as they still exist.
     named = set(map(str, files))
@@ -300,10 +326,12 @@ def build_index(
     try:
         next_id = 1
         for doc_id, path in reuse:
-            next_id = _copy_previous(staged, old_conn, old_faiss, doc_id, path, next_id)
+            next_id = _copy_previous(staged, old_conn, old_faiss, old_sentence_faiss, doc_id, path, next_id)
         pending: list[tuple[int, str]] = []
+        sentences: list[tuple[int, str]] = []
         for doc in new_docs:
             ids = _insert_processed(staged, doc, next_id)
+            sentences += _insert_sentences(staged, ids, doc.chunks)
             next_id += len(ids)
             titles = {r.number: r.title for r in doc.structure.recommendations}
             pending.extend(
@@ -317,6 +345,11 @@ def build_index(
             vectors = embedder.encode([t for _, t in batch], batch_size=batch_size)
             staged.add_vectors([i for i, _ in batch], vectors)
         progress("embedding", total, total)
+        for start in range(0, len(sentences), 64):
+            progress("sentences", start, len(sentences))
+            batch = sentences[start : start + 64]
+            staged.add_vectors([i for i, _ in batch], embedder.encode([t for _, t in batch], batch_size=64), sentences=True)
+        progress("sentences", len(sentences), len(sentences))
         report.embedded = total
         from indexer.linking import link_index  # after all documents are in
 

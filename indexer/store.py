@@ -3,6 +3,7 @@
     manifest.json   format version, package version, model + dim, chunking, created/updated,
                     per-file content hashes
     vectors.faiss   FAISS IndexIDMap2(IndexFlatIP): ids are ``chunks.id`` in the database
+    sentences.faiss the same for every sentence of every chunk: ids are ``sentences.id``
     meta.sqlite     documents, chunks (+ FTS5 table), recommendations, responses, sections, links
 
 Writes go to a temporary sibling directory which is then renamed into place, so a failed or
@@ -25,9 +26,10 @@ import numpy as np
 
 from indexer.errors import IndexIncompatible, IndexMissing
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
 DATABASE = "meta.sqlite"
 
 SCHEMA = """
@@ -62,6 +64,13 @@ CREATE INDEX chunks_rec ON chunks(recommendation);
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
     text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
 );
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY,        -- = id in sentences.faiss
+    chunk INTEGER NOT NULL REFERENCES chunks(id),
+    start INTEGER NOT NULL,        -- offsets into the document's cleaned text
+    end INTEGER NOT NULL
+);
+CREATE INDEX sentences_chunk ON sentences(chunk);
 CREATE TABLE recommendations (
     id INTEGER PRIMARY KEY,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id),
@@ -176,7 +185,7 @@ def read_manifest(index_dir: Path) -> Manifest:
             f"index at {index_dir} has format version {manifest.format_version}; this install reads "
             f"version {FORMAT_VERSION}: run `inquire index --rebuild`"
         )
-    for name in (VECTORS, DATABASE):
+    for name in (VECTORS, SENTENCE_VECTORS, DATABASE):
         if not (index_dir / name).exists():
             raise IndexIncompatible(f"index at {index_dir} is missing {name}; run `inquire index --rebuild`")
     return manifest
@@ -205,10 +214,10 @@ def new_faiss_index(dim: int):
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def read_faiss(index_dir: Path):
+def read_faiss(index_dir: Path, name: str = VECTORS):
     import faiss
 
-    return faiss.read_index(str(index_dir / VECTORS))
+    return faiss.read_index(str(index_dir / name))
 
 
 class StagedIndex:
@@ -221,10 +230,12 @@ class StagedIndex:
         self.conn = connect(self.tmp / DATABASE, readonly=False)
         self.conn.executescript(SCHEMA)
         self.faiss = new_faiss_index(dim)
+        self.sentence_faiss = new_faiss_index(dim)
 
-    def add_vectors(self, ids: list[int], vectors: np.ndarray) -> None:
+    def add_vectors(self, ids: list[int], vectors: np.ndarray, sentences: bool = False) -> None:
         if len(ids):
-            self.faiss.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+            target = self.sentence_faiss if sentences else self.faiss
+            target.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
     def commit(self, manifest: Manifest) -> None:
         import faiss
@@ -233,6 +244,7 @@ class StagedIndex:
         self.conn.commit()
         self.conn.close()
         faiss.write_index(self.faiss, str(self.tmp / VECTORS))
+        faiss.write_index(self.sentence_faiss, str(self.tmp / SENTENCE_VECTORS))
         (self.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
         old = None
         if self.index_dir.exists():

@@ -1,7 +1,8 @@
 """``answer``: a short answer made only of sentences quoted from the retrieved passages.
 
 Each candidate sentence (from the top passages) is scored by its cosine similarity to the
-question (same embedder as the index) plus lexical evidence (share of the question's content
+question (sentence vectors are stored in the index, so nothing but the question is embedded at
+query time) plus lexical evidence (share of the question's content
 words it contains). The best few are quoted verbatim with exact citations (document, page of that
 sentence, section, recommendation, responder, character offsets). The same sentence found in
 several documents (the grouped near-duplicates of a hit) is shown once with every citation.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from indexer.models import CleanDocument
-from indexer.text import sentence_spans, word_count
+from indexer.text import word_count
 from query.results import Citation, Hit
 from query.search import Filters, Searcher
 from query.understand import STOPWORDS
@@ -80,15 +81,18 @@ class _Candidate:
     end: int
 
 
-def _candidates(hits: list[Hit]) -> list[_Candidate]:
-    out = []
+def _candidates(searcher: Searcher, hits: list[Hit]) -> tuple[list[_Candidate], list[int]]:
+    """The stored sentences of the hits (the index keeps a vector for each), minus fragments."""
+    sentences = searcher.sentences_of([h.row_id for h in hits])
+    out, ids = [], []
     for hit in hits:
-        for s, e in sentence_spans(hit.text):
-            text = hit.text[s:e]
+        for sid, start, end in sentences[hit.row_id]:
+            text = hit.text[start - hit.start : end - hit.start]
             if word_count(text) < 5 or not re.search(r"[a-z]", text):
                 continue  # headings, labels, fragments
-            out.append(_Candidate(text, hit, hit.start + s, hit.start + e))
-    return out
+            out.append(_Candidate(text, hit, start, end))
+            ids.append(sid)
+    return out, ids
 
 
 def _key(text: str) -> str:
@@ -123,11 +127,10 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
            max_sentences: int = MAX_SENTENCES, abstain_below: float = ABSTAIN_BELOW) -> Answer:
     hits = searcher.search(question, k=max(k, PASSAGES_FOR_SENTENCES), filters=filters)
     shown = tuple(hits[:k])
-    cands = _candidates(hits[:PASSAGES_FOR_SENTENCES])
+    cands, ids = _candidates(searcher, hits[:PASSAGES_FOR_SENTENCES])
     if not cands:
         return Answer(question, (), True, shown, 0.0)
-    vectors = searcher.embedder.encode([question] + [c.text for c in cands])
-    cos = vectors[1:] @ vectors[0]
+    cos = searcher.sentence_vectors(ids) @ searcher.query_vector(question.strip())
     scores = np.array([cos[i] + W_LEXICAL * lexical_evidence(question, c.text) for i, c in enumerate(cands)])
     best = float(scores.max())
     if best < abstain_below:

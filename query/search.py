@@ -11,20 +11,24 @@ import numpy as np
 
 from indexer.embed import Embedder, get_embedder
 from indexer.errors import QueryError
-from indexer.store import DATABASE, check_model, connect, read_faiss, read_manifest
+from indexer.store import DATABASE, SENTENCE_VECTORS, check_model, connect, read_faiss, read_manifest
 from query.results import Citation, Hit
 from query.understand import STOPWORDS, QueryIntent, normalise_rec, parse_query
 
 # Fusion weights, tuned on evaluation/queries/dev.jsonl (see evaluation/README.md and the closing
 # note of the retrieval issue): reciprocal-rank fusion of dense and lexical ranks plus boosts for
 # what the query names. RRF_K is the usual 60.
-RRF_K = 60
-W_DENSE = 1.0
-W_LEXICAL = 1.0
+RRF_K = 40
+W_DENSE = 0.5
+W_LEXICAL = 0.75
+W_SENTENCE = 1.0  # chunks ranked by their best-matching sentence
+SENTENCE_CANDIDATES = 300
 B_REC = 0.05  # chunk belongs to a recommendation the query names
-B_REC_ROLE = 0.02  # ... and has the role the query asks for (the recommendation itself / a response)
-B_RESPONDER = 0.02  # chunk's responder is named in the query
+B_REC_ROLE = 0.05  # ... and has the role the query asks for (the recommendation itself / a response)
+B_RESPONDER = 0.0  # chunk's responder is named in the query
 B_DOC = 0.02  # chunk's document is named in the query
+B_ROLE = 0.01  # chunk has the role the query asks for (no recommendation number named)
+B_LEAD = 0.02  # for a recommendation lookup: the first passage of that recommendation or response
 CANDIDATES = 100
 DUP_CONTAINMENT = 0.6  # share of word 4-grams two passages must share to be grouped
 
@@ -83,6 +87,8 @@ class Searcher:
             check_model(self.index_dir, self.manifest, embedder.name, embedder.dim)
         self.conn = connect(self.index_dir / DATABASE)
         self.faiss = read_faiss(self.index_dir)
+        self.sentence_faiss = read_faiss(self.index_dir, SENTENCE_VECTORS)
+        self._query_vectors: dict[str, np.ndarray] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -91,6 +97,48 @@ class Searcher:
             check_model(self.index_dir, self.manifest, emb.name, emb.dim)
             self._embedder = emb
         return self._embedder
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding (cached: ``ask`` reuses the one ``search`` computed)."""
+        if text not in self._query_vectors:
+            self._query_vectors[text] = self.embedder.encode([text])[0]
+        return self._query_vectors[text]
+
+    def sentences_of(self, chunk_rowids: list[int]) -> dict[int, list[tuple[int, int, int]]]:
+        """chunk row id -> [(sentence id, start, end)] in document order."""
+        out: dict[int, list[tuple[int, int, int]]] = {i: [] for i in chunk_rowids}
+        if chunk_rowids:
+            q = f"SELECT id, chunk, start, end FROM sentences WHERE chunk IN ({','.join('?' * len(chunk_rowids))}) ORDER BY start"
+            for r in self.conn.execute(q, chunk_rowids):
+                out[r["chunk"]].append((r["id"], r["start"], r["end"]))
+        return out
+
+    def sentence_vectors(self, ids: list[int]) -> np.ndarray:
+        if not ids:
+            return np.zeros((0, self.sentence_faiss.d), dtype=np.float32)
+        return np.vstack([self.sentence_faiss.reconstruct(int(i)) for i in ids])
+
+    def by_sentence(self, query_vec: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """Chunks ranked by the cosine of their best sentence to the query."""
+        n = self.sentence_faiss.ntotal
+        if n == 0:
+            return []
+        search_k = n if allowed is not None else min(SENTENCE_CANDIDATES, n)
+        scores, ids = self.sentence_faiss.search(np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32), search_k)
+        valid = [int(i) for i in ids[0] if i >= 0]
+        chunk_of = {}
+        for start in range(0, len(valid), 900):
+            part = valid[start : start + 900]
+            chunk_of.update(self.conn.execute(f"SELECT id, chunk FROM sentences WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+        best: dict[int, float] = {}
+        for i, sc in zip(ids[0], scores[0]):
+            c = chunk_of.get(int(i))
+            if c is None or (allowed is not None and c not in allowed) or c in best:
+                continue
+            best[c] = float(sc)
+            if len(best) == k:
+                break
+        return list(best.items())
 
     def close(self) -> None:
         self.conn.close()
@@ -174,7 +222,7 @@ class Searcher:
         return out
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
-        """Rank passages for ``query``. ``mode``: hybrid (default), dense or lexical."""
+        """Rank passages for ``query``. ``mode``: hybrid (default), dense, lexical or sentence."""
         if not query or not query.strip():
             raise QueryError("empty query; pass some words to search for")
         if k < 1:
@@ -183,26 +231,42 @@ class Searcher:
         allowed = self.allowed_ids(filters)
         intent = parse_query(query.strip(), self.responders(), self.doc_aliases())
         n = max(CANDIDATES, 3 * k)
-        dense = self.dense(self.embedder.encode([query.strip()])[0], n, allowed) if mode != "lexical" else []
-        lex = self.lexical(intent.terms, n, allowed) if mode != "dense" else []
-        if mode in ("dense", "lexical"):
-            ranked = dense or lex
+        qvec = self.query_vector(query.strip()) if mode != "lexical" else None
+        dense = self.dense(qvec, n, allowed) if mode in ("hybrid", "dense") else []
+        lex = self.lexical(intent.terms, n, allowed) if mode in ("hybrid", "lexical") else []
+        sent = self.by_sentence(qvec, n, allowed) if mode in ("hybrid", "sentence") else []
+        if mode != "hybrid":
+            ranked = dense or lex or sent
         else:
-            ranked = self._fuse(intent, dense, lex, allowed)
+            ranked = self._fuse(intent, dense, lex, sent, allowed)
         rows = self.rows([i for i, _ in ranked[: max(3 * k, 30)]])
         return group_duplicates([row_to_hit(rows[i], 0, s) for i, s in ranked if i in rows], k)
 
-    def _fuse(self, intent: QueryIntent, dense, lex, allowed) -> list[tuple[int, float]]:
+    def _leads(self, ids: list[int]) -> set[int]:
+        """Chunks that open their recommendation or response (the previous chunk belongs elsewhere)."""
+        q = f"""SELECT c.id FROM chunks c LEFT JOIN chunks p ON p.doc_id = c.doc_id AND p.seq = c.seq - 1
+                WHERE c.id IN ({','.join('?' * len(ids))})
+                  AND (p.id IS NULL OR p.role != c.role OR coalesce(p.recommendation, '') != coalesce(c.recommendation, ''))"""
+        return {r[0] for r in self.conn.execute(q, ids)}
+
+    def _fuse(self, intent: QueryIntent, dense, lex, sent, allowed) -> list[tuple[int, float]]:
         scores: dict[int, float] = {}
-        for weight, ranking in ((W_DENSE, dense), (W_LEXICAL, lex)):
+        for weight, ranking in ((W_DENSE, dense), (W_LEXICAL, lex), (W_SENTENCE, sent)):
             for rank, (i, _) in enumerate(ranking, 1):
                 scores[i] = scores.get(i, 0.0) + weight / (RRF_K + rank)
         recs = self.rec_ids(intent.recommendations, allowed)
+        lead = self._leads(list(recs)) if recs and B_LEAD else set()
         for i, (num, role) in recs.items():
             bonus = B_REC * (1.0 if num in intent.recommendations else 0.5)
             if intent.wants and role == intent.wants:
                 bonus += B_REC_ROLE
+            if i in lead:
+                bonus += B_LEAD
             scores[i] = scores.get(i, 0.0) + bonus
+        if intent.wants and not intent.recommendations and B_ROLE:
+            ids = list(scores)
+            for r in self.conn.execute(f"SELECT id FROM chunks WHERE role=? AND id IN ({','.join('?' * len(ids))})", [intent.wants, *ids]):
+                scores[r[0]] += B_ROLE
         if intent.responders or intent.docs:
             ids = list(scores)
             meta = {r["id"]: r for r in self.conn.execute(

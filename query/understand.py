@@ -16,8 +16,11 @@ _REC = re.compile(
     r"(\d{1,3}(?:[a-z](?![a-z]))?(?:\)?\s*(?:[a-z]\)?\s*-\s*[a-z]|[ivx]{1,4}|[a-z])(?![a-z0-9]))?)",
     re.I,
 )
-_RESPONSE_WORDS = re.compile(r"\b(respon\w*|repl\w*|said|say|answer\w*|accept\w*|reject\w*|progress|update|did)\b", re.I)
-_REC_WORDS = re.compile(r"\b(what (?:is|was|does|did)|text of|wording|recommend(?:s|ed)?\b(?! \d))", re.I)
+_RESPONSE_WORDS = re.compile(
+    r"\b(respon\w*|repl\w*|answer\w*|accept\w*|reject\w*|agree\w*|implement\w*|progress|update\w*|"
+    r"(?:government|they|it|force|department|office|executive)\s+(?:say|said|do|did|doing))\b", re.I)
+_REC_WORDS = re.compile(
+    r"\b(what (?:is|was|were)|text of|wording|recommend(?:s|ed)?\b(?! \d)|recommendations?\s+(?:on|about|for|regarding|concerning)\b|recommendation\s+\S+\s+(?:say|state|propose|ask|call)\w*|^\s*what\s+(?:does|do)\s+(?:the\s+)?recommendation\b.*\b(?:say|state|propose)\w*)", re.I)
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both
@@ -47,25 +50,25 @@ class QueryIntent:
 def parse_query(query: str, responders: list[str] | None = None, doc_aliases: dict[str, set[str]] | None = None) -> QueryIntent:
     recs = tuple(dict.fromkeys(normalise_rec(m.group(1)) for m in _REC.finditer(query)))
     lowered = query.lower()
-    wants = None
-    if recs:
-        if _RESPONSE_WORDS.search(query):
-            wants = "response"
-        elif _REC_WORDS.search(query) or re.fullmatch(r"\s*(?:recommendation|rec|r)\s*\S+\s*", lowered):
-            wants = "recommendation"
-    elif re.search(r"\bresponse from\b|\bresponded\b", lowered):
-        wants = "response"
     found_responders = []
     for name in responders or []:
         key = name.lower()
-        if key and key in lowered:
+        if key and re.search(rf"\b{re.escape(key)}\b", lowered):
             found_responders.append(name)
     # prefer the longest names ("College of Policing and NPCC" over "College of Policing")
     found_responders.sort(key=len, reverse=True)
-    docs = []
-    words = set(re.findall(r"[a-z0-9]+", lowered))
-    for doc_id, aliases in (doc_aliases or {}).items():
-        if any((" " in a and a in lowered) or (" " not in a and a in words) for a in aliases):
-            docs.append(doc_id)
+    wants = None
+    if _RESPONSE_WORDS.search(query):
+        wants = "response"
+    elif _REC_WORDS.search(query) or (recs and re.fullmatch(r"\s*(?:recommendation|rec|r)\s*\S+\s*", lowered)):
+        wants = "recommendation"
+    elif recs and found_responders and re.search(r"\b(say|said|do|did|doing)\b", lowered):
+        wants = "response"
+    tokens = re.findall(r"[a-z]+|\d+", lowered)
+    words = set(tokens) | {a + b for a, b in zip(tokens, tokens[1:]) if a.isalpha() and len(a) <= 3 and b.isdigit()}
+    matched = {d: sum(1 for a in aliases if a in words) for d, aliases in (doc_aliases or {}).items()}
+    top = max(matched.values(), default=0)
+    # the documents the query names best ("Commons Library briefing ... infected blood" -> the briefing)
+    docs = [d for d, n in matched.items() if top and n == top]
     terms = tuple(t for t in re.findall(r"[a-z0-9]+", lowered) if t not in STOPWORDS and len(t) > 1)
     return QueryIntent(query, recs, wants, tuple(found_responders), tuple(docs), terms)

@@ -55,3 +55,15 @@ def test_embedding_text_carries_context_header():
     text = embedding_text(chunk, "Operation Linden", "Working arrangements with the ISVA service")
     assert text.startswith("Operation Linden. Recommendation 7: Working arrangements with the ISVA service. Response from South Yorkshire Police.")
     assert text.endswith(chunk.text)
+
+
+def test_heading_only_segments_open_the_next_section():
+    text = "PARTNERS\n\nThe force works with the ISVA service every week on training and updates for victims."
+    clean = CleanDocument(text=text)
+    segs = (Segment(0, 8, section=("PARTNERS",)), Segment(10, len(text), section=("PARTNERS",)))
+    chunks = chunk_document("d", clean, Structure(segments=segs))
+    assert [c.text for c in chunks] == [text]
+    # but a heading never swallows a recommendation or a response
+    segs = (Segment(0, 8), Segment(10, len(text), role="response", recommendation="7"))
+    chunks = chunk_document("d", clean, Structure(segments=segs))
+    assert [c.role for c in chunks] == ["other", "response"]

@@ -55,6 +55,12 @@ def test_index_directory_has_manifest_faiss_and_sqlite(corpus_copy, tmp_path):
     assert index.ntotal == len(ids)
     faiss_ids = sorted(int(i) for i in __import__("faiss").vector_to_array(index.id_map))
     assert faiss_ids == ids
+    sent_ids = sorted(r[0] for r in conn.execute("SELECT id FROM sentences"))
+    sent_index = read_faiss(index_dir, "sentences.faiss")
+    assert sorted(int(i) for i in __import__("faiss").vector_to_array(sent_index.id_map)) == sent_ids
+    # every sentence lies inside its chunk
+    bad = conn.execute("SELECT COUNT(*) FROM sentences s JOIN chunks c ON c.id = s.chunk WHERE s.start < c.start OR s.end > c.end").fetchone()[0]
+    assert bad == 0
     # stored chunk text is the exact slice of the stored cleaned text
     for row in conn.execute("SELECT c.text, c.start, c.end, d.text AS doc FROM chunks c JOIN documents d USING(doc_id)"):
         assert row["doc"][row["start"] : row["end"]] == row["text"]
@@ -80,7 +86,11 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
     assert report.updated == [str(corpus_copy / COUNCIL)] and report.unchanged == [str(corpus_copy / IOPC)]
     conn = _db(index_dir)
     council_chunks = conn.execute("SELECT COUNT(*) FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,)).fetchone()[0]
-    assert len(changed.texts) == council_chunks  # only the changed file was embedded
+    council_sentences = conn.execute(
+        "SELECT COUNT(*) FROM sentences s JOIN chunks c ON c.id = s.chunk JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,)
+    ).fetchone()[0]
+    assert council_sentences > council_chunks
+    assert len(changed.texts) == council_chunks + council_sentences  # only the changed file was embedded
     after = {r["chunk_id"]: r["text"] for r in conn.execute("SELECT chunk_id, text FROM chunks")}
     iopc_ids = [c for c in before if c in after]
     assert iopc_ids and all(before[c] == after[c] for c in iopc_ids)  # ids stable across re-index
@@ -89,6 +99,14 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
     index = read_faiss(index_dir)
     for r in conn.execute("SELECT c.id, c.chunk_id FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (IOPC,)):
         assert np.array_equal(index.reconstruct(int(r["id"])), vectors_before[r["chunk_id"]])
+    # ... and so do their sentences
+    sent_index = read_faiss(index_dir, "sentences.faiss")
+    fake = FakeEmbedder()
+    for r in conn.execute(
+        "SELECT s.id, substr(d.text, s.start + 1, s.end - s.start) AS t FROM sentences s JOIN chunks c ON c.id = s.chunk "
+        "JOIN documents d USING(doc_id) WHERE d.name=? LIMIT 5", (IOPC,)
+    ):
+        assert np.allclose(sent_index.reconstruct(int(r["id"])), fake.encode([r["t"]])[0])
 
     (corpus_copy / COUNCIL).unlink()
     report = build_index([corpus_copy], index_dir, CountingEmbedder())

@@ -15,11 +15,14 @@ from query.understand import normalise_rec, parse_query
         ("recommendation 4a) iv", ("4aiv",), None),
         ("What did the Law Commission say about recommendation 9", ("9",), "response"),
         ("ISVA single point of contact", (), None),
+        ("What does recommendation 8 of the Infected Blood Inquiry say about testing?", ("8",), "recommendation"),
+        ("What did the committee recommend about the media protocol?", (), "recommendation"),
+        ("Has recommendation 4 been implemented?", ("4",), "response"),
         ("hr 7 forms", (), None),
     ],
 )
 def test_recommendation_references(query, recs, wants):
-    intent = parse_query(query)
+    intent = parse_query(query, responders=["Law Commission", "South Yorkshire Police"])
     assert intent.recommendations == recs and intent.wants == wants
 
 

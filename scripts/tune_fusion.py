@@ -1,0 +1,88 @@
+"""Tune the fusion weights of query/search.py on the dev set by coordinate ascent.
+
+    python scripts/tune_fusion.py [--index DIR] [--rounds 2]
+
+Objective: mean of Success@1, Success@5 and MRR@10 over evaluation/queries/dev.jsonl (the same
+judging rule as `inquire eval`). Query vectors are computed once and cached. Prints the best
+setting; copy it into query/search.py by hand (the weights are documented constants).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import query.search as qs  # noqa: E402
+from evaluation.judge import passage_matches  # noqa: E402
+from indexer.embed import get_embedder  # noqa: E402
+from indexer.paths import inquire_home  # noqa: E402
+
+GRID = {
+    "RRF_K": [5, 10, 20, 40, 60, 100],
+    "W_DENSE": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+    "W_LEXICAL": [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+    "W_SENTENCE": [0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+    "B_REC": [0.0, 0.01, 0.02, 0.05, 0.1],
+    "B_REC_ROLE": [0.0, 0.005, 0.01, 0.02, 0.05],
+    "B_RESPONDER": [0.0, 0.002, 0.005, 0.01, 0.02],
+    "B_DOC": [0.0, 0.002, 0.005, 0.01, 0.02],
+    "B_ROLE": [0.0, 0.002, 0.005, 0.01, 0.02],
+    "B_LEAD": [0.0, 0.005, 0.01, 0.02, 0.04],
+}
+
+
+class CachedEmbedder:
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.backend, self.cache = inner, inner.name, inner.dim, inner.backend, {}
+
+    def encode(self, texts, batch_size=32):
+        import numpy as np
+
+        missing = [t for t in texts if t not in self.cache]
+        if missing:
+            for t, v in zip(missing, self.inner.encode(missing)):
+                self.cache[t] = v
+        return np.vstack([self.cache[t] for t in texts])
+
+
+def evaluate(searcher, queries) -> dict:
+    s1 = s5 = rr = 0.0
+    for q in queries:
+        hits = searcher.search(q["query"], k=10)
+        ranks = [i for i, h in enumerate(hits, 1) if passage_matches(h.text, q["answers"])]
+        first = ranks[0] if ranks else None
+        s1 += first == 1
+        s5 += bool(first and first <= 5)
+        rr += 1.0 / first if first else 0.0
+    n = len(queries)
+    return {"S@1": s1 / n, "S@5": s5 / n, "MRR": rr / n, "objective": (s1 + s5 + rr) / (3 * n)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", type=Path, default=inquire_home() / "eval" / "index")
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+    queries = [json.loads(x) for x in (ROOT / "evaluation" / "queries" / "dev.jsonl").read_text().splitlines() if x.strip()]
+    searcher = qs.Searcher(args.index, CachedEmbedder(get_embedder()))
+    best = evaluate(searcher, queries)
+    print("start", {k: getattr(qs, k) for k in GRID}, best)
+    for _ in range(args.rounds):
+        for name, values in GRID.items():
+            keep = getattr(qs, name)
+            for v in values:
+                setattr(qs, name, v)
+                r = evaluate(searcher, queries)
+                if r["objective"] > best["objective"] + 1e-9:
+                    best, keep = r, v
+            setattr(qs, name, keep)
+        print("round", {k: getattr(qs, k) for k in GRID}, best)
+
+
+if __name__ == "__main__":
+    main()
