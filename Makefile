@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(BIN)/inquire index
-	$(BIN)/inquire search "$(QUESTION)" --k 3
+	$(BIN)/inquire ask "$(QUESTION)" --k 2
 
 test: install
 	$(BIN)/python -m pytest

@@ -15,7 +15,7 @@ from indexer.text import sentence_spans, word_count
 
 @dataclass(frozen=True)
 class ChunkParams:
-    target_words: int = 160
+    target_words: int = 200
     max_words: int = 250
     min_words: int = 60
 

@@ -19,11 +19,11 @@ from query.understand import STOPWORDS, QueryIntent, normalise_rec, parse_query
 # note of the retrieval issue): reciprocal-rank fusion of dense and lexical ranks plus boosts for
 # what the query names. RRF_K is the usual 60.
 RRF_K = 40
-W_DENSE = 0.5
-W_LEXICAL = 0.75
+W_DENSE = 0.75
+W_LEXICAL = 1.0
 W_SENTENCE = 1.0  # chunks ranked by their best-matching sentence
 SENTENCE_CANDIDATES = 300
-B_REC = 0.05  # chunk belongs to a recommendation the query names
+B_REC = 0.005  # chunk belongs to a recommendation the query names (tuning found 0.0-0.005 equal; kept as a nudge)
 B_REC_ROLE = 0.05  # ... and has the role the query asks for (the recommendation itself / a response)
 B_RESPONDER = 0.0  # chunk's responder is named in the query
 B_DOC = 0.02  # chunk's document is named in the query
@@ -301,21 +301,35 @@ def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
 
 
+def _richness(hit: Hit) -> int:
+    """How much structure a passage's citation carries (recommendation number, responder)."""
+    return (hit.recommendation is not None) + (hit.responder is not None)
+
+
 def group_duplicates(hits: list[Hit], k: int) -> list[Hit]:
-    """Fold near-identical passages from other documents into the better-ranked one's ``also_in``."""
-    kept: list[tuple[Hit, set, list[Citation]]] = []
+    """Fold near-identical passages from other documents into one hit that keeps every citation.
+
+    The group takes the rank and score of its best-ranked member; its lead citation is the member
+    whose citation carries the most structure (the IOPC page's "Recommendation 7, response from
+    South Yorkshire Police" rather than the council report's unnumbered copy of the same text).
+    """
+    kept: list[list] = []  # [lead hit, shingles, also_in citations, group score]
     for hit in hits:
         sh = _shingles(hit.text)
-        for _, ksh, also in kept:
-            overlap = len(sh & ksh) / max(1, min(len(sh), len(ksh)))
+        for group in kept:
+            overlap = len(sh & group[1]) / max(1, min(len(sh), len(group[1])))
             if overlap >= DUP_CONTAINMENT:
-                also.append(hit.citation)
+                if _richness(hit) > _richness(group[0]):
+                    group[2].insert(0, group[0].citation)
+                    group[0] = hit
+                else:
+                    group[2].append(hit.citation)
                 break
         else:
             if len(kept) < k:
-                kept.append((hit, sh, []))
+                kept.append([hit, sh, [], hit.score])
     return [
-        replace(h, rank=rank, also_in=tuple(also)) for rank, (h, _, also) in enumerate(kept, 1)
+        replace(h, rank=rank, score=score, also_in=tuple(also)) for rank, (h, _, also, score) in enumerate(kept, 1)
     ]
 
 

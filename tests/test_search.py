@@ -88,3 +88,15 @@ def test_near_duplicates_are_grouped_keeping_every_citation():
     assert [h.doc for h in grouped] == ["iopc", "iopc"]
     assert [c.doc for c in grouped[0].also_in] == ["council"]
     assert [h.rank for h in grouped] == [1, 2]
+
+
+def test_group_is_led_by_the_passage_with_recommendation_and_responder():
+    from query.results import Hit
+    from query.search import group_duplicates
+
+    text = "The RASSO force lead is the single point of contact with the service managers within the ISVA services."
+    copy = Hit(1, 0.9, "council-0001", "council", None, None, None, "PARTNERS", None, None, "other", text, 0, len(text))
+    original = Hit(2, 0.8, "iopc-0031", "iopc", None, None, None, None, "7", "South Yorkshire Police", "response", text, 5, 5 + len(text))
+    (group,) = group_duplicates([copy, original], k=5)
+    assert (group.doc, group.recommendation, group.rank, group.score) == ("iopc", "7", 1, 0.9)
+    assert [c.doc for c in group.also_in] == ["council"]
