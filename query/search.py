@@ -12,7 +12,7 @@ import numpy as np
 from indexer.embed import Embedder, get_embedder
 from indexer.errors import QueryError
 from indexer.store import DATABASE, SENTENCE_VECTORS, check_model, connect, read_faiss, read_manifest
-from query.results import Citation, Hit
+from query.results import Hit
 from query.understand import STOPWORDS, QueryIntent, normalise_rec, parse_query
 
 # Fusion weights, tuned on evaluation/queries/dev.jsonl (see evaluation/README.md and the closing
