@@ -81,6 +81,15 @@ class _Candidate:
     end: int
 
 
+def _is_sentence(text: str) -> bool:
+    """A quotable sentence: five words or more, and either punctuated at the end or long (a bullet
+    item); headings such as "Response from South Yorkshire Police" are not quotes."""
+    words = word_count(text)
+    if words < 5 or not re.search(r"[a-z]", text):
+        return False
+    return bool(re.search(r"[.!?;:][\"”’')\]]*\s*$", text)) or words >= 10
+
+
 def _candidates(searcher: Searcher, hits: list[Hit]) -> tuple[list[_Candidate], list[int]]:
     """The stored sentences of the hits (the index keeps a vector for each), minus fragments."""
     sentences = searcher.sentences_of([h.row_id for h in hits])
@@ -88,7 +97,7 @@ def _candidates(searcher: Searcher, hits: list[Hit]) -> tuple[list[_Candidate], 
     for hit in hits:
         for sid, start, end in sentences[hit.row_id]:
             text = hit.text[start - hit.start : end - hit.start]
-            if word_count(text) < 5 or not re.search(r"[a-z]", text):
+            if not _is_sentence(text):
                 continue  # headings, labels, fragments
             out.append(_Candidate(text, hit, start, end))
             ids.append(sid)

@@ -30,7 +30,7 @@ B_DOC = 0.02  # chunk's document is named in the query
 B_ROLE = 0.01  # chunk has the role the query asks for (no recommendation number named)
 B_LEAD = 0.02  # for a recommendation lookup: the first passage of that recommendation or response
 CANDIDATES = 100
-DUP_CONTAINMENT = 0.6  # share of word 4-grams two passages must share to be grouped
+DUP_CONTAINMENT = 0.6  # share of word 4-grams (of the larger passage) two passages must share to be grouped
 
 HIT_COLUMNS = (
     "c.id, c.chunk_id, c.text, c.start, c.end, c.page_start, c.page_end, c.section, c.recommendation, "
@@ -317,7 +317,9 @@ def group_duplicates(hits: list[Hit], k: int) -> list[Hit]:
     for hit in hits:
         sh = _shingles(hit.text)
         for group in kept:
-            overlap = len(sh & group[1]) / max(1, min(len(sh), len(group[1])))
+            # shared 4-grams over the LARGER passage: a short passage never absorbs a longer one
+            # that says more (the council VICTIMS passage adds its trauma-informed plans)
+            overlap = len(sh & group[1]) / max(1, len(sh), len(group[1]))
             if overlap >= DUP_CONTAINMENT:
                 if _richness(hit) > _richness(group[0]):
                     group[2].insert(0, group[0].citation)

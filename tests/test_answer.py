@@ -69,3 +69,12 @@ def test_lexical_evidence_counts_question_content_words():
     # content words of the question: "budgets", "agreed" (stopwords dropped) -> both present
     assert lexical_evidence("Are the budgets agreed?", "Budgets are still being agreed.") == 1.0
     assert lexical_evidence("Are the budgets agreed?", "Nothing relevant here.") == 0.0
+
+
+def test_headings_are_not_quoted():
+    from query.answer import _is_sentence
+
+    assert not _is_sentence("Response from South Yorkshire Police")
+    assert not _is_sentence("Recommendation 7")
+    assert _is_sentence("We accept the recommendation in full.")
+    assert _is_sentence("• a named point of contact at South Yorkshire Police for use by the ISVA service")
