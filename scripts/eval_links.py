@@ -31,7 +31,7 @@ from indexer.store import DATABASE, read_faiss  # noqa: E402
 
 def _find(name: str) -> Path:
     for root in default_corpora():
-        hits = list(root.rglob(name)) if root.is_dir() else []
+        hits = list(root.rglob(name)) if root.is_dir() else ([root] if root.name == name else [])
         if hits:
             return hits[0]
     raise SystemExit(f"{name}: not found in {default_corpora()}")
