@@ -20,7 +20,7 @@ _RESPONSE_WORDS = re.compile(
     r"\b(respon\w*|repl\w*|answer\w*|accept\w*|reject\w*|agree\w*|implement\w*|progress|update\w*|"
     r"(?:government|they|it|force|department|office|executive)\s+(?:say|said|do|did|doing))\b", re.I)
 _REC_WORDS = re.compile(
-    r"\b(what (?:is|was|were)|text of|wording|recommend(?:s|ed)?\b(?! \d)|recommendations?\s+(?:on|about|for|regarding|concerning)\b|recommendation\s+\S+\s+(?:say|state|propose|ask|call)\w*|^\s*what\s+(?:does|do)\s+(?:the\s+)?recommendation\b.*\b(?:say|state|propose)\w*)", re.I)
+    r"\b(what (?:is|was|were)|text of|wording|recommend(?:s|ed)?\b(?! \d)|recommendations?\s+(?:on|about|for|regarding|concerning)\b|recommendation\s+\S+\s+(?:say|state|propose|ask|call)\w*|^\s*what\s+(?:does|do)\s+(?:the\s+)?recommendation\b.*\b(?:say|state|propose|require|ask|mean|involve)\w*)", re.I)
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both

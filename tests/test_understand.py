@@ -18,6 +18,7 @@ from query.understand import normalise_rec, parse_query
         ("What does recommendation 8 of the Infected Blood Inquiry say about testing?", ("8",), "recommendation"),
         ("What did the committee recommend about the media protocol?", (), "recommendation"),
         ("Has recommendation 4 been implemented?", ("4",), "response"),
+        ("What does recommendation 6 of the Module 1 report require?", ("6",), "recommendation"),
         ("hr 7 forms", (), None),
     ],
 )
