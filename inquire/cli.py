@@ -99,10 +99,10 @@ def _embedder():
     return get_embedder()
 
 
-def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool):
+def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool, embedder=None):
     from indexer.pipeline import build_index
 
-    embedder = _embedder()
+    embedder = embedder or _embedder()
     with _Progress(show_progress) as progress:
         return build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress)
 
@@ -145,16 +145,21 @@ def _open_searcher(index: Path | None):
     from indexer.paths import bundled_corpus_dir
     from query.search import Searcher
 
+    from indexer.store import read_manifest
+
     index_dir, explicit = _index_dir(index)
     try:
-        return Searcher(index_dir, _embedder())
+        read_manifest(index_dir)  # before loading the model: a missing index is reported at once
     except IndexMissing:
         if explicit:
             raise IndexMissing(f"no index at {index_dir}: run `inquire index PATH... --index {index_dir}`") from None
+    else:
+        return Searcher(index_dir, _embedder())
+    embedder = _embedder()
     typer.echo(f"No index yet at {index_dir}: building it from the bundled corpus ({bundled_corpus_dir()}) ...", err=True)
-    report = _build([bundled_corpus_dir()], index_dir, rebuild=False, show_progress=True)
+    report = _build([bundled_corpus_dir()], index_dir, rebuild=False, show_progress=True, embedder=embedder)
     typer.echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.", err=True)
-    return Searcher(index_dir, _embedder())
+    return Searcher(index_dir, embedder)
 
 
 def _print_hit(hit, width: int = 100) -> None:
