@@ -143,9 +143,8 @@ def _open_searcher(index: Path | None):
     """Open the index; on first use of the default location, build the bundled corpus index."""
     from indexer.errors import IndexMissing
     from indexer.paths import bundled_corpus_dir
-    from query.search import Searcher
-
     from indexer.store import read_manifest
+    from query.search import Searcher
 
     index_dir, explicit = _index_dir(index)
     try:
