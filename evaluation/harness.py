@@ -9,6 +9,7 @@ passage in that retriever's qrels, so it still counts (as a miss) in every avera
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -21,7 +22,7 @@ from evaluation.judge import passage_matches
 from evaluation.reference import WindowRetriever, make_windows
 from indexer.embed import Embedder
 from indexer.errors import QueryError
-from indexer.paths import bundled_corpus_dir
+from indexer.paths import bundled_corpus_dir, inquire_home
 from indexer.pipeline import build_index, collect_files
 from query.search import Searcher
 
@@ -94,11 +95,17 @@ def _write_trec(out_dir: Path, name: str, qrels: dict, run: dict[str, list[str]]
                 fh.write(f"{q} Q0 {d} {r} {len(docs) - r + 1} {name}\n")
 
 
+def eval_index_dir(corpora: list[Path]) -> Path:
+    """One evaluation index per set of documents, so runs on different corpora never mix."""
+    key = hashlib.sha256("\n".join(sorted(str(Path(p).resolve()) for p in corpora)).encode()).hexdigest()[:12]
+    return inquire_home() / "eval" / f"index-{key}"
+
+
 def run_eval(
     queries: list[EvalQuery],
     embedder: Embedder,
     *,
-    index_dir: Path,
+    index_dir: Path | None,
     out_dir: Path,
     corpora: list[Path] | None = None,
     retrievers: tuple[str, ...] = RETRIEVERS,
@@ -110,6 +117,7 @@ def run_eval(
         raise QueryError(f"unknown retriever {unknown[0]!r}; choose from {', '.join(RETRIEVERS)}")
     progress = progress or (lambda *a: None)
     corpora = corpora or default_corpora()
+    index_dir = index_dir or eval_index_dir(corpora)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = build_index(corpora, index_dir, embedder, progress=progress)
     files, _ = collect_files(corpora)

@@ -27,6 +27,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from indexer.text import normalise_rec
+
 SAME_REC = 0.6
 CONTENT_THRESHOLD = 0.80
 CONTENT_MARGIN = 0.03
@@ -43,10 +45,6 @@ def _words(text: str) -> set[str]:
 
 def _containment(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
-
-
-def _norm(number: str) -> str:
-    return re.sub(r"[\s)]+", "", number.lower())
 
 
 def _assign_sources(conn: sqlite3.Connection) -> dict[int, int]:
@@ -69,7 +67,7 @@ def _assign_sources(conn: sqlite3.Connection) -> dict[int, int]:
         for src in {source_doc[x] for x in source_doc}:
             mapping = {}
             for r in by_doc[d]:
-                match = max(by_doc[src], key=lambda s: (_containment(words[r["id"]], words[s["id"]]), _norm(s["number"]) == _norm(r["number"])))
+                match = max(by_doc[src], key=lambda s: (_containment(words[r["id"]], words[s["id"]]), normalise_rec(s["number"]) == normalise_rec(r["number"])))
                 if _containment(words[r["id"]], words[match["id"]]) >= SAME_REC:
                     mapping[r["id"]] = match["id"]
             if len(mapping) >= max(2, len(by_doc[d]) // 2) and len(mapping) > len(best_map):
@@ -102,12 +100,12 @@ def link_index(conn: sqlite3.Connection, faiss_index, threshold: float = CONTENT
     recs = {r["id"]: r for r in conn.execute("SELECT * FROM recommendations ORDER BY doc_id, start")}
     positions: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for r in recs.values():
-        positions[(r["doc_id"], _norm(r["number"]))].append((r["start"], r["id"]))
+        positions[(r["doc_id"], normalise_rec(r["number"]))].append((r["start"], r["id"]))
 
     def rec_at(doc_id: str, number: str, offset: int) -> int | None:
         """The recommendation with this number printed last before ``offset`` (numbers may repeat
         within a document, e.g. several recommendations under one numbered heading)."""
-        cands = positions.get((doc_id, _norm(number)), [])
+        cands = positions.get((doc_id, normalise_rec(number)), [])
         before = [rid for start, rid in cands if start <= offset]
         return before[-1] if before else (cands[0][1] if cands else None)
     linked_chunks: set[str] = set()
@@ -162,16 +160,16 @@ def link_index(conn: sqlite3.Connection, faiss_index, threshold: float = CONTENT
 
     # 3. reference: "recommendation N" named in a passage of a document of that source
     src_of_doc = {r["doc_id"]: recs[canonical[r["id"]]]["doc_id"] for r in recs.values()}
-    canon_by_src_num = {(recs[c]["doc_id"], _norm(recs[c]["number"])): c for c in set(canonical.values())}
+    canon_by_src_num = {(recs[c]["doc_id"], normalise_rec(recs[c]["number"])): c for c in set(canonical.values())}
     for ch in chunks:
         src = src_of_doc.get(ch["doc_id"])
         if src is None or ch["role"] == "recommendation":
             continue
-        named = {_norm(m.group(1)) for m in _REF.finditer(ch["text"])}
+        named = {normalise_rec(m.group(1)) for m in _REF.finditer(ch["text"])}
         if len(named) >= 3:  # a contents list or summary table, not a response
             continue
         for m in _REF.finditer(ch["text"]):
-            rid = canon_by_src_num.get((src, _norm(m.group(1))))
+            rid = canon_by_src_num.get((src, normalise_rec(m.group(1))))
             own = ch["recommendation"] and rec_at(ch["doc_id"], ch["recommendation"], ch["start"])
             if rid is not None and (not own or canonical.get(own) != rid):
                 add(rid, ch, "reference", REFERENCE_CONFIDENCE)

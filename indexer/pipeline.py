@@ -20,10 +20,23 @@ import numpy as np
 from indexer.chunk import ChunkParams, chunk_document, embedding_text
 from indexer.clean import clean_document
 from indexer.embed import Embedder
-from indexer.errors import IndexIncompatible, IndexMissing, InquireError, ParseError
+from indexer.errors import IndexMissing, InquireError, ParseError
 from indexer.models import ROLE_RECOMMENDATION, Chunk, CleanDocument, Structure
 from indexer.parse import SUPPORTED_SUFFIXES, parse
-from indexer.store import DATABASE, SENTENCE_VECTORS, Manifest, StagedIndex, connect, now_iso, read_faiss, read_manifest
+from indexer.store import (
+    DATABASE,
+    SENTENCE_VECTORS,
+    Manifest,
+    StagedIndex,
+    check_model,
+    check_target,
+    connect,
+    now_iso,
+    read_faiss,
+    read_manifest,
+    recover,
+    write_lock,
+)
 from indexer.structure import find_structure
 from indexer.text import sentence_spans, word_count
 
@@ -45,6 +58,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     failed: list[FileError] = field(default_factory=list)
     kept_previous: list[str] = field(default_factory=list)  # failed now, previous version kept
+    duplicates: list[str] = field(default_factory=list)  # same content as another file: indexed once
     documents: int = 0
     chunks: int = 0
     embedded: int = 0
@@ -60,6 +74,7 @@ class IndexReport:
             "removed": self.removed,
             "failed": [{"path": e.path, "error": e.message} for e in self.failed],
             "kept_previous": self.kept_previous,
+            "duplicates": self.duplicates,
             "documents": self.documents,
             "chunks": self.chunks,
             "embedded": self.embedded,
@@ -240,6 +255,22 @@ def build_index(
     progress: Progress | None = None,
     batch_size: int = 32,
 ) -> IndexReport:
+    """Index ``paths`` into ``index_dir`` (one writer at a time per location)."""
+    with write_lock(index_dir):
+        return _build_index(paths, index_dir, embedder, params=params, rebuild=rebuild, progress=progress,
+                            batch_size=batch_size)
+
+
+def _build_index(
+    paths: Iterable[Path],
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    params: ChunkParams | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    batch_size: int = 32,
+) -> IndexReport:
     t0 = time.perf_counter()
     params = params or ChunkParams()
     progress = progress or (lambda stage, done, total: None)
@@ -247,6 +278,8 @@ def build_index(
     files, report.failed = collect_files(paths)
 
     # Previous index, when compatible and not rebuilding.
+    recover(index_dir)
+    check_target(index_dir)
     old_manifest: Manifest | None = None
     if not rebuild:
         try:
@@ -254,11 +287,7 @@ def build_index(
         except IndexMissing:
             old_manifest = None
         if old_manifest is not None:
-            if old_manifest.model != embedder.name or old_manifest.dim != embedder.dim:
-                raise IndexIncompatible(
-                    f"index at {index_dir} was built with model {old_manifest.model}; this run embeds with "
-                    f"{embedder.name}: run `inquire index --rebuild` (or pass another --index)"
-                )
+            check_model(index_dir, old_manifest, embedder.name, embedder.dim)
             if old_manifest.chunking != params.to_dict():
                 old_manifest = None  # chunking changed: everything is re-processed
     old_files = dict(old_manifest.files) if old_manifest else {}
@@ -274,17 +303,30 @@ def build_index(
     new_docs: list[ProcessedDoc] = []
     reuse: list[tuple[str, str]] = []  # (doc_id, path)
     seen_ids: dict[str, str] = {}
-    all_files = files + carry
-    for i, path in enumerate(all_files):
-        progress("reading", i, len(all_files))
+
+    def keep_previous(path: Path) -> None:
+        """A file that fails now keeps its previously indexed version, if it had one."""
+        old_sha = old_files.get(str(path))
+        if old_sha and old_sha[:16] not in seen_ids:
+            reuse.append((old_sha[:16], str(path)))
+            report.kept_previous.append(str(path))
+            seen_ids[old_sha[:16]] = str(path)
+
+    hashed: list[tuple[Path, str]] = []
+    for path in files + carry:
         try:
-            sha = sha256_file(path)
+            hashed.append((path, sha256_file(path)))
         except OSError as exc:
             report.failed.append(FileError(str(path), f"{path}: cannot read file ({exc.strerror}); check permissions"))
-            continue
+            keep_previous(path)
+    # unchanged files first, so a new copy of an indexed file never displaces the original
+    hashed.sort(key=lambda ps: old_files.get(str(ps[0])) != ps[1])
+    all_files = [p for p, _ in hashed]
+    for i, (path, sha) in enumerate(hashed):
+        progress("reading", i, len(all_files))
         doc_id = sha[:16]
         if doc_id in seen_ids:
-            report.failed.append(FileError(str(path), f"{path}: same content as {seen_ids[doc_id]}; indexed once"))
+            report.duplicates.append(f"{path}: same content as {seen_ids[doc_id]}; indexed once")
             continue
         if old_files.get(str(path)) == sha:
             reuse.append((doc_id, str(path)))
@@ -295,13 +337,11 @@ def build_index(
             doc = process_file(path, sha, params)
         except InquireError as exc:
             report.failed.append(FileError(str(path), str(exc)))
-            if str(path) in old_files:  # keep the previous good version
-                reuse.append((old_files[str(path)][:16], str(path)))
-                report.kept_previous.append(str(path))
-                seen_ids[old_files[str(path)][:16]] = str(path)
+            keep_previous(path)
             continue
         except Exception as exc:  # a parser bug must not abort the whole run
             report.failed.append(FileError(str(path), f"{path}: could not be indexed ({type(exc).__name__}: {exc}); please report this file"))
+            keep_previous(path)
             continue
         seen_ids[doc_id] = str(path)
         new_docs.append(doc)

@@ -17,6 +17,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -220,6 +222,39 @@ def read_faiss(index_dir: Path, name: str = VECTORS):
     return faiss.read_index(str(index_dir / name))
 
 
+def check_target(index_dir: Path) -> None:
+    """Refuse to replace an existing folder that is not an inquire index (it would be lost)."""
+    if index_dir.exists() and not (index_dir / MANIFEST).exists():
+        if not index_dir.is_dir() or any(index_dir.iterdir()):
+            raise IndexIncompatible(
+                f"{index_dir} exists and is not an inquire index (no {MANIFEST}); "
+                f"choose an empty or new folder for --index"
+            )
+
+
+def recover(index_dir: Path) -> None:
+    """Finish a swap that was interrupted between its two renames: restore the previous index."""
+    if index_dir.exists():
+        return
+    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds and (olds[-1] / MANIFEST).exists():
+        os.replace(olds[-1], index_dir)
+
+
+@contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index location (a second `inquire index` waits for the first)."""
+    import fcntl
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.parent / f".{index_dir.name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class StagedIndex:
     """An index being written in a temporary directory; ``commit()`` renames it into place."""
 
@@ -246,6 +281,7 @@ class StagedIndex:
         faiss.write_index(self.faiss, str(self.tmp / VECTORS))
         faiss.write_index(self.sentence_faiss, str(self.tmp / SENTENCE_VECTORS))
         (self.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
+        check_target(self.index_dir)  # never move aside a folder that is not an index
         old = None
         if self.index_dir.exists():
             old = self.index_dir.with_name(f".{self.index_dir.name}.old-{os.getpid()}")

@@ -65,3 +65,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             if cur < le:
                 spans.append((cur, le))
     return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def normalise_rec(number: str) -> str:
+    """Canonical form for comparing recommendation numbers: "12 d-e" -> "12d-e", "4A)" -> "4a"."""
+    return re.sub(r"[\s)]+", "", number.lower())
+
+
+def rec_matches(number: str, wanted: str) -> bool:
+    """``number`` is recommendation ``wanted`` or one of its sub-parts ("4a iv" matches "4a" and "4")."""
+    n, w = normalise_rec(number), normalise_rec(wanted)
+    return n == w or (n.startswith(w) and not n[len(w)].isdigit())

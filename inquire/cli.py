@@ -32,12 +32,19 @@ def _fail(message: str) -> None:
 
 @contextmanager
 def _errors() -> Iterator[None]:
+    import sqlite3
+
     from indexer.errors import InquireError
 
     try:
         yield
     except InquireError as exc:
         _fail(str(exc))
+    except OSError as exc:  # a path the user gave that cannot be used
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}; check the path and its permissions")
+    except sqlite3.Error as exc:
+        _fail(f"the index database cannot be read ({exc}); run `inquire index --rebuild`")
 
 
 def _index_dir(index: Path | None) -> tuple[Path, bool]:
@@ -125,6 +132,8 @@ def index(
     else:
         for err in report.failed:
             typer.echo(f"skipped: {err.message}", err=True)
+        for note in report.duplicates:
+            typer.echo(f"note: {note}", err=True)
         if report.written:
             typer.echo(
                 f"indexed {report.documents} documents, {report.chunks} chunks into {index_dir} "
@@ -359,7 +368,7 @@ def eval_(
                                         help="Retrievers to run side by side: inquire, bm25, dense, rrf (repeatable)."),
     corpus: list[Path] = typer.Option(None, "--corpus", help="Documents to evaluate on (default: corpus/ plus ../shared/corpora/uk-inquiry-responses)."),
     k: int = typer.Option(10, "--k", min=10, help="Depth of each run (metrics are @1, @5, @10)."),
-    index: Path | None = typer.Option(None, "--index", help="Evaluation index directory (default $INQUIRE_HOME/eval/index)."),
+    index: Path | None = typer.Option(None, "--index", help="Evaluation index directory (default: $INQUIRE_HOME/eval/index-<hash of the documents' paths>)."),
     out: Path | None = typer.Option(None, "--out", help="Where to write qrels, runs and metrics (default $INQUIRE_HOME/eval/runs/TIMESTAMP)."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -372,7 +381,7 @@ def eval_(
 
     with _errors():
         qs = load_queries(queries or QUERIES_DIR / "dev.jsonl")
-        index_dir = index or inquire_home() / "eval" / "index"
+        index_dir = index  # default: one index per set of documents under $INQUIRE_HOME/eval
         out_dir = out or inquire_home() / "eval" / "runs" / _time.strftime("%Y%m%d-%H%M%S")
         with _Progress(True) as progress:
             result = run_eval(qs, get_embedder(), index_dir=index_dir, out_dir=out_dir, corpora=list(corpus or []) or None,

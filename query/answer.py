@@ -104,10 +104,6 @@ def _candidates(searcher: Searcher, hits: list[Hit]) -> tuple[list[_Candidate], 
     return out, ids
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
-
-
 class DocPages:
     """Page lookups for exact sentence citations (page of the sentence, not of the passage)."""
 
@@ -151,7 +147,7 @@ def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | Non
         c, score = cands[int(i)], float(scores[int(i)])
         if score < best - KEEP_WITHIN or len(quotes) == max_sentences:
             break
-        key = _key(c.text)
+        key = c.text  # exact text: every merged citation slices to exactly this quote
         cites = [pages.cite(c.hit.citation, c.start, c.end)]
         cites += [x for x in (pages.find_in(d, c.text) for d in c.hit.also_in) if x is not None]
         if key in seen:  # same sentence, another document: one quote, every citation

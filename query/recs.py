@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from indexer.errors import QueryError
-from query.understand import normalise_rec
+from indexer.text import normalise_rec, rec_matches
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,6 @@ def _rec(row) -> RecRecord:
     return RecRecord(**dict(row))
 
 
-def _matches_number(number: str, wanted: str) -> bool:
-    n, w = normalise_rec(number), normalise_rec(wanted)
-    return n == w or (n.startswith(w) and not n[len(w)].isdigit())
-
-
 def _responses(conn: sqlite3.Connection, rec_id: int) -> list[LinkedResponse]:
     rows = conn.execute(
         """SELECT l.*, d.name AS doc, substr(d.text, l.start + 1, l.end - l.start) AS text FROM links l
@@ -124,7 +119,7 @@ def rec_views(conn: sqlite3.Connection, number: str, source: str | None = None) 
     if not re.fullmatch(r"\s*\d{1,3}.*", number or ""):
         raise QueryError(f"{number!r} is not a recommendation number; give one such as 7, 4a or '12 d-e'")
     rows = [_rec(r) for r in conn.execute(_REC_SQL + " ORDER BY r.source, r.start")]
-    canon = [r for r in rows if r.id == r.canonical_id and _matches_number(r.number, number)]
+    canon = [r for r in rows if r.id == r.canonical_id and rec_matches(r.number, number)]
     exact = [r for r in canon if normalise_rec(r.number) == normalise_rec(number)]
     canon = exact or canon
     if source:

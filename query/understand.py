@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from indexer.text import normalise_rec
+
 _REC = re.compile(
     r"\b(?:recommendations?|recs?\.?|r)\s*(?:no\.?|number|#)?\s*"
     r"(\d{1,3}(?:[a-z](?![a-z]))?(?:\)?\s*(?:[a-z]\)?\s*-\s*[a-z]|[ivx]{1,4}|[a-z])(?![a-z0-9]))?)",
@@ -30,11 +32,6 @@ STOPWORDS = frozenset(
     to too under until up very was we were what when where which while who whom why will with would you your
     recommendation recommendations rec recs response responses respond responded said say says""".split()
 )
-
-
-def normalise_rec(number: str) -> str:
-    """Canonical form for comparing recommendation numbers: "12 d-e" -> "12d-e", "4A" -> "4a"."""
-    return re.sub(r"[\s)]+", "", number.lower())
 
 
 @dataclass(frozen=True)

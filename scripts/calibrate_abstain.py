@@ -21,18 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from evaluation.harness import default_corpora, eval_index_dir  # noqa: E402
 from indexer.embed import get_embedder  # noqa: E402
-from indexer.paths import inquire_home  # noqa: E402
 from query.answer import ABSTAIN_BELOW, answer  # noqa: E402
 from query.search import Searcher  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", type=Path, default=inquire_home() / "eval" / "index")
+    ap.add_argument("--index", type=Path, default=None, help="index with the eval documents (default: the one `inquire eval` builds)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    searcher = Searcher(args.index, get_embedder())
+    searcher = Searcher(args.index or eval_index_dir(default_corpora()), get_embedder())
     qdir = ROOT / "evaluation" / "queries"
     items = [json.loads(line) for line in (qdir / "abstain.jsonl").read_text().splitlines() if line.strip()]
     items += [{"id": o["id"], "query": o["query"], "in_domain": True}

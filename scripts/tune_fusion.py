@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import query.search as qs  # noqa: E402
+from evaluation.harness import default_corpora, eval_index_dir  # noqa: E402
 from evaluation.judge import passage_matches  # noqa: E402
 from indexer.embed import get_embedder  # noqa: E402
-from indexer.paths import inquire_home  # noqa: E402
 
 GRID = {
     "RRF_K": [5, 10, 20, 40, 60, 100],
@@ -65,11 +65,11 @@ def evaluate(searcher, queries) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", type=Path, default=inquire_home() / "eval" / "index")
+    ap.add_argument("--index", type=Path, default=None, help="index with the eval documents (default: the one `inquire eval` builds)")
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     queries = [json.loads(x) for x in (ROOT / "evaluation" / "queries" / "dev.jsonl").read_text().splitlines() if x.strip()]
-    searcher = qs.Searcher(args.index, CachedEmbedder(get_embedder()))
+    searcher = qs.Searcher(args.index or eval_index_dir(default_corpora()), CachedEmbedder(get_embedder()))
     best = evaluate(searcher, queries)
     print("start", {k: getattr(qs, k) for k in GRID}, best)
     for _ in range(args.rounds):

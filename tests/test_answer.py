@@ -78,3 +78,16 @@ def test_headings_are_not_quoted():
     assert not _is_sentence("Recommendation 7")
     assert _is_sentence("We accept the recommendation in full.")
     assert _is_sentence("• a named point of contact at South Yorkshire Police for use by the ISVA service")
+
+
+def test_sentences_that_differ_by_punctuation_are_not_merged(tmp_path):
+    docs = tmp_path / "d"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Intro text here for the report.\n\nThe lead is the point of contact, with the advocacy managers each week.\n")
+    (docs / "b.txt").write_text("Other intro text for the response.\n\nThe lead is the point of contact with the advocacy managers each week.\n")
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    result = answer(s, "point of contact with the advocacy managers each week", k=3)
+    for quote in result.quotes:
+        for c in quote.citations:
+            assert _doc_text(s, c)[c.start : c.end] == quote.text

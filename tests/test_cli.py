@@ -18,7 +18,7 @@ def run(*args):
     return runner.invoke(app, list(args))
 
 
-@pytest.mark.parametrize("command", [[], ["index"], ["search"]])
+@pytest.mark.parametrize("command", [[], ["index"], ["search"], ["ask"], ["recs"], ["rec"], ["eval"]])
 def test_help_for_every_command(command):
     result = run(*command, "--help")
     assert result.exit_code == 0 and "Usage" in result.output

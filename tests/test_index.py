@@ -141,7 +141,7 @@ def test_crash_during_embedding_leaves_existing_index_intact(corpus_copy, tmp_pa
     with pytest.raises(RuntimeError, match="embedder crashed"):
         build_index([corpus_copy], index_dir, CountingEmbedder(fail_after=3))
     assert (index_dir / "manifest.json").read_bytes() == manifest_before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".idx.")]  # temp dir cleaned up
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp", ".idx.old"))]  # temp dir cleaned up
 
 
 def test_model_mismatch_is_refused_with_the_fix(corpus_copy, tmp_path):
@@ -171,3 +171,39 @@ def test_pdf_pages_reach_the_chunks(tmp_path):
     clean = CleanDocument(doc["text"], tuple(tuple(p) for p in json.loads(doc["page_starts"])))
     assert clean.page_at(doc["text"].index("ISVA")) == 2
     assert clean.page_at(doc["text"].index("Introduction")) == 1
+
+
+def test_refuses_to_replace_a_folder_that_is_not_an_index(corpus_copy):
+    (corpus_copy / "notes.keep").write_text("mine")
+    with pytest.raises(IndexIncompatible, match="is not an inquire index"):
+        build_index([corpus_copy], corpus_copy, FakeEmbedder())
+    assert (corpus_copy / "notes.keep").read_text() == "mine" and (corpus_copy / IOPC).exists()
+
+
+def test_interrupted_swap_is_recovered(corpus_copy, tmp_path):
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    index_dir.rename(tmp_path / ".idx.old-999")  # crash between the two renames of a later run
+    report = build_index([corpus_copy], index_dir, FakeEmbedder())
+    assert len(report.unchanged) == 2 and (index_dir / "manifest.json").exists()
+
+
+def test_a_copy_of_an_indexed_file_is_a_notice_not_a_failure(corpus_copy, tmp_path):
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    copy = tmp_path / "copy.txt"
+    shutil.copy(corpus_copy / IOPC, copy)
+    report = build_index([copy], index_dir, FakeEmbedder())
+    assert report.failed == [] and report.duplicates and "same content as" in report.duplicates[0]
+    names = {r[0] for r in _db(index_dir).execute("SELECT name FROM documents")}
+    assert names == {IOPC, COUNCIL}
+
+
+def test_broken_file_whose_content_now_duplicates_another_keeps_both_apart(corpus_copy, tmp_path):
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    shutil.copy(corpus_copy / COUNCIL, corpus_copy / "a-copy.txt")
+    (corpus_copy / COUNCIL).write_bytes(b"\xff\xfe broken")
+    report = build_index([corpus_copy], index_dir, FakeEmbedder())  # used to raise IntegrityError
+    assert [Path(e.path).name for e in report.failed] == [COUNCIL]
+    assert report.written

@@ -56,6 +56,7 @@ def test_recs_and_help_load_no_model(indexed):
     code = (
         "import sys; from typer.testing import CliRunner; from inquire.cli import app; "
         "r = CliRunner().invoke(app, ['recs']); assert r.exit_code == 0, r.output; "
+        "h = CliRunner().invoke(app, ['--help']); assert h.exit_code == 0, h.output; "
         "bad = [m for m in ('torch', 'sentence_transformers', 'onnxruntime', 'faiss') if m in sys.modules]; "
         "print(bad); assert not bad, bad"
     )

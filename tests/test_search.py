@@ -34,7 +34,8 @@ def test_faiss_top_k_matches_numpy_brute_force(searcher):
 def test_hits_carry_citations(searcher):
     hits = searcher.search("ISVA single point of contact", k=5)
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
-    assert all(h.doc.endswith(".txt") and h.chunk_id.startswith(h.chunk_id.split("-")[0]) for h in hits)
+    doc_ids = dict(searcher.conn.execute("SELECT name, doc_id FROM documents").fetchall())
+    assert all(h.chunk_id.rsplit("-", 1)[0] == doc_ids[h.doc] for h in hits)  # chunk ids name their document
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     payload = hits[0].to_json()
@@ -100,3 +101,20 @@ def test_group_is_led_by_the_passage_with_recommendation_and_responder():
     (group,) = group_duplicates([copy, original], k=5)
     assert (group.doc, group.recommendation, group.rank, group.score) == ("iopc", "7", 1, 0.9)
     assert [c.doc for c in group.also_in] == ["council"]
+
+
+def test_rec_filter_uses_the_printed_number_rule(searcher):
+    from indexer.text import rec_matches
+    from query.search import Filters
+
+    hits = searcher.search("training", k=3, filters=Filters(rec="7"))
+    assert len(hits) == 3 and {h.recommendation for h in hits} == {"7"}
+    assert {h.recommendation for h in searcher.search("training", k=3, filters=Filters(rec=" 7 "))} == {"7"}
+    # the rule shared by --rec, `inquire rec` and query understanding
+    assert rec_matches("4a iv", "4a) iv") and rec_matches("4a iv", "4a") and rec_matches("4a iv", "4")
+    assert rec_matches("12 d-e", "12d-e") and not rec_matches("12", "1") and not rec_matches("4a", "4b")
+
+
+def test_like_wildcards_in_filters_match_literally(searcher):
+    assert searcher.search("training", k=3, filters=Filters(doc="%")) == []
+    assert searcher.search("training", k=3, filters=Filters(responder="_")) == []

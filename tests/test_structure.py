@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -303,12 +302,10 @@ def parsed() -> dict[str, RawDocument]:
 
 @pytest.mark.corpora
 @corpora
-def test_all_pdfs_clean_and_structure_quickly(parsed):
+def test_all_pdfs_clean_and_structure(parsed):
+    # speed is measured by scripts/structure_report.py, not asserted here
     assert len(parsed) == 7
-    t0 = time.perf_counter()
     built = {name: (c := clean_document(raw), find_structure(c, name=name)) for name, raw in parsed.items()}
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 5.0, f"clean+structure of all PDFs took {elapsed:.1f}s"
     for name, (clean, st) in built.items():
         check_invariants(clean, st)
         assert clean.page_starts[0][0] == 0
