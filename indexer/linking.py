@@ -168,9 +168,9 @@ def link_index(conn: sqlite3.Connection, faiss_index, threshold: float = CONTENT
         named = {normalise_rec(m.group(1)) for m in _REF.finditer(ch["text"])}
         if len(named) >= 3:  # a contents list or summary table, not a response
             continue
-        for m in _REF.finditer(ch["text"]):
-            rid = canon_by_src_num.get((src, normalise_rec(m.group(1))))
-            own = ch["recommendation"] and rec_at(ch["doc_id"], ch["recommendation"], ch["start"])
+        own = ch["recommendation"] and rec_at(ch["doc_id"], ch["recommendation"], ch["start"])
+        for number in sorted(named):  # one link per recommendation named, however often
+            rid = canon_by_src_num.get((src, number))
             if rid is not None and (not own or canonical.get(own) != rid):
                 add(rid, ch, "reference", REFERENCE_CONFIDENCE)
 

@@ -170,10 +170,15 @@ def _open_searcher(index: Path | None):
     return Searcher(index_dir, embedder)
 
 
+def _cite(c) -> str:
+    """A citation's label, plus its section when the label shows a page instead."""
+    return c.label() + (f" · {c.section}" if c.section and c.page_start is not None else "")
+
+
 def _print_hit(hit, width: int = 100) -> None:
     head = f"{hit.rank:>2}. [{hit.score:.3f}] {hit.title or hit.doc}"
     typer.secho(head, bold=True)
-    typer.secho(f"    {hit.citation.label()}" + (f" · {hit.section}" if hit.section and hit.page_start is not None else ""), fg="cyan")
+    typer.secho(f"    {_cite(hit.citation)}", fg="cyan")
     for line in textwrap.wrap(" ".join(hit.text.split()), width=width - 4, max_lines=6, placeholder=" …"):
         typer.echo(f"    {line}")
     for c in hit.also_in:
@@ -257,7 +262,7 @@ def ask(
             for line in textwrap.wrap(f"“{quote.text}”", width=96):
                 typer.echo(f"  {line}")
             for c in quote.citations:
-                typer.secho(f"      — {c.label()}" + (f" · {c.section}" if c.section and c.page_start is not None else ""), fg="cyan")
+                typer.secho(f"      — {_cite(c)}", fg="cyan")
         typer.secho("\nSupporting passages:\n", bold=True)
     for hit in result.hits:
         _print_hit(hit)

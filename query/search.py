@@ -99,6 +99,8 @@ class Searcher:
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding (cached: ``ask`` reuses the one ``search`` computed)."""
         if text not in self._query_vectors:
+            if len(self._query_vectors) >= 8:  # batch mode: keep only the recent few
+                self._query_vectors.clear()
             self._query_vectors[text] = self.embedder.encode([text])[0]
         return self._query_vectors[text]
 

@@ -62,3 +62,24 @@ def test_recs_and_help_load_no_model(indexed):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_passage_naming_a_recommendation_twice_is_linked_once(tmp_path):
+    import sqlite3
+
+    from indexer.embed import FakeEmbedder
+    from indexer.pipeline import build_index
+
+    docs = tmp_path / "d"
+    docs.mkdir()
+    src = (__import__("conftest").CORPUS / IOPC).read_text(encoding="utf-8")
+    (docs / IOPC).write_text(
+        src + "\n\nFurther update\n\nAs set out under recommendation 9, and again for recommendation 9, the review is planned "
+        "for next year with the Commissioners and other partners involved in the work.\n", encoding="utf-8")
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    conn = sqlite3.connect(tmp_path / "idx" / "meta.sqlite")
+    rows = conn.execute(
+        "SELECT l.chunk_id, COUNT(*) FROM links l JOIN recommendations r ON r.id = l.rec_id "
+        "WHERE l.method = 'reference' AND r.number = '9' GROUP BY l.chunk_id"
+    ).fetchall()
+    assert rows and all(n == 1 for _, n in rows)
