@@ -12,6 +12,10 @@ match across a PDF page boundary.
 Document text: .txt files are read directly; PDFs are extracted with pypdf,
 pages joined with "\\n".  Run from anywhere:
     .venv/bin/python evaluation/check_queries.py
+    .venv/bin/python evaluation/check_queries.py evaluation/queries/test.jsonl
+With a path argument, only that query file is checked, with the same per-row
+checks as dev.jsonl (schema, unique ids, kinds, answers found in ``doc``); the
+dev-only coverage requirements, abstain.jsonl and links.json are skipped.
 """
 
 from __future__ import annotations
@@ -80,36 +84,36 @@ def load_jsonl(path: Path, errors: list[str]) -> list[dict]:
     return rows
 
 
-def check_dev(errors: list[str], warnings: list[str]) -> list[dict]:
-    rows = load_jsonl(DEV, errors)
+def check_dev(errors: list[str], warnings: list[str], path: Path = DEV, tag: str = "dev") -> list[dict]:
+    rows = load_jsonl(path, errors)
     ids = collections.Counter(r.get("id") for r in rows)
     for dup in [i for i, c in ids.items() if c > 1]:
-        errors.append(f"dev: duplicate id {dup}")
+        errors.append(f"{tag}: duplicate id {dup}")
     for r in rows:
         rid = r.get("id", "?")
         keys = {"id", "query", "kind", "doc", "answers", "recommendation"}
         if set(r) != keys:
-            errors.append(f"dev {rid}: keys {sorted(r)} != {sorted(keys)}")
+            errors.append(f"{tag} {rid}: keys {sorted(r)} != {sorted(keys)}")
         if r.get("kind") not in KINDS:
-            errors.append(f"dev {rid}: bad kind {r.get('kind')!r}")
+            errors.append(f"{tag} {rid}: bad kind {r.get('kind')!r}")
         rec = r.get("recommendation")
         if rec is not None and not (isinstance(rec, str) and rec.strip()):
-            errors.append(f"dev {rid}: recommendation must be a non-empty string or null")
+            errors.append(f"{tag} {rid}: recommendation must be a non-empty string or null")
         answers = r.get("answers")
         if not (isinstance(answers, list) and 1 <= len(answers) <= 3 and all(isinstance(a, str) and a.strip() for a in answers)):
-            errors.append(f"dev {rid}: answers must be 1-3 non-empty strings")
+            errors.append(f"{tag} {rid}: answers must be 1-3 non-empty strings")
             continue
         try:
             hay = doc_norm(r["doc"])
         except (FileNotFoundError, KeyError):
-            errors.append(f"dev {rid}: unknown doc {r.get('doc')!r}")
+            errors.append(f"{tag} {rid}: unknown doc {r.get('doc')!r}")
             continue
         for ans in answers:
             a = normalise(ans)
             if a not in hay:
-                errors.append(f"dev {rid}: answer not found in {r['doc']}: {ans!r}")
+                errors.append(f"{tag} {rid}: answer not found in {r['doc']}: {ans!r}")
             elif len(doc_pages(r["doc"])) > 1 and not any(a in p for p in page_norms(r["doc"])):
-                warnings.append(f"dev {rid}: answer only matches across a page break: {ans!r}")
+                warnings.append(f"{tag} {rid}: answer only matches across a page break: {ans!r}")
     return rows
 
 
@@ -161,7 +165,33 @@ def check_links(errors: list[str]) -> dict:
     return counts
 
 
+def check_one(path: Path) -> int:
+    """Check a single query file (e.g. test.jsonl) with the per-row dev checks."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    rows = check_dev(errors, warnings, path, path.stem)
+    kinds = collections.Counter(r.get("kind") for r in rows)
+    docs = collections.Counter(r.get("doc") for r in rows)
+    print(f"{path.name}: {len(rows)} queries")
+    print("  per kind: " + ", ".join(f"{k}={kinds[k]}" for k in sorted(KINDS)))
+    print("  per doc:")
+    for d, c in sorted(docs.items()):
+        print(f"    {c:4d}  {d}")
+    print(f"  with recommendation: {sum(1 for r in rows if r.get('recommendation'))}")
+    for w in warnings:
+        print("WARNING:", w)
+    if errors:
+        print(f"\nFAILED: {len(errors)} problem(s)", file=sys.stderr)
+        for e in errors:
+            print("  " + e, file=sys.stderr)
+        return 1
+    print("\nOK: all answer strings found.")
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) > 1:
+        return check_one(Path(sys.argv[1]).resolve())
     errors: list[str] = []
     warnings: list[str] = []
     dev = check_dev(errors, warnings)

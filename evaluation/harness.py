@@ -21,9 +21,10 @@ from pathlib import Path
 from evaluation.judge import passage_matches
 from evaluation.reference import WindowRetriever, make_windows
 from indexer.embed import Embedder
-from indexer.errors import QueryError
+from indexer.errors import IndexIncompatible, IndexMissing, QueryError
 from indexer.paths import bundled_corpus_dir, inquire_home
 from indexer.pipeline import build_index, collect_files
+from indexer.store import read_manifest
 from query.search import Searcher
 
 RETRIEVERS = ("inquire", "bm25", "dense", "rrf")
@@ -117,9 +118,18 @@ def run_eval(
         raise QueryError(f"unknown retriever {unknown[0]!r}; choose from {', '.join(RETRIEVERS)}")
     progress = progress or (lambda *a: None)
     corpora = corpora or default_corpora()
+    owned = index_dir is None
     index_dir = index_dir or eval_index_dir(corpora)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = build_index(corpora, index_dir, embedder, progress=progress)
+    rebuild = False
+    if owned:  # the evaluation's own index is a cache: an older format is rebuilt, not refused
+        try:
+            read_manifest(index_dir)
+        except IndexIncompatible:
+            rebuild = True
+        except IndexMissing:
+            pass
+    report = build_index(corpora, index_dir, embedder, rebuild=rebuild, progress=progress)
     files, _ = collect_files(corpora)
     files = [f for f in files if str(f) not in {e.path for e in report.failed}]
 

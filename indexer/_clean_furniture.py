@@ -305,4 +305,10 @@ def find_footnotes(lines: list[str]) -> int | None:
         body = " ".join(lines[k] for k in idx[:pos])
         if re.search(rf"(?<=[A-Za-z.,;:’”\"')\]]){n}(?![\d/%])", body) and pos >= 0.3 * len(idx):
             best = i
+    if best is not None:
+        # contents entries ("2 Recommendations of the inquiry 12") look like footnotes but end
+        # with a page number
+        block = [ln for ln in lines[best:] if ln]
+        if sum(bool(re.search(r"\s\d{1,3}$", ln)) for ln in block) >= 0.5 * len(block):
+            return None
     return best

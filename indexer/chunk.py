@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from indexer.models import ROLE_OTHER, ROLE_RECOMMENDATION, ROLE_RESPONSE, Chunk, CleanDocument, Segment, Structure
-from indexer.text import sentence_spans, word_count
+from indexer.models import (
+    KIND_CONTENTS,
+    ROLE_OTHER,
+    ROLE_RECOMMENDATION,
+    ROLE_RESPONSE,
+    Chunk,
+    CleanDocument,
+    Segment,
+    Structure,
+)
+from indexer.text import mentioned_recs, sentence_spans, word_count
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ def _merge_headings(text: str, segments, params: ChunkParams) -> list[Segment]:
     pending: Segment | None = None
     for seg in segments:
         if pending is not None:
-            if seg.role == ROLE_OTHER and seg.recommendation is None:
+            if seg.role == ROLE_OTHER and seg.recommendation is None and seg.kind == pending.kind:
                 seg = replace(seg, start=pending.start)
             else:
                 out.append(pending)
@@ -93,9 +102,22 @@ def chunk_document(
                     recommendation=seg.recommendation,
                     role=seg.role,
                     responder=seg.responder,
+                    kind=seg.kind,
+                    mentions=_mentions(clean.text[start:end], seg),
                 )
             )
     return chunks
+
+
+def _mentions(text: str, seg: Segment) -> tuple[str, ...]:
+    """Recommendations a passage discusses without belonging to them: named in its text or in its
+    section title ("Patient voice (recommendation 10)"). Contents lists name everything: none."""
+    if seg.kind == KIND_CONTENTS:
+        return ()
+    found = list(mentioned_recs(text))
+    for title in seg.section:
+        found += [n for n in mentioned_recs(title) if n not in found]
+    return tuple(found)
 
 
 def embedding_text(chunk: Chunk, title: str | None, rec_title: str | None = None) -> str:

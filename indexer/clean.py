@@ -9,7 +9,9 @@ What cleaning does, in order:
 3. All formats: drops scrape placeholders ("This is a debugging block" and the short
    block-name line before it) and keeps one copy of any block the document repeats verbatim;
    the kept copy is reported in ``CleanDocument.regions`` as ``"repeated-block"``.
-4. PDFs only: repairs words split by a stray space, joins hyphenated line breaks and unwraps
+4. PDFs only: moves each page's footnote block (numbered source notes referenced from the text
+   above) after the body text, reported in ``regions`` as ``"footnotes"``.
+5. PDFs only: repairs words split by a stray space, joins hyphenated line breaks and unwraps
    hard-wrapped lines into paragraphs (paragraphs separated by a blank line, bullet items and
    headings on lines of their own). Text files keep their own line structure.
 
@@ -61,7 +63,7 @@ def _source_lines(raw: RawDocument, notes: list[str]) -> list[Line]:
         if foot is not None:
             n_foot += 1
     if n_foot:
-        notes.append(f"footnote blocks kept as separate paragraphs: {n_foot} pages")
+        notes.append(f"footnote blocks moved after the body: {n_foot} pages")
     return out
 
 
@@ -78,6 +80,12 @@ def _pieces_text(raw: RawDocument, lines: list[Line], notes: list[str]) -> list[
             notes.append(f"words split by a stray space re-joined: {merged}")
         # Page-end blank lines are not paragraph breaks for unwrapping: drop them.
         body = [ln for i, ln in enumerate(lines) if ln.text or not _page_end(lines, i)]
+        # Footnote blocks move after the body, so a paragraph that runs on to the next page is
+        # one paragraph again and no passage mixes body text with a page's source list. Each
+        # block keeps its own page number (``page_starts`` is then not monotonic in pages).
+        feet = [ln for ln in body if _is_foot(ln)]
+        if feet:
+            body = [ln for ln in body if not _is_foot(ln)] + feet
         pieces, stats = unwrap(body, vocab)
         if stats["hyphen_joins"]:
             notes.append(f"hyphenated line breaks joined: {stats['hyphen_joins']}")
@@ -103,6 +111,10 @@ def _pieces_text(raw: RawDocument, lines: list[Line], notes: list[str]) -> list[
         pieces.append([sep, ln.text, ln.page, ln.tag])
         blank = False
     return pieces
+
+
+def _is_foot(line: Line) -> bool:
+    return bool(line.tag and line.tag.startswith(REGION_FOOTNOTES))
 
 
 def _page_end(lines: list[Line], i: int) -> bool:

@@ -16,6 +16,15 @@ ROLE_RESPONSE = "response"
 ROLE_OTHER = "other"
 ROLES = (ROLE_RECOMMENDATION, ROLE_RESPONSE, ROLE_OTHER)
 
+# What a passage is, beside its role: body text, or an aside that search ranks lower (a contents
+# list, a block of footnotes). Glossaries are body: they answer "what does X stand for".
+KIND_BODY = "body"
+KIND_CONTENTS = "contents"
+KIND_NOTES = "notes"
+KINDS = (KIND_BODY, KIND_CONTENTS, KIND_NOTES)
+FOOTNOTES = "Footnotes"
+SPECIAL_KINDS = {"Contents": KIND_CONTENTS, FOOTNOTES: KIND_NOTES}
+
 
 @dataclass(frozen=True)
 class Page:
@@ -71,6 +80,7 @@ class Segment:
     recommendation: str | None = None  # number as printed: "7", "4a", "12 d-e"
     responder: str | None = None  # "South Yorkshire Police", "Government", ...
     section: tuple[str, ...] = ()  # heading path, outermost first
+    kind: str = KIND_BODY  # one of KINDS
 
 
 @dataclass(frozen=True)
@@ -131,4 +141,6 @@ class Chunk:
     recommendation: str | None = None
     role: str = ROLE_OTHER
     responder: str | None = None
+    kind: str = KIND_BODY  # one of KINDS
+    mentions: tuple[str, ...] = ()  # recommendation numbers the passage or its section title names
     extra: dict = field(default_factory=dict, compare=False, hash=False)

@@ -165,11 +165,11 @@ def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, next_id: int) -> l
     ids = []
     for ch in doc.chunks:
         c.execute(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (next_id, ch.chunk_id, ch.doc_id, ch.seq, ch.text, ch.start, ch.end, ch.page_start, ch.page_end,
              " > ".join(ch.section) or None, ch.recommendation, ch.role,
              # a recommendation segment carries its addressee, which is not a responder
-             None if ch.role == ROLE_RECOMMENDATION else ch.responder),
+             None if ch.role == ROLE_RECOMMENDATION else ch.responder, ch.kind, " ".join(ch.mentions)),
         )
         ids.append(next_id)
         next_id += 1

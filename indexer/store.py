@@ -28,7 +28,7 @@ import numpy as np
 
 from indexer.errors import IndexIncompatible, IndexMissing
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
@@ -59,7 +59,9 @@ CREATE TABLE chunks (
     section TEXT,                  -- heading path joined with " > "
     recommendation TEXT,
     role TEXT NOT NULL,
-    responder TEXT
+    responder TEXT,
+    kind TEXT NOT NULL,            -- body | contents | notes (contents lists and footnotes rank lower)
+    mentions TEXT NOT NULL         -- recommendation numbers named in the text or section title, space-separated
 );
 CREATE INDEX chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX chunks_rec ON chunks(recommendation);

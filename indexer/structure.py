@@ -48,9 +48,12 @@ from indexer._structure_units import (
     units_of,
 )
 from indexer.models import (
+    FOOTNOTES,
+    KIND_BODY,
     ROLE_OTHER,
     ROLE_RECOMMENDATION,
     ROLE_RESPONSE,
+    SPECIAL_KINDS,
     CleanDocument,
     Recommendation,
     Response,
@@ -115,6 +118,10 @@ def find_structure(clean: CleanDocument, *, name: str = "") -> Structure:
     tocs = find_tocs(units)
     special: list[tuple[int, int, tuple[str, ...]]] = [(t.start, t.end, ("Contents",)) for t in tocs]
     special += [(s, e, (label_name,)) for s, e, label_name in glossary_regions(clean)]
+    # footnote blocks (moved after the body by cleaning): one "Footnotes" section
+    feet = [(s, e) for s, e, kind in getattr(clean, "regions", ()) if kind == "footnotes"]
+    if feet:
+        special.append((feet[0][0], feet[-1][1], (FOOTNOTES,)))
     special.sort()
     skip = [(s, e) for s, e, _ in special]
     toc_entries = {norm(x) for t in tocs for x in t.titles}
@@ -218,6 +225,10 @@ def find_structure(clean: CleanDocument, *, name: str = "") -> Structure:
     sections.sort(key=lambda sec: (sec.start, len(sec.path)))
 
     segments = _segments(text, recs, resps, path_at)
+    kinds = [(s, e, SPECIAL_KINDS.get(path[0], KIND_BODY)) for s, e, path in special]
+    segments = [
+        replace(seg, kind=next((k for s, e, k in kinds if s <= seg.start < e), KIND_BODY)) for seg in segments
+    ]
     return Structure(
         segments=tuple(segments),
         recommendations=tuple(recs),

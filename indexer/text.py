@@ -68,11 +68,39 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def normalise_rec(number: str) -> str:
-    """Canonical form for comparing recommendation numbers: "12 d-e" -> "12d-e", "4A)" -> "4a"."""
-    return re.sub(r"[\s)]+", "", number.lower())
+    """Canonical form for comparing recommendation numbers: "12 d-e" -> "12d-e", "4A)" -> "4a",
+    "10a(ii)" -> "10aii"."""
+    return re.sub(r"[\s()]+", "", number.lower())
 
 
 def rec_matches(number: str, wanted: str) -> bool:
-    """``number`` is recommendation ``wanted`` or one of its sub-parts ("4a iv" matches "4a" and "4")."""
+    """``number`` is recommendation ``wanted`` or one of its sub-parts ("4a iv" matches "4a" and "4";
+    "10a ii" does not match "10a i")."""
     n, w = normalise_rec(number), normalise_rec(wanted)
-    return n == w or (n.startswith(w) and not n[len(w)].isdigit())
+    if n == w:
+        return True
+    if not w or not n.startswith(w):
+        return False
+    nxt = n[len(w)]
+    if w[-1].isdigit():
+        return not nxt.isdigit()  # 12 -> 12a, 12d-e; never 12 -> 123
+    if re.search(r"\d[a-z]$", w):
+        return True  # 4a -> 4aiv, 4a-b
+    return not nxt.isalpha()  # 10ai -> 10ai-iii; never 10ai -> 10aii
+
+
+# "recommendation 9", "recommendations 11 and 12", "(recommendation 10a(ii))", "recommendation 4c(i-iii)"
+_ONE = r"\d{1,3}(?!\d)(?:\s?[a-z](?![a-z]))?(?:\s?\(?[ivx]{1,4}(?:\s?[-–]\s?[ivx]{1,4})?\))?"
+_MENTION = re.compile(rf"\brecommendations?\s+({_ONE}(?:\s*(?:,|and|&|or)\s*{_ONE})*)", re.I)
+MAX_MENTIONS = 6  # a passage naming more is a list (a table, a contents page), not a discussion
+
+
+def mentioned_recs(text: str) -> tuple[str, ...]:
+    """Recommendation numbers a passage names in words, normalised, in order of first mention."""
+    found: list[str] = []
+    for m in _MENTION.finditer(text):
+        for part in re.findall(_ONE, m.group(1), flags=re.I):
+            num = normalise_rec(part)
+            if num and num not in found:
+                found.append(num)
+    return tuple(found) if len(found) <= MAX_MENTIONS else ()

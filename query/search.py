@@ -11,6 +11,7 @@ import numpy as np
 
 from indexer.embed import Embedder, get_embedder
 from indexer.errors import QueryError
+from indexer.models import KIND_BODY
 from indexer.store import DATABASE, SENTENCE_VECTORS, check_model, connect, read_faiss, read_manifest
 from indexer.text import normalise_rec, rec_matches
 from query.results import Hit
@@ -30,6 +31,8 @@ B_RESPONDER = 0.0  # chunk's responder is named in the query
 B_DOC = 0.02  # chunk's document is named in the query
 B_ROLE = 0.01  # chunk has the role the query asks for (no recommendation number named)
 B_LEAD = 0.02  # for a recommendation lookup: the first passage of that recommendation or response
+B_MENTION = 0.02  # passage outside the named recommendation that names it ("recommendation 9 was accepted")
+P_ASIDE = 0.02  # contents lists and footnote blocks rank below body text
 CANDIDATES = 100
 DUP_CONTAINMENT = 0.6  # share of word 4-grams (of the larger passage) two passages must share to be grouped
 
@@ -245,12 +248,22 @@ class Searcher:
         rows = self.rows([i for i, _ in ranked[: max(3 * k, 30)]])
         return group_duplicates([row_to_hit(rows[i], 0, s) for i, s in ranked if i in rows], k)
 
-    def _leads(self, ids: list[int]) -> set[int]:
-        """Chunks that open their recommendation or response (the previous chunk belongs elsewhere)."""
-        q = f"""SELECT c.id FROM chunks c LEFT JOIN chunks p ON p.doc_id = c.doc_id AND p.seq = c.seq - 1
-                WHERE c.id IN ({','.join('?' * len(ids))})
-                  AND (p.id IS NULL OR p.role != c.role OR coalesce(p.recommendation, '') != coalesce(c.recommendation, ''))"""
-        return {r[0] for r in self.conn.execute(q, ids)}
+    def _leads(self, ids: list[int], wanted: tuple[str, ...]) -> set[int]:
+        """Chunks that open the named recommendation or the response to it in their document: the
+        previous chunk has another role or another number. Sub-parts count as the same number, so
+        for "recommendation 12" the lead is the opening of "12 a-c", not of "12 d-e"."""
+        if not ids:
+            return set()
+        q = f"""SELECT c.id, c.role, c.recommendation, p.role AS prole, p.recommendation AS prec
+                FROM chunks c LEFT JOIN chunks p ON p.doc_id = c.doc_id AND p.seq = c.seq - 1
+                WHERE c.id IN ({','.join('?' * len(ids))})"""
+        out = set()
+        for r in self.conn.execute(q, ids):
+            same = [w for w in wanted if rec_matches(r["recommendation"], w)]
+            continues = r["prole"] == r["role"] and r["prec"] is not None and any(rec_matches(r["prec"], w) for w in same)
+            if not continues:
+                out.add(r["id"])
+        return out
 
     def _fuse(self, intent: QueryIntent, dense, lex, sent, allowed) -> list[tuple[int, float]]:
         scores: dict[int, float] = {}
@@ -258,7 +271,7 @@ class Searcher:
             for rank, (i, _) in enumerate(ranking, 1):
                 scores[i] = scores.get(i, 0.0) + weight / (RRF_K + rank)
         recs = self.rec_ids(intent.recommendations, allowed)
-        lead = self._leads(list(recs)) if recs and B_LEAD else set()
+        lead = self._leads(list(recs), intent.recommendations) if recs and B_LEAD else set()
         for i, (num, role) in recs.items():
             bonus = B_REC * (1.0 if num in intent.recommendations else 0.5)
             if intent.wants and role == intent.wants:
@@ -266,21 +279,23 @@ class Searcher:
             if i in lead:
                 bonus += B_LEAD
             scores[i] = scores.get(i, 0.0) + bonus
-        if intent.wants and not intent.recommendations and B_ROLE:
-            ids = list(scores)
-            for r in self.conn.execute(f"SELECT id FROM chunks WHERE role=? AND id IN ({','.join('?' * len(ids))})", [intent.wants, *ids]):
-                scores[r[0]] += B_ROLE
-        if intent.responders or intent.docs:
-            ids = list(scores)
-            meta = {r["id"]: r for r in self.conn.execute(
-                f"SELECT id, doc_id, responder FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)}
-            named = [r.lower() for r in intent.responders]
-            for i in ids:
-                m = meta[i]
-                if named and m["responder"] and m["responder"].lower() in named:
-                    scores[i] += B_RESPONDER
-                if m["doc_id"] in intent.docs:
-                    scores[i] += B_DOC
+        ids = list(scores)
+        meta = {r["id"]: r for r in self.conn.execute(
+            f"SELECT id, doc_id, role, responder, kind, mentions FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)}
+        named = [r.lower() for r in intent.responders]
+        for i in ids:
+            m = meta[i]
+            if m["kind"] != KIND_BODY:
+                scores[i] -= P_ASIDE
+            if intent.recommendations and i not in recs and m["mentions"]:
+                if any(rec_matches(a, b) or rec_matches(b, a) for a in m["mentions"].split() for b in intent.recommendations):
+                    scores[i] += B_MENTION
+            if intent.wants and not intent.recommendations and m["role"] == intent.wants:
+                scores[i] += B_ROLE
+            if named and m["responder"] and m["responder"].lower() in named:
+                scores[i] += B_RESPONDER
+            if m["doc_id"] in intent.docs:
+                scores[i] += B_DOC
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

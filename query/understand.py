@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.text import normalise_rec
+from indexer.text import mentioned_recs, normalise_rec, rec_matches
 
 _REC = re.compile(
     r"\b(?:recommendations?|recs?\.?|r)\s*(?:no\.?|number|#)?\s*"
-    r"(\d{1,3}(?:[a-z](?![a-z]))?(?:\)?\s*(?:[a-z]\)?\s*-\s*[a-z]|[ivx]{1,4}|[a-z])(?![a-z0-9]))?)",
+    r"(\d{1,3}(?:[a-z](?![a-z]))?(?:\)?\s*\(?(?:[a-z]\)?\s*-\s*[a-z]|[ivx]{1,4}|[a-z])\)?(?![a-z0-9]))?)",
     re.I,
 )
 _RESPONSE_WORDS = re.compile(
@@ -45,7 +45,10 @@ class QueryIntent:
 
 
 def parse_query(query: str, responders: list[str] | None = None, doc_aliases: dict[str, set[str]] | None = None) -> QueryIntent:
-    recs = tuple(dict.fromkeys(normalise_rec(m.group(1)) for m in _REC.finditer(query)))
+    found = list(dict.fromkeys(normalise_rec(m.group(1)) for m in _REC.finditer(query)))
+    # the rest of a list: "recommendations 3 and 4"
+    found += [n for n in mentioned_recs(query) if not any(rec_matches(n, f) or rec_matches(f, n) for f in found)]
+    recs = tuple(found)
     lowered = query.lower()
     found_responders = []
     for name in responders or []:

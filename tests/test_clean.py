@@ -165,13 +165,31 @@ def test_identical_heading_under_running_header_kept_once():
     assert clean.text.startswith("Chapter 2: Action taken\n\nZeta1")
 
 
-def test_footnotes_kept_as_their_own_paragraph():
+def test_footnotes_move_after_the_body_and_keep_their_page():
     p1 = body_lines("eta1", 5)
     p1[2] = p1[2] + " as reported.12"
+    p1[-1] = p1[-1].rstrip(".") + " and the sentence runs on"  # continues on the next page
     p1 += ["12 Home Office, Annual data release, 2024", "13 Ibid."]
-    clean = clean_document(pdf(["\n".join(p1), "\n".join(body_lines("eta2"))]))
-    assert "\n\n12 Home Office, Annual data release, 2024\n13 Ibid." in clean.text
-    assert any(kind == "footnotes" for _, _, kind in clean.regions)
+    p2 = ["to the next page.13"] + body_lines("eta2")
+    clean = clean_document(pdf(["\n".join(p1), "\n".join(p2)], first_number=7))
+    # the page-7 paragraph continues straight into page 8: no footnotes in between
+    assert "the sentence runs on to the next page.13" in clean.text
+    assert clean.text.endswith("12 Home Office, Annual data release, 2024\n13 Ibid.")
+    (s, e, kind), = [r for r in clean.regions if r[2] == "footnotes"]
+    assert clean.text[s:e] == "12 Home Office, Annual data release, 2024\n13 Ibid."
+    assert clean.page_at(s) == clean.page_at(e - 1) == 7  # cited on the page that printed them
+    assert clean.page_at(clean.text.index("eta2")) == 8
+    assert any("footnote blocks moved after the body: 1" in n for n in clean.removed)
+
+
+def test_contents_entries_are_not_footnotes():
+    # "1.2" reads like a glued footnote marker 2, and "2 Recommendations ..." like footnote 2
+    toc = ["Contents", "Summary 5", "The Infected Blood Inquiry 5", "1 Background to the public inquiry 8",
+           "1.1 What was infected blood? 8", "1.2 The Infected Blood Inquiry 9",
+           "2 Recommendations of the inquiry 12", "3 Response to the inquiry report 26"]
+    clean = clean_document(pdf(["\n".join(toc), "\n".join(body_lines("eta2")), "\n".join(body_lines("eta3"))]))
+    assert not any(kind == "footnotes" for _, _, kind in clean.regions)
+    assert clean.text.index("2 Recommendations of the inquiry 12") < clean.text.index("eta2")
 
 
 def test_text_files_keep_their_lines():

@@ -309,8 +309,15 @@ def test_all_pdfs_clean_and_structure(parsed):
     for name, (clean, st) in built.items():
         check_invariants(clean, st)
         assert clean.page_starts[0][0] == 0
-        pages = [p for _, p in clean.page_starts]
-        assert pages == sorted(pages), name
+        feet = [(s, e) for s, e, kind in clean.regions if kind == "footnotes"]
+        body_end = feet[0][0] if feet else len(clean.text)
+        pages = [p for off, p in clean.page_starts if off < body_end]
+        assert pages == sorted(pages), name  # body text in page order; footnote blocks follow it
+        if feet:  # ... each footnote block cited on the page that printed it, all in one final section
+            assert clean.text[body_end:].strip() and all(s >= body_end for s, _ in feet)
+            notes = [seg for seg in st.segments if seg.start >= body_end]
+            assert notes and all(seg.kind == "notes" and seg.section == ("Footnotes",) for seg in notes), name
+            assert not any(seg.kind == "notes" for seg in st.segments if seg.start < body_end), name
 
 
 GOLDENS = sorted(GOLDEN.glob("*.json"))
