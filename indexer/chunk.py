@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from indexer.models import (
+    KIND_BODY,
     KIND_CONTENTS,
+    KIND_HEADING,
     ROLE_OTHER,
     ROLE_RECOMMENDATION,
     ROLE_RESPONSE,
@@ -59,7 +61,8 @@ HEADING_WORDS = 12
 
 def _merge_headings(text: str, segments, params: ChunkParams) -> list[Segment]:
     """A heading-only "other" segment (a title, "4 The political response") cannot answer anything
-    alone: it opens the next "other" segment instead (never a recommendation or a response)."""
+    alone: it opens the next "other" segment instead (never a recommendation or a response; then it
+    stays a passage of kind "heading", which search ranks below body text)."""
     out: list[Segment] = []
     pending: Segment | None = None
     for seg in segments:
@@ -67,7 +70,7 @@ def _merge_headings(text: str, segments, params: ChunkParams) -> list[Segment]:
             if seg.role == ROLE_OTHER and seg.recommendation is None and seg.kind == pending.kind:
                 seg = replace(seg, start=pending.start)
             else:
-                out.append(pending)
+                out.append(replace(pending, kind=KIND_HEADING) if pending.kind == KIND_BODY else pending)
             pending = None
         if seg.role == ROLE_OTHER and seg.recommendation is None and word_count(text[seg.start : seg.end]) < HEADING_WORDS:
             pending = seg

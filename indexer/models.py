@@ -21,7 +21,8 @@ ROLES = (ROLE_RECOMMENDATION, ROLE_RESPONSE, ROLE_OTHER)
 KIND_BODY = "body"
 KIND_CONTENTS = "contents"
 KIND_NOTES = "notes"
-KINDS = (KIND_BODY, KIND_CONTENTS, KIND_NOTES)
+KIND_HEADING = "heading"  # a heading left alone (the next segment is a recommendation or a response)
+KINDS = (KIND_BODY, KIND_CONTENTS, KIND_NOTES, KIND_HEADING)
 FOOTNOTES = "Footnotes"
 SPECIAL_KINDS = {"Contents": KIND_CONTENTS, FOOTNOTES: KIND_NOTES}
 

@@ -60,7 +60,7 @@ CREATE TABLE chunks (
     recommendation TEXT,
     role TEXT NOT NULL,
     responder TEXT,
-    kind TEXT NOT NULL,            -- body | contents | notes (contents lists and footnotes rank lower)
+    kind TEXT NOT NULL,            -- body | contents | notes | heading (all but body rank lower)
     mentions TEXT NOT NULL         -- recommendation numbers named in the text or section title, space-separated
 );
 CREATE INDEX chunks_doc ON chunks(doc_id, seq);

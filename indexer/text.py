@@ -89,9 +89,12 @@ def rec_matches(number: str, wanted: str) -> bool:
     return not nxt.isalpha()  # 10ai -> 10ai-iii; never 10ai -> 10aii
 
 
-# "recommendation 9", "recommendations 11 and 12", "(recommendation 10a(ii))", "recommendation 4c(i-iii)"
-_ONE = r"\d{1,3}(?!\d)(?:\s?[a-z](?![a-z]))?(?:\s?\(?[ivx]{1,4}(?:\s?[-–]\s?[ivx]{1,4})?\))?"
-_MENTION = re.compile(rf"\brecommendations?\s+({_ONE}(?:\s*(?:,|and|&|or)\s*{_ONE})*)", re.I)
+# A recommendation number as printed: "9", "9e", "12 d-e", "12d-e", "4(a)", "4a(iv)", "4a) iv",
+# "10a(ii)", "4c(i-iii)". One pattern for query understanding and for passages that name one.
+_SUB = r"(?:\)?\s?\(?[a-z]\)?(?![a-z])(?:\s?[-–]\s?\(?[a-z]\)?(?![a-z]))?)?"
+_ROMAN = r"(?:\s?\(?[ivx]{1,4}\)?(?![a-z])(?:\s?[-–]\s?\(?[ivx]{1,4}\)?(?![a-z]))?)?"
+REC_NUMBER = rf"\d{{1,3}}(?!\d){_SUB}{_ROMAN}"
+_MENTION = re.compile(rf"\brecommendations?\s+({REC_NUMBER}(?:\s*(?:,|and|&|or)\s*{REC_NUMBER})*)", re.I)
 MAX_MENTIONS = 6  # a passage naming more is a list (a table, a contents page), not a discussion
 
 
@@ -99,7 +102,7 @@ def mentioned_recs(text: str) -> tuple[str, ...]:
     """Recommendation numbers a passage names in words, normalised, in order of first mention."""
     found: list[str] = []
     for m in _MENTION.finditer(text):
-        for part in re.findall(_ONE, m.group(1), flags=re.I):
+        for part in re.findall(REC_NUMBER, m.group(1), flags=re.I):
             num = normalise_rec(part)
             if num and num not in found:
                 found.append(num)

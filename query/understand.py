@@ -11,13 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.text import mentioned_recs, normalise_rec, rec_matches
+from indexer.text import REC_NUMBER, mentioned_recs, normalise_rec, rec_matches
 
-_REC = re.compile(
-    r"\b(?:recommendations?|recs?\.?|r)\s*(?:no\.?|number|#)?\s*"
-    r"(\d{1,3}(?:[a-z](?![a-z]))?(?:\)?\s*\(?(?:[a-z]\)?\s*-\s*[a-z]|[ivx]{1,4}|[a-z])\)?(?![a-z0-9]))?)",
-    re.I,
-)
+_REC = re.compile(rf"\b(?:recommendations?|recs?\.?|r)\s*(?:no\.?|number|#)?\s*({REC_NUMBER})", re.I)
 _RESPONSE_WORDS = re.compile(
     r"\b(respon\w*|repl\w*|answer\w*|accept\w*|reject\w*|agree\w*|implement\w*|progress|update\w*|"
     r"(?:government|they|it|force|department|office|executive)\s+(?:say|said|do|did|doing))\b", re.I)

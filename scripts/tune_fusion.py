@@ -33,6 +33,8 @@ GRID = {
     "B_DOC": [0.0, 0.002, 0.005, 0.01, 0.02],
     "B_ROLE": [0.0, 0.002, 0.005, 0.01, 0.02],
     "B_LEAD": [0.0, 0.005, 0.01, 0.02, 0.04],
+    "B_MENTION": [0.0, 0.005, 0.01, 0.02, 0.03, 0.05],
+    "P_ASIDE": [0.0, 0.005, 0.01, 0.02, 0.05],
 }
 
 
@@ -67,11 +69,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, default=None, help="index with the eval documents (default: the one `inquire eval` builds)")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--report", type=Path, default=ROOT / "evaluation" / "queries" / "test.jsonl",
+                    help="held-out queries scored (never tuned on) before and after")
     args = ap.parse_args()
+    held_out = [json.loads(x) for x in args.report.read_text().splitlines() if x.strip()] if args.report.exists() else []
     queries = [json.loads(x) for x in (ROOT / "evaluation" / "queries" / "dev.jsonl").read_text().splitlines() if x.strip()]
     searcher = qs.Searcher(args.index or eval_index_dir(default_corpora()), CachedEmbedder(get_embedder()))
     best = evaluate(searcher, queries)
     print("start", {k: getattr(qs, k) for k in GRID}, best)
+    if held_out:
+        print("held-out at start", evaluate(searcher, held_out))
     for _ in range(args.rounds):
         for name, values in GRID.items():
             keep = getattr(qs, name)
@@ -82,6 +89,8 @@ def main() -> None:
                     best, keep = r, v
             setattr(qs, name, keep)
         print("round", {k: getattr(qs, k) for k in GRID}, best)
+    if held_out:
+        print("held-out after tuning", evaluate(searcher, held_out))
 
 
 if __name__ == "__main__":

@@ -67,3 +67,4 @@ def test_heading_only_segments_open_the_next_section():
     segs = (Segment(0, 8), Segment(10, len(text), role="response", recommendation="7"))
     chunks = chunk_document("d", clean, Structure(segments=segs))
     assert [c.role for c in chunks] == ["other", "response"]
+    assert [c.kind for c in chunks] == ["heading", "body"]  # ... and the lone heading ranks lower

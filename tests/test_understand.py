@@ -20,6 +20,13 @@ from query.understand import normalise_rec, parse_query
         ("Has recommendation 4 been implemented?", ("4",), "response"),
         ("What does recommendation 6 of the Module 1 report require?", ("6",), "recommendation"),
         ("hr 7 forms", (), None),
+        ("What did the UK Government say about recommendation 10a(ii) on funding charities?", ("10aii",), "response"),
+        ("recommendation 12d-e", ("12d-e",), "recommendation"),
+        ("rec 9e", ("9e",), "recommendation"),
+        ("recommendation 4c(i-iii) healthcare regulation", ("4ci-iii",), None),
+        ("recommendations 4(a) and 5 on candour", ("4a", "5"), None),
+        ("recommendations 3, 5 and 7", ("3", "5", "7"), None),
+        ("the 2023 recommendation 2023 figures", (), None),
     ],
 )
 def test_recommendation_references(query, recs, wants):
@@ -39,3 +46,32 @@ def test_responders_and_documents_come_from_the_index():
 
 def test_normalise_rec():
     assert normalise_rec("12 d-e") == "12d-e" and normalise_rec("4A)") == "4a"
+
+
+@pytest.mark.parametrize(
+    ("number", "wanted", "match"),
+    [
+        ("12 d-e", "12", True),
+        ("4a iv", "4a", True),
+        ("4a iv", "4", True),
+        ("10a ii-iii", "10a(ii)", True),
+        ("10a ii-iii", "10a i", False),  # roman numerals are not prefixes of each other
+        ("10a i-iii", "10a i", True),
+        ("123", "12", False),
+        ("12", "12 d-e", False),
+    ],
+)
+def test_rec_matches(number, wanted, match):
+    from indexer.text import rec_matches
+
+    assert rec_matches(number, wanted) is match
+
+
+def test_passages_that_name_recommendations():
+    from indexer.text import mentioned_recs
+
+    text = ("In addition, the UK Government accepted in full recommendation 10a(ii) to fund the charities, and "
+            "recommendation 10a(iii). Recommendations 11 and 12 focus on inquiries (recommendation 4c(i-iii)).")
+    assert mentioned_recs(text) == ("10aii", "10aiii", "11", "12", "4ci-iii")
+    assert mentioned_recs("In 2023 the recommendation 2023 review") == ()
+    assert mentioned_recs("recommendations 1, 2, 3, 4, 5, 6 and 7") == ()  # a list, not a discussion
