@@ -15,7 +15,7 @@ from indexer.models import KIND_BODY
 from indexer.store import DATABASE, SENTENCE_VECTORS, check_model, connect, read_faiss, read_manifest
 from indexer.text import normalise_rec, rec_matches
 from query.results import Hit
-from query.understand import STOPWORDS, QueryIntent, parse_query
+from query.understand import STOPWORDS, QueryIntent, parse_query, title_initialisms
 
 # Fusion weights, tuned on evaluation/queries/dev.jsonl with scripts/tune_fusion.py: weighted
 # reciprocal-rank fusion of three rankings (passage vectors, best sentence per passage, FTS5 BM25)
@@ -25,13 +25,13 @@ W_DENSE = 0.75
 W_LEXICAL = 1.0
 W_SENTENCE = 1.0  # chunks ranked by their best-matching sentence
 SENTENCE_CANDIDATES = 300
-B_REC = 0.005  # chunk belongs to a recommendation the query names (tuning found 0.0-0.005 equal; kept as a nudge)
+B_REC = 0.01  # chunk belongs to a recommendation the query names
 B_REC_ROLE = 0.05  # ... and has the role the query asks for (the recommendation itself / a response)
 B_RESPONDER = 0.0  # chunk's responder is named in the query
 B_DOC = 0.02  # chunk's document is named in the query
 B_ROLE = 0.01  # chunk has the role the query asks for (no recommendation number named)
 B_LEAD = 0.02  # for a recommendation lookup: the first passage of that recommendation or response
-B_MENTION = 0.02  # passage outside the named recommendation that names it ("recommendation 9 was accepted")
+B_MENTION = 0.03  # passage outside the named recommendation that names it ("recommendation 9 was accepted")
 P_ASIDE = 0.02  # contents lists and footnote blocks rank below body text
 CANDIDATES = 100
 DUP_CONTAINMENT = 0.6  # share of word 4-grams (of the larger passage) two passages must share to be grouped
@@ -206,7 +206,7 @@ class Searcher:
         """Distinctive words (and joined codes such as "hc381") of each document's name and title."""
         if not hasattr(self, "_aliases"):
             docs = {r["doc_id"]: f"{r['name']} {r['title'] or ''}" for r in self.conn.execute("SELECT doc_id, name, title FROM documents")}
-            words = {d: _alias_words(t) for d, t in docs.items()}
+            words = {d: _alias_words(t) | title_initialisms(t) for d, t in docs.items()}
             df: dict[str, int] = {}
             for ws in words.values():
                 for w in ws:

@@ -16,9 +16,10 @@ from indexer.text import REC_NUMBER, mentioned_recs, normalise_rec, rec_matches
 _REC = re.compile(rf"\b(?:recommendations?|recs?\.?|r)\s*(?:no\.?|number|#)?\s*({REC_NUMBER})", re.I)
 _RESPONSE_WORDS = re.compile(
     r"\b(respon\w*|repl\w*|answer\w*|accept\w*|reject\w*|agree\w*|implement\w*|progress|update\w*|"
-    r"(?:government|they|it|force|department|office|executive)\s+(?:say|said|do|did|doing))\b", re.I)
+    r"(?:government|they|it|force|department|office|executive|uk|administrations?|nations?|ministers?)\s+(?:say|said|do|did|doing))\b",
+    re.I)
 _REC_WORDS = re.compile(
-    r"\b(what (?:is|was|were)|text of|wording|recommend(?:s|ed)?\b(?! \d)|recommendations?\s+(?:on|about|for|regarding|concerning)\b|recommendation\s+\S+\s+(?:say|state|propose|ask|call)\w*|^\s*what\s+(?:does|do)\s+(?:the\s+)?recommendation\b.*\b(?:say|state|propose|require|ask|mean|involve)\w*)", re.I)
+    r"\b(what (?:is|was|were)|what did (?:the )?\S+ (?:want|ask)|want(?:s|ed)? \S+ to\b|text of|wording|recommend(?:s|ed)?\b(?! \d)|recommendations?\s+(?:on|about|for|regarding|concerning)\b|recommendation\s+\S+\s+(?:say|state|propose|ask|call)\w*|^\s*what\s+(?:does|do)\s+(?:the\s+)?recommendation\b.*\b(?:say|state|propose|require|ask|mean|involve)\w*)", re.I)
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both
@@ -49,7 +50,8 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
     found_responders = []
     for name in responders or []:
         key = name.lower()
-        if key and re.search(rf"\b{re.escape(key)}\b", lowered):
+        if key and (re.search(rf"\b{re.escape(key)}\b", lowered) or (
+                (abbr := initialism(name)) and re.search(rf"\b{abbr}\b", lowered))):
             found_responders.append(name)
     # prefer the longest names ("College of Policing and NPCC" over "College of Policing")
     found_responders.sort(key=len, reverse=True)
@@ -60,7 +62,14 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
         wants = "recommendation"
     elif recs and found_responders and re.search(r"\b(say|said|do|did|doing)\b", lowered):
         wants = "response"
-    tokens = re.findall(r"[a-z]+|\d+", lowered)
+    # a responder's name is not evidence for a document ("South Yorkshire Police" is not the
+    # council report titled "South Yorkshire Police progress report")
+    named = lowered
+    for name in found_responders:
+        named = re.sub(rf"\b{re.escape(name.lower())}\b", " ", named)
+        if abbr := initialism(name):
+            named = re.sub(rf"\b{abbr}\b", " ", named)
+    tokens = re.findall(r"[a-z]+|\d+", named)
     words = set(tokens) | {a + b for a, b in zip(tokens, tokens[1:]) if a.isalpha() and len(a) <= 3 and b.isdigit()}
     matched = {d: sum(1 for a in aliases if a in words) for d, aliases in (doc_aliases or {}).items()}
     top = max(matched.values(), default=0)
@@ -68,3 +77,38 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
     docs = [d for d, n in matched.items() if top and n == top]
     terms = tuple(t for t in re.findall(r"[a-z0-9]+", lowered) if t not in STOPWORDS and len(t) > 1)
     return QueryIntent(query, recs, wants, tuple(found_responders), tuple(docs), terms)
+
+
+def initialism(name: str) -> str | None:
+    """"South Yorkshire Police" -> "syp", "Infected Blood Inquiry" -> "ibi": first letters of a
+    name of three or four capitalised words (small words such as "of" skipped); None otherwise."""
+    words = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in STOPWORDS]
+    if not 3 <= len(words) <= 4 or not all(w[0].isupper() for w in words):
+        return None
+    abbr = "".join(w[0] for w in words).lower()
+    return None if abbr in STOPWORDS else abbr
+
+
+def title_initialisms(title: str) -> set[str]:
+    """Initialisms of every run of three or four capitalised words in a title:
+    "Government Response to the Infected Blood Inquiry" -> {"ibi"}; only runs that end in a body's
+    noun ("Inquiry", "Police", "Committee", ...)."""
+    out: set[str] = set()
+    runs: list[list[str]] = [[]]
+    for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*", title):
+        if w[0].isupper() and w.lower() not in STOPWORDS:
+            runs[-1].append(w)
+        elif runs[-1]:
+            runs.append([])
+    for run in runs:
+        for size in (3, 4):
+            for i in range(len(run) - size + 1):
+                words = run[i : i + size]
+                # only names of bodies and inquiries: "tip" (Tower Inquiry Phase) is a word
+                if words[-1].lower() in _BODIES and (abbr := initialism(" ".join(words))):
+                    out.add(abbr)
+    return out
+
+
+_BODIES = frozenset("""inquiry police committee council commission service office review board authority
+    agency executive government department trust library""".split())
