@@ -118,3 +118,86 @@ def test_rec_filter_uses_the_printed_number_rule(searcher):
 def test_like_wildcards_in_filters_match_literally(searcher):
     assert searcher.search("training", k=3, filters=Filters(doc="%")) == []
     assert searcher.search("training", k=3, filters=Filters(responder="_")) == []
+
+
+BRIEFING = """Haemophilia briefing
+
+Contents
+
+Haemophilia care (recommendation 9) 4
+
+Blood safety (recommendation 7) 5
+
+Patient voice (recommendation 10) 6
+
+1 Haemophilia care
+
+The inquiry looked at haemophilia centres across the country and at how peer review of those centres worked in practice over many years.
+
+The Scottish Government accepted all of recommendation 9 in full. The Welsh Government accepted most of it and the remaining parts in principle, pending a review of haemophilia centres.
+
+2 Other matters
+
+Unrelated text about compensation payments, interim awards and the timetable of the compensation scheme for the wider community.
+"""
+
+
+@pytest.fixture
+def briefing(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "briefing.txt").write_text(BRIEFING, encoding="utf-8")
+    build_index([tmp_path / "docs"], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    yield s
+    s.close()
+
+
+def _score(hits, part):
+    return next(h.score for h in hits if part in h.text)
+
+
+def test_contents_lists_are_stored_as_such_and_rank_lower(briefing, monkeypatch):
+    import query.search as qs
+
+    rows = {r["text"][:8]: r for r in briefing.conn.execute("SELECT text, kind, mentions FROM chunks")}
+    assert rows["Contents"]["kind"] == "contents" and rows["Contents"]["mentions"] == ""
+    query = "haemophilia care recommendation 9 review of centres"
+    monkeypatch.setattr(qs, "P_ASIDE", 0.0)
+    before = briefing.search(query, k=10)
+    monkeypatch.setattr(qs, "P_ASIDE", 0.02)
+    after = briefing.search(query, k=10)
+    assert _score(after, "Contents") == pytest.approx(_score(before, "Contents") - 0.02)
+    assert _score(after, "The Scottish") == pytest.approx(_score(before, "The Scottish"))
+
+
+def test_passages_naming_the_recommendation_get_its_boost(briefing, monkeypatch):
+    import query.search as qs
+
+    (mentions,) = briefing.conn.execute("SELECT mentions FROM chunks WHERE text LIKE '%Scottish%'").fetchone()
+    assert mentions == "9"
+    monkeypatch.setattr(qs, "B_MENTION", 0.0)
+    plain = briefing.search("did the Scottish Government accept recommendation 9", k=10)
+    monkeypatch.setattr(qs, "B_MENTION", 0.03)
+    boosted = briefing.search("did the Scottish Government accept recommendation 9", k=10)
+    assert _score(boosted, "The Scottish") == pytest.approx(_score(plain, "The Scottish") + 0.03)
+    assert "The Scottish" in boosted[0].text
+    # naming another recommendation gives no boost
+    other = briefing.search("did the Scottish Government accept recommendation 8", k=10)
+    monkeypatch.setattr(qs, "B_MENTION", 0.0)
+    other_plain = briefing.search("did the Scottish Government accept recommendation 8", k=10)
+    assert _score(other, "The Scottish") == pytest.approx(_score(other_plain, "The Scottish"))
+
+
+def test_the_lead_passage_of_a_lookup_opens_the_named_number():
+    import sqlite3
+
+    s = Searcher.__new__(Searcher)
+    s.conn = sqlite3.connect(":memory:")
+    s.conn.row_factory = sqlite3.Row
+    s.conn.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY, doc_id TEXT, seq INTEGER, role TEXT, recommendation TEXT)")
+    rows = [(1, "recommendation", "12a"), (2, "recommendation", "12b"), (3, "response", "12 a-c"),
+            (4, "response", "12 a-c"), (5, "response", "12 d-e"), (6, "recommendation", "13"), (7, "response", "13")]
+    s.conn.executemany("INSERT INTO chunks VALUES (?, 'd', ?, ?, ?)", [(i, i, role, rec) for i, role, rec in rows])
+    assert s._leads([1, 2, 3, 4, 5], ("12",)) == {1, 3}  # not 12 d-e's first passage: it continues 12
+    assert s._leads([5], ("12d-e",)) == {5}  # asked for by its own number, it opens it
+    assert s._leads([6, 7], ("13",)) == {6, 7}
