@@ -113,13 +113,15 @@ def chunk_document(
 
 
 def _mentions(text: str, seg: Segment) -> tuple[str, ...]:
-    """Recommendations a passage discusses without belonging to them: named in its text or in its
-    section title ("Patient voice (recommendation 10)"). Contents lists name everything: none."""
+    """Recommendations a passage discusses: named in its text or, outside recommendations and
+    responses, in its section title ("Patient voice (recommendation 10)"; the heading
+    "Recommendation 5: ..." over 5a-5c is their own number, not a mention). Contents lists: none."""
     if seg.kind == KIND_CONTENTS:
         return ()
     found = list(mentioned_recs(text))
-    for title in seg.section:
-        found += [n for n in mentioned_recs(title) if n not in found]
+    if seg.role == ROLE_OTHER:
+        for title in seg.section:
+            found += [n for n in mentioned_recs(title) if n not in found]
     return tuple(found)
 
 

@@ -68,3 +68,15 @@ def test_heading_only_segments_open_the_next_section():
     chunks = chunk_document("d", clean, Structure(segments=segs))
     assert [c.role for c in chunks] == ["other", "response"]
     assert [c.kind for c in chunks] == ["heading", "body"]  # ... and the lone heading ranks lower
+
+
+def test_mentions_come_from_text_and_from_section_titles_outside_recommendations():
+    text = "The UK Government accepted recommendation 10a(ii) in full.\n\n5a. Review the duties of civil servants."
+    clean = CleanDocument(text=text)
+    split = text.index("5a.")
+    segs = (Segment(0, split - 2, section=("Patient voice (recommendation 10)",)),
+            Segment(split, len(text), role="recommendation", recommendation="5a",
+                    section=("Recommendation 5: Ending a defensive culture",)))
+    other, rec = chunk_document("d", clean, Structure(segments=segs))
+    assert other.mentions == ("10aii", "10")
+    assert rec.mentions == ()  # its heading names its own number: a sibling query (5b) must not boost it
