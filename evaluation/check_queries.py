@@ -170,14 +170,25 @@ def check_one(path: Path) -> int:
     errors: list[str] = []
     warnings: list[str] = []
     rows = check_dev(errors, warnings, path, path.stem)
+    summarise(path.name, rows)
+    return finish(errors, warnings, "all answer strings found")
+
+
+def summarise(name: str, rows: list[dict]) -> tuple[collections.Counter, collections.Counter]:
+    """Print a query file's counts per kind and per document; return both counters."""
     kinds = collections.Counter(r.get("kind") for r in rows)
     docs = collections.Counter(r.get("doc") for r in rows)
-    print(f"{path.name}: {len(rows)} queries")
+    print(f"{name}: {len(rows)} queries")
     print("  per kind: " + ", ".join(f"{k}={kinds[k]}" for k in sorted(KINDS)))
     print("  per doc:")
     for d, c in sorted(docs.items()):
         print(f"    {c:4d}  {d}")
     print(f"  with recommendation: {sum(1 for r in rows if r.get('recommendation'))}")
+    return kinds, docs
+
+
+def finish(errors: list[str], warnings: list[str], ok: str) -> int:
+    """Print warnings, then every problem (exit status 1) or the OK line (0)."""
     for w in warnings:
         print("WARNING:", w)
     if errors:
@@ -185,7 +196,7 @@ def check_one(path: Path) -> int:
         for e in errors:
             print("  " + e, file=sys.stderr)
         return 1
-    print("\nOK: all answer strings found.")
+    print(f"\nOK: {ok}.")
     return 0
 
 
@@ -198,14 +209,7 @@ def main() -> int:
     abstain = check_abstain(errors)
     link_counts = check_links(errors)
 
-    kinds = collections.Counter(r.get("kind") for r in dev)
-    docs = collections.Counter(r.get("doc") for r in dev)
-    print(f"dev.jsonl: {len(dev)} queries")
-    print("  per kind: " + ", ".join(f"{k}={kinds[k]}" for k in sorted(KINDS)))
-    print("  per doc:")
-    for d, c in sorted(docs.items()):
-        print(f"    {c:4d}  {d}")
-    print(f"  with recommendation: {sum(1 for r in dev if r.get('recommendation'))}")
+    kinds, docs = summarise("dev.jsonl", dev)
     print(f"abstain.jsonl: {len(abstain)} queries ({sum(1 for r in abstain if r.get('in_domain'))} in-domain)")
     for name, (n, nrec, missing) in link_counts.items():
         print(
@@ -221,15 +225,7 @@ def main() -> int:
         if docs[pdf] < 8:
             errors.append(f"dev: PDF {pdf} has {docs[pdf]} queries (< 8)")
 
-    for w in warnings:
-        print("WARNING:", w)
-    if errors:
-        print(f"\nFAILED: {len(errors)} problem(s)", file=sys.stderr)
-        for e in errors:
-            print("  " + e, file=sys.stderr)
-        return 1
-    print("\nOK: all answer strings and link quotes found.")
-    return 0
+    return finish(errors, warnings, "all answer strings and link quotes found")
 
 
 if __name__ == "__main__":
