@@ -73,10 +73,26 @@ def normalise_rec(number: str) -> str:
     return re.sub(r"[\s()]+", "", number.lower())
 
 
-def rec_matches(number: str, wanted: str) -> bool:
-    """``number`` is recommendation ``wanted`` or one of its sub-parts ("4a iv" matches "4a" and "4";
-    "10a ii" does not match "10a i")."""
-    n, w = normalise_rec(number), normalise_rec(wanted)
+_ROMAN_VALUES = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
+                 "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15}
+_ROMANS = {v: k for k, v in _ROMAN_VALUES.items()}
+
+
+def _atoms(number: str) -> list[str]:
+    """A normalised number and, when it is a range, each number inside it: "12d-e" -> 12d-e, 12d,
+    12e; "10aii-iii" -> 10aii-iii, 10aii, 10aiii."""
+    m = re.fullmatch(r"(\d+)([a-z])-([a-z])", number)
+    if m and m.group(2) < m.group(3):
+        return [number] + [m.group(1) + chr(c) for c in range(ord(m.group(2)), ord(m.group(3)) + 1)]
+    m = re.fullmatch(r"(\d+[a-z]?)([ivx]+)-([ivx]+)", number)
+    if m and m.group(2) in _ROMAN_VALUES and m.group(3) in _ROMAN_VALUES:
+        lo, hi = _ROMAN_VALUES[m.group(2)], _ROMAN_VALUES[m.group(3)]
+        return [number] + [m.group(1) + _ROMANS[v] for v in range(lo, hi + 1)]
+    return [number]
+
+
+def _is_part(n: str, w: str) -> bool:
+    """``n`` is ``w`` or a sub-part of it (both single numbers, normalised)."""
     if n == w:
         return True
     if not w or not n.startswith(w):
@@ -87,6 +103,14 @@ def rec_matches(number: str, wanted: str) -> bool:
     if re.search(r"\d[a-z]$", w):
         return True  # 4a -> 4aiv, 4a-b
     return not nxt.isalpha()  # 10ai -> 10ai-iii; never 10ai -> 10aii
+
+
+def rec_matches(number: str, wanted: str) -> bool:
+    """``number`` is recommendation ``wanted`` or one of its sub-parts ("4a iv" matches "4a" and "4";
+    "10a ii" does not match "10a i"). Ranges stand for each number in them: "12d" matches "12 d-e",
+    and "10a iii" matches "10a ii-iii"."""
+    n, w = normalise_rec(number), normalise_rec(wanted)
+    return any(_is_part(a, b) for a in _atoms(n) for b in _atoms(w))
 
 
 # A recommendation number as printed: "9", "9e", "12 d-e", "12d-e", "4(a)", "4a(iv)", "4a) iv",

@@ -59,6 +59,13 @@ def test_normalise_rec():
         ("10a i-iii", "10a i", True),
         ("123", "12", False),
         ("12", "12 d-e", False),
+        ("12d", "12 d-e", True),  # a range stands for each number in it
+        ("12e", "12d-e", True),
+        ("12f", "12d-e", False),
+        ("12 a-c", "12 d-e", False),
+        ("10a ii-iii", "10a(iii)", True),
+        ("10a iii", "10a ii-iii", True),
+        ("4c ii", "4c(i-iii)", True),
     ],
 )
 def test_rec_matches(number, wanted, match):
