@@ -2,7 +2,9 @@
 
 Incremental by content hash: unchanged files keep their rows and vectors (copied from the
 previous index, not re-embedded), changed files are re-processed, files that no longer exist are
-dropped. One bad file is reported and skipped; if it was indexed before, its previous version is
+dropped. When the processing code itself changed (a new inquire version), every file is
+re-processed, but a chunk or sentence whose embedded text is the same as before keeps its vector,
+so only text that really changed is embedded again. One bad file is reported and skipped; if it was indexed before, its previous version is
 kept. The new index is staged in a temporary directory and renamed into place.
 """
 
@@ -13,6 +15,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +58,7 @@ class IndexReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    reprocessed: list[str] = field(default_factory=list)  # same file, re-read because inquire's processing changed
     removed: list[str] = field(default_factory=list)
     failed: list[FileError] = field(default_factory=list)
     kept_previous: list[str] = field(default_factory=list)  # failed now, previous version kept
@@ -62,6 +66,7 @@ class IndexReport:
     documents: int = 0
     chunks: int = 0
     embedded: int = 0
+    reused: int = 0  # chunk vectors taken from the previous index for re-processed text that did not change
     seconds: float = 0.0
     written: bool = False
 
@@ -71,6 +76,7 @@ class IndexReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "reprocessed": self.reprocessed,
             "removed": self.removed,
             "failed": [{"path": e.path, "error": e.message} for e in self.failed],
             "kept_previous": self.kept_previous,
@@ -78,6 +84,7 @@ class IndexReport:
             "documents": self.documents,
             "chunks": self.chunks,
             "embedded": self.embedded,
+            "reused": self.reused,
             "seconds": round(self.seconds, 3),
             "written": self.written,
         }
@@ -95,6 +102,27 @@ class ProcessedDoc:
     clean: CleanDocument
     structure: Structure
     chunks: list[Chunk]
+
+
+@cache
+def processing_fingerprint() -> str:
+    """Changes whenever the code that turns a file into chunks may have changed: the indexer's
+    source files and the PDF library's version. An index built with another fingerprint is
+    re-processed (its vectors reused where the text is the same)."""
+    from importlib import metadata
+
+    h = hashlib.sha1()
+    for src in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(src.name.encode() + b"\0" + src.read_bytes())
+    try:
+        h.update(metadata.version("pypdf").encode())
+    except metadata.PackageNotFoundError:
+        pass
+    return h.hexdigest()[:16]
+
+
+def vector_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def sha256_file(path: Path) -> str:
@@ -155,7 +183,8 @@ def process_file(path: Path, sha: str, params: ChunkParams) -> ProcessedDoc:
     )
 
 
-def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, next_id: int) -> list[int]:
+def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, texts: list[str], next_id: int) -> list[int]:
+    """Rows for a processed document; ``texts`` are what each chunk's vector is made from."""
     c = staged.conn
     c.execute(
         "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
@@ -163,13 +192,14 @@ def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, next_id: int) -> l
          json.dumps([list(p) for p in doc.clean.page_starts])),
     )
     ids = []
-    for ch in doc.chunks:
+    for ch, text in zip(doc.chunks, texts):
         c.execute(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (next_id, ch.chunk_id, ch.doc_id, ch.seq, ch.text, ch.start, ch.end, ch.page_start, ch.page_end,
              " > ".join(ch.section) or None, ch.recommendation, ch.role,
              # a recommendation segment carries its addressee, which is not a responder
-             None if ch.role == ROLE_RECOMMENDATION else ch.responder, ch.kind, " ".join(ch.mentions)),
+             None if ch.role == ROLE_RECOMMENDATION else ch.responder, ch.kind, " ".join(ch.mentions),
+             vector_key(text)),
         )
         ids.append(next_id)
         next_id += 1
@@ -203,7 +233,8 @@ def _insert_sentences(staged: StagedIndex, chunk_ids: list[int], chunks: list[Ch
             text = ch.text[s:e]
             if word_count(text) < MIN_SENTENCE_WORDS:
                 continue
-            cur = staged.conn.execute("INSERT INTO sentences(chunk, start, end) VALUES (?,?,?)", (cid, ch.start + s, ch.start + e))
+            cur = staged.conn.execute("INSERT INTO sentences(chunk, start, end, vector_key) VALUES (?,?,?,?)",
+                                      (cid, ch.start + s, ch.start + e, vector_key(text)))
             out.append((cur.lastrowid, text))
     return out
 
@@ -237,12 +268,31 @@ def _copy_previous(staged: StagedIndex, old_conn, old_faiss, old_sentence_faiss,
         remap = dict(zip(old_ids, new_ids))
         sent_old, sent_new = [], []
         for r in old_conn.execute(f"SELECT * FROM sentences WHERE chunk IN ({','.join('?' * len(old_ids))}) ORDER BY id", old_ids):
-            cur = c.execute("INSERT INTO sentences(chunk, start, end) VALUES (?,?,?)", (remap[r["chunk"]], r["start"], r["end"]))
+            cur = c.execute("INSERT INTO sentences(chunk, start, end, vector_key) VALUES (?,?,?,?)",
+                            (remap[r["chunk"]], r["start"], r["end"], r["vector_key"]))
             sent_old.append(r["id"])
             sent_new.append(cur.lastrowid)
         if sent_old:
             staged.add_vectors(sent_new, np.vstack([old_sentence_faiss.reconstruct(int(i)) for i in sent_old]), sentences=True)
     return next_id
+
+
+def _reuse_vectors(staged: StagedIndex, pending: list[tuple[int, str]], old_conn, old_faiss,
+                   table: str) -> tuple[list[tuple[int, str]], int]:
+    """Copy the previous index's vector for every pending text it embedded already; return the
+    texts still to embed and how many vectors were reused."""
+    keys = {vector_key(t) for _, t in pending}
+    old_ids: dict[str, int] = {}
+    keys_list = sorted(keys)
+    for start in range(0, len(keys_list), 500):
+        part = keys_list[start : start + 500]
+        for r in old_conn.execute(f"SELECT id, vector_key FROM {table} WHERE vector_key IN ({','.join('?' * len(part))})", part):
+            old_ids.setdefault(r["vector_key"], r["id"])
+    found = [(i, old_ids[vector_key(t)]) for i, t in pending if vector_key(t) in old_ids]
+    if found:
+        vectors = np.vstack([old_faiss.reconstruct(int(o)) for _, o in found])
+        staged.add_vectors([i for i, _ in found], vectors, sentences=table == "sentences")
+    return [(i, t) for i, t in pending if vector_key(t) not in old_ids], len(found)
 
 
 def build_index(
@@ -288,8 +338,9 @@ def _build_index(
             old_manifest = None
         if old_manifest is not None:
             check_model(index_dir, old_manifest, embedder.name, embedder.dim)
-            if old_manifest.chunking != params.to_dict():
-                old_manifest = None  # chunking changed: everything is re-processed
+    # Chunking or processing code changed: every file is re-processed; vectors are still reused by text.
+    stale = old_manifest is not None and (
+        old_manifest.chunking != params.to_dict() or old_manifest.processing != processing_fingerprint())
     old_files = dict(old_manifest.files) if old_manifest else {}
     old_conn = connect(index_dir / DATABASE) if old_manifest else None
     old_faiss = read_faiss(index_dir) if old_manifest else None
@@ -328,7 +379,7 @@ def _build_index(
         if doc_id in seen_ids:
             report.duplicates.append(f"{path}: same content as {seen_ids[doc_id]}; indexed once")
             continue
-        if old_files.get(str(path)) == sha:
+        if old_files.get(str(path)) == sha and not stale:
             reuse.append((doc_id, str(path)))
             report.unchanged.append(str(path))
             seen_ids[doc_id] = str(path)
@@ -345,7 +396,10 @@ def _build_index(
             continue
         seen_ids[doc_id] = str(path)
         new_docs.append(doc)
-        (report.updated if str(path) in old_files else report.added).append(str(path))
+        if old_files.get(str(path)) == sha:
+            report.reprocessed.append(str(path))
+        else:
+            (report.updated if str(path) in old_files else report.added).append(str(path))
     progress("reading", len(all_files), len(all_files))
 
     if not new_docs and not reuse:
@@ -370,14 +424,15 @@ def _build_index(
         pending: list[tuple[int, str]] = []
         sentences: list[tuple[int, str]] = []
         for doc in new_docs:
-            ids = _insert_processed(staged, doc, next_id)
+            titles = {r.number: r.title for r in doc.structure.recommendations}
+            texts = [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
+            ids = _insert_processed(staged, doc, texts, next_id)
             sentences += _insert_sentences(staged, ids, doc.chunks)
             next_id += len(ids)
-            titles = {r.number: r.title for r in doc.structure.recommendations}
-            pending.extend(
-                (i, embedding_text(ch, doc.title, titles.get(ch.recommendation or "")))
-                for i, ch in zip(ids, doc.chunks)
-            )
+            pending.extend(zip(ids, texts))
+        if old_conn is not None:  # text embedded before keeps its vector
+            pending, report.reused = _reuse_vectors(staged, pending, old_conn, old_faiss, "chunks")
+            sentences, _ = _reuse_vectors(staged, sentences, old_conn, old_sentence_faiss, "sentences")
         total = len(pending)
         for start in range(0, total, batch_size):
             progress("embedding", start, total)
@@ -400,7 +455,8 @@ def _build_index(
         for _, path in reuse:
             files_map[path] = old_files[path]
         manifest = Manifest(
-            model=embedder.name, dim=embedder.dim, chunking=params.to_dict(), files=dict(sorted(files_map.items())),
+            model=embedder.name, dim=embedder.dim, chunking=params.to_dict(), processing=processing_fingerprint(),
+            files=dict(sorted(files_map.items())),
             created=old_manifest.created if old_manifest else now_iso(),
             counts={"documents": n_docs, "chunks": n_chunks},
         )

@@ -28,7 +28,7 @@ import numpy as np
 
 from indexer.errors import IndexIncompatible, IndexMissing
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
@@ -61,8 +61,10 @@ CREATE TABLE chunks (
     role TEXT NOT NULL,
     responder TEXT,
     kind TEXT NOT NULL,            -- body | contents | notes | heading (all but body rank lower)
-    mentions TEXT NOT NULL         -- recommendation numbers named in the text or section title, space-separated
+    mentions TEXT NOT NULL,        -- recommendation numbers named in the text or section title, space-separated
+    vector_key TEXT NOT NULL       -- sha1 of the text that was embedded: a later run reuses the vector
 );
+CREATE INDEX chunks_key ON chunks(vector_key);
 CREATE INDEX chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX chunks_rec ON chunks(recommendation);
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
@@ -72,9 +74,11 @@ CREATE TABLE sentences (
     id INTEGER PRIMARY KEY,        -- = id in sentences.faiss
     chunk INTEGER NOT NULL REFERENCES chunks(id),
     start INTEGER NOT NULL,        -- offsets into the document's cleaned text
-    end INTEGER NOT NULL
+    end INTEGER NOT NULL,
+    vector_key TEXT NOT NULL       -- sha1 of the sentence text
 );
 CREATE INDEX sentences_chunk ON sentences(chunk);
+CREATE INDEX sentences_key ON sentences(vector_key);
 CREATE TABLE recommendations (
     id INTEGER PRIMARY KEY,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id),
@@ -142,6 +146,7 @@ class Manifest:
     model: str
     dim: int
     chunking: dict
+    processing: str = ""  # fingerprint of the code that turns files into chunks (see pipeline)
     files: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256
     created: str = field(default_factory=now_iso)
     updated: str = field(default_factory=now_iso)
@@ -155,6 +160,7 @@ class Manifest:
             "package_version": self.package_version,
             "model": {"name": self.model, "dim": self.dim},
             "chunking": self.chunking,
+            "processing": self.processing,
             "created": self.created,
             "updated": self.updated,
             "counts": self.counts,
@@ -167,6 +173,7 @@ class Manifest:
             model=data["model"]["name"],
             dim=int(data["model"]["dim"]),
             chunking=dict(data.get("chunking", {})),
+            processing=str(data.get("processing", "")),
             files=dict(data.get("files", {})),
             created=data.get("created", ""),
             updated=data.get("updated", ""),

@@ -138,7 +138,9 @@ def index(
             typer.echo(
                 f"indexed {report.documents} documents, {report.chunks} chunks into {index_dir} "
                 f"({len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-                f"{len(report.removed)} removed; {report.embedded} chunks embedded in {report.seconds:.1f} s)"
+                + (f"{len(report.reprocessed)} re-read for this version of inquire, " if report.reprocessed else "")
+                + f"{len(report.removed)} removed; {report.embedded} chunks embedded"
+                + (f", {report.reused} kept" if report.reused else "") + f" in {report.seconds:.1f} s)"
             )
         elif report.documents:
             typer.echo(f"index at {index_dir} is up to date ({report.documents} documents, {report.chunks} chunks)")

@@ -74,6 +74,8 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
     before = {r["chunk_id"]: r["text"] for r in conn.execute("SELECT chunk_id, text FROM chunks")}
     index = read_faiss(index_dir)
     vectors_before = {r["chunk_id"]: index.reconstruct(int(r["id"])) for r in conn.execute("SELECT id, chunk_id FROM chunks")}
+    council_vectors_before = {r["text"]: index.reconstruct(int(r["id"])) for r in conn.execute(
+        "SELECT c.id, c.text FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,))}
     conn.close()
 
     again = CountingEmbedder()
@@ -90,7 +92,14 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
         "SELECT COUNT(*) FROM sentences s JOIN chunks c ON c.id = s.chunk JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,)
     ).fetchone()[0]
     assert council_sentences > council_chunks
-    assert len(changed.texts) == council_chunks + council_sentences  # only the changed file was embedded
+    # only the changed text was embedded: the new closing chunk and its one new sentence; the rest of
+    # the changed file kept its vectors
+    assert len(changed.texts) == 2 and all("A new closing paragraph about ISVA." in t for t in changed.texts)
+    assert report.embedded == 1 and report.reused == council_chunks - 1
+    index = read_faiss(index_dir)
+    for r in conn.execute("SELECT c.id, c.text FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,)):
+        if r["text"] in council_vectors_before:
+            assert np.array_equal(index.reconstruct(int(r["id"])), council_vectors_before[r["text"]])
     after = {r["chunk_id"]: r["text"] for r in conn.execute("SELECT chunk_id, text FROM chunks")}
     iopc_ids = [c for c in before if c in after]
     assert iopc_ids and all(before[c] == after[c] for c in iopc_ids)  # ids stable across re-index
@@ -111,6 +120,37 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
     (corpus_copy / COUNCIL).unlink()
     report = build_index([corpus_copy], index_dir, CountingEmbedder())
     assert report.removed == [str(corpus_copy / COUNCIL)] and report.documents == 1
+
+
+def test_new_processing_code_reprocesses_unchanged_files_without_re_embedding(corpus_copy, tmp_path, monkeypatch):
+    """After an upgrade that changes how files become chunks, re-running `inquire index` re-reads
+    every file (so the index reflects the new code) but embeds only text it has not embedded before."""
+    import indexer.pipeline as pipeline
+
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    conn = _db(index_dir)
+    n_chunks = conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    conn.close()
+
+    monkeypatch.setattr(pipeline, "processing_fingerprint", lambda: "new-code")
+    again = CountingEmbedder()
+    report = build_index([corpus_copy], index_dir, again)
+    assert report.written and sorted(report.reprocessed) == sorted(str(corpus_copy / n) for n in (IOPC, COUNCIL))
+    assert report.unchanged == [] and report.added == [] and report.updated == []
+    assert again.texts == [] and report.embedded == 0 and report.reused == n_chunks
+    assert json.loads((index_dir / "manifest.json").read_text())["processing"] == "new-code"
+    # every reused vector is still the vector of its own text
+    conn = _db(index_dir)
+    sent_index = read_faiss(index_dir, "sentences.faiss")
+    fake = FakeEmbedder()
+    for r in conn.execute("SELECT s.id, substr(d.text, s.start + 1, s.end - s.start) AS t FROM sentences s "
+                          "JOIN chunks c ON c.id = s.chunk JOIN documents d USING(doc_id)"):
+        assert np.allclose(sent_index.reconstruct(int(r["id"])), fake.encode([r["t"]])[0])
+
+    steady = CountingEmbedder()
+    report = build_index([corpus_copy], index_dir, steady)
+    assert not report.written and len(report.unchanged) == 2 and steady.texts == []
 
 
 def test_bad_files_are_reported_and_skipped(corpus_copy, tmp_path):
