@@ -122,8 +122,12 @@ def check_dev(errors: list[str], warnings: list[str], path: Path = DEV, tag: str
     return rows
 
 
+def pdf_docs() -> list[str]:
+    return sorted(p.name for p in PDF_DIR.glob("*.pdf"))
+
+
 def all_docs() -> list[str]:
-    return sorted(BUNDLED) + sorted(p.name for p in PDF_DIR.glob("*.pdf"))
+    return sorted(BUNDLED) + pdf_docs()
 
 
 def check_abstain(errors: list[str]) -> list[dict]:
@@ -230,7 +234,7 @@ def main() -> int:
         errors.append(f"dev: need at least 110 queries, have {len(dev)}")
     if kinds["paraphrase"] < 40 or kinds["paraphrase"] * 3 <= len(dev):
         errors.append(f"dev: need >= 40 paraphrase queries and more than a third, have {kinds['paraphrase']}")
-    for pdf in sorted(p.name for p in PDF_DIR.glob("*.pdf")):
+    for pdf in pdf_docs():
         if docs[pdf] < 8:
             errors.append(f"dev: PDF {pdf} has {docs[pdf]} queries (< 8)")
 

@@ -10,12 +10,12 @@ kept. The new index is staged in a temporary directory and renamed into place.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +104,7 @@ class ProcessedDoc:
     chunks: list[Chunk]
 
 
-@cache
+@functools.cache
 def processing_fingerprint() -> str:
     """Changes whenever the code that turns a file into chunks may have changed: the indexer's
     source files and the PDF library's version. An index built with another fingerprint is
@@ -281,20 +281,31 @@ def _reuse_vectors(staged: StagedIndex, pending: list[tuple[int, str]], old_conn
                    table: str) -> tuple[list[tuple[int, str]], int]:
     """Copy the previous index's vector for every pending text it embedded already; return the
     texts still to embed and how many vectors were reused."""
-    keys = {vector_key(t) for _, t in pending}
+    keyed = [(i, t, vector_key(t)) for i, t in pending]
+    keys = sorted({k for _, _, k in keyed})
     old_ids: dict[str, int] = {}
-    keys_list = sorted(keys)
-    for start in range(0, len(keys_list), 500):
-        part = keys_list[start : start + 500]
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
         for r in old_conn.execute(f"SELECT id, vector_key FROM {table} WHERE vector_key IN ({','.join('?' * len(part))})", part):
             old_ids.setdefault(r["vector_key"], r["id"])
-    found = [(i, old_ids[vector_key(t)]) for i, t in pending if vector_key(t) in old_ids]
+    found = [(i, old_ids[k]) for i, _, k in keyed if k in old_ids]
     if found:
         vectors = np.vstack([old_faiss.reconstruct(int(o)) for _, o in found])
         staged.add_vectors([i for i, _ in found], vectors, sentences=table == "sentences")
-    return [(i, t) for i, t in pending if vector_key(t) not in old_ids], len(found)
+    return [(i, t) for i, t, k in keyed if k not in old_ids], len(found)
 
 
+def _one_writer(build: Callable[..., IndexReport]) -> Callable[..., IndexReport]:
+    """Run ``build(paths, index_dir, ...)`` holding the index location's write lock."""
+    @functools.wraps(build)
+    def locked(paths: Iterable[Path], index_dir: Path, *args, **kwargs) -> IndexReport:
+        with write_lock(index_dir):
+            return build(paths, index_dir, *args, **kwargs)
+
+    return locked
+
+
+@_one_writer
 def build_index(
     paths: Iterable[Path],
     index_dir: Path,
@@ -306,21 +317,6 @@ def build_index(
     batch_size: int = 32,
 ) -> IndexReport:
     """Index ``paths`` into ``index_dir`` (one writer at a time per location)."""
-    with write_lock(index_dir):
-        return _build_index(paths, index_dir, embedder, params=params, rebuild=rebuild, progress=progress,
-                            batch_size=batch_size)
-
-
-def _build_index(
-    paths: Iterable[Path],
-    index_dir: Path,
-    embedder: Embedder,
-    *,
-    params: ChunkParams | None = None,
-    rebuild: bool = False,
-    progress: Progress | None = None,
-    batch_size: int = 32,
-) -> IndexReport:
     t0 = time.perf_counter()
     params = params or ChunkParams()
     progress = progress or (lambda stage, done, total: None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and
@@ -105,6 +106,7 @@ def _is_part(n: str, w: str) -> bool:
     return not nxt.isalpha()  # 10ai -> 10ai-iii; never 10ai -> 10aii
 
 
+@functools.lru_cache(maxsize=65536)  # search checks every recommendation chunk against the query's numbers
 def rec_matches(number: str, wanted: str) -> bool:
     """``number`` is recommendation ``wanted`` or one of its sub-parts ("4a iv" matches "4a" and "4";
     "10a ii" does not match "10a i"). Ranges stand for each number in them: "12d" matches "12 d-e",
