@@ -22,18 +22,19 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import sys
 from functools import cache
 from pathlib import Path
 
+from inquire.evaluation.judge import normalise
+
+from inquire.paths import eval_pdf_dir
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(HERE))
-from judge import normalise  # noqa: E402
 
 CORPUS_DIR = REPO / "corpus"
-PDF_DIR = Path(os.environ.get("INQUIRE_PDF_DIR", "/work/shared/corpora/uk-inquiry-responses"))
+PDF_DIR = eval_pdf_dir()
 DEV = HERE / "queries" / "dev.jsonl"
 ABSTAIN = HERE / "queries" / "abstain.jsonl"
 LINKS = HERE / "golden" / "links.json"

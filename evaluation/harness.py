@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.judge import passage_matches
-from evaluation.reference import WindowRetriever, make_windows
-from indexer.embed import Embedder
-from indexer.errors import IndexIncompatible, IndexMissing, QueryError
-from indexer.paths import bundled_corpus_dir, inquire_home
-from indexer.pipeline import build_index, collect_files
-from indexer.store import read_manifest
-from query.search import Searcher
+from inquire.evaluation.judge import passage_matches
+from inquire.evaluation.reference import WindowRetriever, make_windows
+from inquire.indexer.pipeline import build_index, collect_files
+from inquire.query.search import Searcher
+
+from inquire.embedding import Embedder
+from inquire.errors import IndexIncompatible, IndexMissing, QueryError
+from inquire.paths import bundled_corpus_dir, eval_pdf_dir, inquire_home
+from inquire.store import read_manifest
 
 RETRIEVERS = ("inquire", "bm25", "dense", "rrf")
 REFERENCE = {"bm25": "windows + BM25", "dense": "windows + MiniLM/FAISS", "rrf": "windows + RRF(BM25, dense)"}
@@ -64,8 +64,7 @@ def load_queries(path: Path) -> list[EvalQuery]:
 
 def default_corpora() -> list[Path]:
     """The bundled corpus plus the real PDFs (``$INQUIRE_CORPORA`` or ../shared/corpora/uk-inquiry-responses)."""
-    env = os.environ.get("INQUIRE_CORPORA")
-    pdfs = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "corpora" / "uk-inquiry-responses"
+    pdfs = eval_pdf_dir()
     return [bundled_corpus_dir()] + sorted(pdfs.glob("*.pdf"))  # the PDFs only, not MANIFEST.md
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from inquire.indexer.parse import parse
 
-from indexer.embed import Embedder
-from indexer.parse import parse
+from inquire.embedding import Embedder
 
 WINDOW = 1000
 OVERLAP = 200

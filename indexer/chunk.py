@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from indexer.models import (
+from inquire.records import (
     KIND_BODY,
     KIND_CONTENTS,
     KIND_HEADING,
@@ -21,7 +21,7 @@ from indexer.models import (
     Segment,
     Structure,
 )
-from indexer.text import mentioned_recs, sentence_spans, word_count
+from inquire.text import mentioned_recs, sentence_spans, word_count
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from indexer.text import normalise_rec
+from inquire.text import normalise_rec
 
 SAME_REC = 0.6
 CONTENT_THRESHOLD = 0.80

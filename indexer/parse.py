@@ -12,8 +12,8 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from indexer.errors import ParseError, UnsupportedFormat
-from indexer.models import Page, RawDocument
+from inquire.errors import ParseError, UnsupportedFormat
+from inquire.records import Page, RawDocument
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 

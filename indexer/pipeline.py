@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from inquire.indexer.chunk import ChunkParams, embedding_text
+from inquire.indexer.parse import SUPPORTED_SUFFIXES
+from inquire.indexer.reading import ProcessedDoc, process_file, processing_fingerprint
 
-from indexer.chunk import ChunkParams, chunk_document, embedding_text
-from indexer.clean import clean_document
-from indexer.embed import Embedder
-from indexer.errors import IndexMissing, InquireError, ParseError
-from indexer.models import ROLE_RECOMMENDATION, Chunk, CleanDocument, Structure
-from indexer.parse import SUPPORTED_SUFFIXES, parse
-from indexer.store import (
+from inquire.embedding import Embedder
+from inquire.errors import IndexMissing, InquireError
+from inquire.records import ROLE_RECOMMENDATION, Chunk
+from inquire.store import (
     DATABASE,
     SENTENCE_VECTORS,
     Manifest,
@@ -40,8 +40,7 @@ from indexer.store import (
     recover,
     write_lock,
 )
-from indexer.structure import find_structure
-from indexer.text import sentence_spans, word_count
+from inquire.text import sentence_spans, word_count
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -90,37 +89,6 @@ class IndexReport:
         }
 
 
-@dataclass
-class ProcessedDoc:
-    doc_id: str
-    path: str
-    name: str
-    title: str | None
-    format: str
-    sha256: str
-    n_pages: int | None
-    clean: CleanDocument
-    structure: Structure
-    chunks: list[Chunk]
-
-
-@functools.cache
-def processing_fingerprint() -> str:
-    """Changes whenever the code that turns a file into chunks may have changed: the indexer's
-    source files and the PDF library's version. An index built with another fingerprint is
-    re-processed (its vectors reused where the text is the same)."""
-    from importlib import metadata
-
-    h = hashlib.sha1()
-    for src in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(src.name.encode() + b"\0" + src.read_bytes())
-    try:
-        h.update(metadata.version("pypdf").encode())
-    except metadata.PackageNotFoundError:
-        pass
-    return h.hexdigest()[:16]
-
-
 def vector_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -154,33 +122,6 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
     seen: set[Path] = set()
     unique = [f for f in files if not (f in seen or seen.add(f))]
     return unique, errors
-
-
-def _title(clean: CleanDocument, structure: Structure, meta_title: str | None) -> str | None:
-    if structure.title:
-        return structure.title
-    if meta_title and len(meta_title) > 3 and not meta_title.lower().startswith(("microsoft", "untitled")):
-        return meta_title
-    for line in clean.text.splitlines():
-        line = line.strip()
-        if len(line) > 3:
-            return line[:160]
-    return None
-
-
-def process_file(path: Path, sha: str, params: ChunkParams) -> ProcessedDoc:
-    raw = parse(path)
-    clean = clean_document(raw)
-    if not clean.text.strip():
-        raise ParseError(f"{path}: nothing left after removing page furniture; check that it is a report")
-    structure = find_structure(clean, name=path.name)
-    doc_id = sha[:16]
-    chunks = chunk_document(doc_id, clean, structure, params)
-    n_pages = len(raw.pages) if raw.format == "pdf" else None
-    return ProcessedDoc(
-        doc_id=doc_id, path=str(path), name=path.name, title=_title(clean, structure, raw.title),
-        format=raw.format, sha256=sha, n_pages=n_pages, clean=clean, structure=structure, chunks=chunks,
-    )
 
 
 def _insert_processed(staged: StagedIndex, doc: ProcessedDoc, texts: list[str], next_id: int) -> list[int]:
@@ -442,7 +383,7 @@ def build_index(
             staged.add_vectors([i for i, _ in batch], embedder.encode([t for _, t in batch], batch_size=64), sentences=True)
         progress("sentences", len(sentences), len(sentences))
         report.embedded = total
-        from indexer.linking import link_index  # after all documents are in
+        from inquire.indexer.linking import link_index  # after all documents are in
 
         link_index(staged.conn, staged.faiss)
         n_docs = staged.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]

@@ -34,7 +34,7 @@ def _fail(message: str) -> None:
 def _errors() -> Iterator[None]:
     import sqlite3
 
-    from indexer.errors import InquireError
+    from inquire.errors import InquireError
 
     try:
         yield
@@ -51,7 +51,7 @@ def _index_dir(index: Path | None) -> tuple[Path, bool]:
     """The index directory, and whether the user chose it explicitly."""
     import os
 
-    from indexer.paths import default_index_dir
+    from inquire.paths import default_index_dir
 
     if index is not None:
         return index.expanduser(), True
@@ -92,12 +92,12 @@ def _embedder():
     """The configured embedder; says so when the one-time ONNX export has to be built first."""
     import os
 
-    from indexer.embed import get_embedder
+    from inquire.embedding import get_embedder
 
     if (os.environ.get("INQUIRE_EMBEDDER") or "auto").lower() in ("auto", "onnx"):
         try:
-            from indexer.embed_onnx import export_stale_reason
-            from indexer.paths import model_cache_dir
+            from inquire.embedding.onnx_backend import export_stale_reason
+            from inquire.paths import model_cache_dir
 
             if export_stale_reason(model_cache_dir()) is not None:
                 typer.echo(f"Preparing the fast ONNX copy of the model in {model_cache_dir()} (one-time, about 10 s) ...", err=True)
@@ -107,7 +107,7 @@ def _embedder():
 
 
 def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool, embedder=None):
-    from indexer.pipeline import build_index
+    from inquire.indexer.pipeline import build_index
 
     embedder = embedder or _embedder()
     with _Progress(show_progress) as progress:
@@ -122,7 +122,7 @@ def index(
     as_json: bool = JsonOpt,
 ) -> None:
     """Index reports: parse, clean, find structure, chunk, embed, store. Re-running re-embeds only what changed."""
-    from indexer.paths import bundled_corpus_dir
+    from inquire.paths import bundled_corpus_dir
 
     index_dir, _ = _index_dir(index)
     with _errors():
@@ -152,10 +152,10 @@ def index(
 
 def _open_searcher(index: Path | None):
     """Open the index; on first use of the default location, build the bundled corpus index."""
-    from indexer.errors import IndexMissing
-    from indexer.paths import bundled_corpus_dir
-    from indexer.store import read_manifest
-    from query.search import Searcher
+    from inquire.errors import IndexMissing
+    from inquire.paths import bundled_corpus_dir
+    from inquire.query.search import Searcher
+    from inquire.store import read_manifest
 
     index_dir, explicit = _index_dir(index)
     try:
@@ -189,7 +189,7 @@ def _print_hit(hit, width: int = 100) -> None:
 
 
 def _filters(doc, rec, responder, role):
-    from query.search import Filters
+    from inquire.query.search import Filters
 
     return Filters(doc=doc, rec=rec, responder=responder, role=role)
 
@@ -216,7 +216,7 @@ def search(
     if (query is None) == (batch is None):
         _fail("give either a QUERY or --batch FILE.jsonl (not both)")
     with _errors():
-        from query.search import read_batch
+        from inquire.query.search import read_batch
 
         items = read_batch(batch) if batch else None
         searcher = _open_searcher(index)
@@ -248,7 +248,7 @@ def ask(
     as_json: bool = JsonOpt,
 ) -> None:
     """Answer QUESTION with sentences quoted from the reports, each with its citation, or say the corpus does not answer."""
-    from query.answer import answer
+    from inquire.query.answer import answer
 
     with _errors():
         searcher = _open_searcher(index)
@@ -272,7 +272,7 @@ def ask(
 
 def _open_db(index: Path | None):
     """The index's metadata database only: no model, no FAISS (fast)."""
-    from indexer.store import DATABASE, connect, read_manifest
+    from inquire.store import DATABASE, connect, read_manifest
 
     index_dir, _ = _index_dir(index)
     read_manifest(index_dir)
@@ -294,7 +294,7 @@ def recs(
     as_json: bool = JsonOpt,
 ) -> None:
     """Tracker: every recommendation found, who responded and in which documents."""
-    from query.recs import tracker
+    from inquire.query.recs import tracker
 
     with _errors():
         rows = tracker(_open_db(index), doc=doc, source=source)
@@ -332,7 +332,7 @@ def rec(
     as_json: bool = JsonOpt,
 ) -> None:
     """Recommendation NUMBER and every response to it across all documents, with citations and how each was linked."""
-    from query.recs import rec_views, sources
+    from inquire.query.recs import rec_views, sources
 
     with _errors():
         conn = _open_db(index)
@@ -382,9 +382,9 @@ def eval_(
     """Score inquire and the reference retrievers: Success@1/5/10, MRR@10, nDCG@10, TREC qrels and runs."""
     import time as _time
 
-    from evaluation.harness import MEASURES, QUERIES_DIR, load_queries, run_eval
-    from indexer.embed import get_embedder
-    from indexer.paths import inquire_home
+    from inquire.embedding import get_embedder
+    from inquire.evaluation.harness import MEASURES, QUERIES_DIR, load_queries, run_eval
+    from inquire.paths import inquire_home
 
     with _errors():
         qs = load_queries(queries or QUERIES_DIR / "dev.jsonl")

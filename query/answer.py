@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
+from inquire.query.results import Citation, Hit
+from inquire.query.search import Filters, Searcher
+from inquire.query.understand import STOPWORDS
 
-from indexer.models import CleanDocument
-from indexer.text import word_count
-from query.results import Citation, Hit
-from query.search import Filters, Searcher
-from query.understand import STOPWORDS
+from inquire.records import CleanDocument
+from inquire.text import word_count
 
 ABSTAIN_BELOW = 0.42  # midpoint of the gap between off-topic max (0.372) and in-domain min (0.466); see README
 MAX_SENTENCES = 3

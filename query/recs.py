@@ -8,8 +8,8 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from indexer.errors import QueryError
-from indexer.text import normalise_rec, rec_matches
+from inquire.errors import QueryError
+from inquire.text import normalise_rec, rec_matches
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from inquire.query.results import Hit
+from inquire.query.understand import STOPWORDS, QueryIntent, parse_query, title_initialisms
 
-from indexer.embed import Embedder, get_embedder
-from indexer.errors import QueryError
-from indexer.models import KIND_BODY
-from indexer.store import DATABASE, SENTENCE_VECTORS, check_model, connect, read_faiss, read_manifest
-from indexer.text import normalise_rec, rec_matches
-from query.results import Hit
-from query.understand import STOPWORDS, QueryIntent, parse_query, title_initialisms
+from inquire.embedding import Embedder, get_embedder
+from inquire.errors import QueryError
+from inquire.records import KIND_BODY
+from inquire.store import DATABASE, SENTENCE_VECTORS, check_model, connect, read_faiss, read_manifest
+from inquire.text import normalise_rec, rec_matches
 
 # Fusion weights, tuned on evaluation/queries/dev.jsonl with scripts/tune_fusion.py: weighted
 # reciprocal-rank fusion of three rankings (passage vectors, best sentence per passage, FTS5 BM25)

@@ -37,7 +37,7 @@ _CHILD = {
     "onnx": (
         "import time, json; t0 = time.perf_counter()\n"
         "from pathlib import Path\n"
-        "from indexer.embed_onnx import OnnxEmbedder\n"
+        "from inquire.embedding.onnx_backend import OnnxEmbedder\n"
         "t1 = time.perf_counter(); e = OnnxEmbedder(Path({cache!r})); t2 = time.perf_counter()\n"
         "e.encode([{query!r}]); t3 = time.perf_counter()\n"
         "import sys; assert 'torch' not in sys.modules\n"
@@ -45,7 +45,7 @@ _CHILD = {
     ),
     "torch": (
         "import time, json; t0 = time.perf_counter()\n"
-        "from indexer.embed import SentenceTransformerEmbedder\n"
+        "from inquire.embedding.torch_backend import SentenceTransformerEmbedder\n"
         "import sentence_transformers\n"
         "t1 = time.perf_counter(); e = SentenceTransformerEmbedder(); t2 = time.perf_counter()\n"
         "e.encode([{query!r}]); t3 = time.perf_counter()\n"
@@ -79,7 +79,7 @@ def cold_start(backend: str, cache: Path, runs: int) -> dict[str, float]:
 
 def export_timing() -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="inquire-bench-export-") as tmp:
-        code = f"from pathlib import Path; from indexer.embed_onnx import export_onnx; export_onnx(Path({tmp!r}))"
+        code = f"from pathlib import Path; from inquire.embedding.onnx_backend import export_onnx; export_onnx(Path({tmp!r}))"
         t = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=_env(), capture_output=True, text=True)
         wall = time.perf_counter() - t
@@ -90,7 +90,7 @@ def export_timing() -> dict[str, float]:
 
 
 def passages(n: int, words_per: int = 150) -> tuple[list[str], str]:
-    from indexer.paths import bundled_corpus_dir
+    from inquire.paths import bundled_corpus_dir
 
     words: list[str] = []
     corpus = bundled_corpus_dir()
@@ -120,7 +120,7 @@ def int8_variant(embedder, cache: Path, tmp: Path, per_channel: bool):
     import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from indexer.embed_onnx import ONNX_FILENAME
+    from inquire.embedding.onnx_backend import ONNX_FILENAME
 
     dest = tmp / f"int8-{'perchannel' if per_channel else 'pertensor'}.onnx"
     quantize_dynamic(str(cache / ONNX_FILENAME), str(dest), weight_type=QuantType.QInt8, per_channel=per_channel)
@@ -150,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print results as JSON")
     args = ap.parse_args(argv)
 
-    from indexer.embed_onnx import ensure_export
-    from indexer.paths import model_cache_dir
+    from inquire.embedding.onnx_backend import ensure_export
+    from inquire.paths import model_cache_dir
 
     def note(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -169,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     texts, source = passages(args.passages)
     results["passages"] = {"count": len(texts), "words_each": 150, "source": source}
     note(f"throughput on {len(texts)} passages ...")
-    from indexer.embed import SentenceTransformerEmbedder
-    from indexer.embed_onnx import OnnxEmbedder
+    from inquire.embedding.onnx_backend import OnnxEmbedder
+    from inquire.embedding.torch_backend import SentenceTransformerEmbedder
 
     onnx = OnnxEmbedder(cache)
     torch_emb = SentenceTransformerEmbedder()

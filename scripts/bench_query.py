@@ -53,11 +53,12 @@ def main() -> None:
     res["cold_s"]["help"] = cold(["--help"], env, a.runs)
     res["cold_s"]["recs"] = cold(["recs"], env, a.runs)
 
-    from indexer.embed import SentenceTransformerEmbedder
-    from indexer.embed_onnx import OnnxEmbedder
-    from indexer.paths import default_index_dir
-    from query.answer import answer
-    from query.search import Searcher
+    from inquire.query.answer import answer
+    from inquire.query.search import Searcher
+
+    from inquire.embedding.onnx_backend import OnnxEmbedder
+    from inquire.embedding.torch_backend import SentenceTransformerEmbedder
+    from inquire.paths import default_index_dir
 
     onnx = OnnxEmbedder()
     s = Searcher(default_index_dir(), onnx)

@@ -21,9 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import indexer.pipeline as pipeline  # noqa: E402
-from evaluation.harness import default_corpora  # noqa: E402
-from indexer.embed import get_embedder  # noqa: E402
+import inquire.indexer.pipeline as pipeline  # noqa: E402
+from inquire.evaluation.harness import default_corpora  # noqa: E402
+
+from inquire.embedding import get_embedder  # noqa: E402
 
 
 def timed(paths: list[Path], index_dir: Path, embedder) -> tuple[float, pipeline.IndexReport]:

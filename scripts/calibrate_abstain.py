@@ -21,10 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evaluation.harness import default_corpora, eval_index_dir  # noqa: E402
-from indexer.embed import get_embedder  # noqa: E402
-from query.answer import ABSTAIN_BELOW, answer  # noqa: E402
-from query.search import Searcher  # noqa: E402
+from inquire.evaluation.harness import default_corpora, eval_index_dir  # noqa: E402
+from inquire.query.answer import ABSTAIN_BELOW, answer  # noqa: E402
+from inquire.query.search import Searcher  # noqa: E402
+
+from inquire.embedding import get_embedder  # noqa: E402
 
 
 def main() -> None:

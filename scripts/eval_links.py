@@ -20,13 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evaluation.harness import default_corpora  # noqa: E402
-from evaluation.judge import squash  # noqa: E402
-from indexer.embed import get_embedder  # noqa: E402
-from indexer.linking import CONTENT_THRESHOLD, link_index  # noqa: E402
-from indexer.paths import inquire_home  # noqa: E402
-from indexer.pipeline import build_index  # noqa: E402
-from indexer.store import DATABASE, read_faiss  # noqa: E402
+from inquire.evaluation.harness import default_corpora  # noqa: E402
+from inquire.evaluation.judge import squash  # noqa: E402
+from inquire.indexer.linking import CONTENT_THRESHOLD, link_index  # noqa: E402
+from inquire.indexer.pipeline import build_index  # noqa: E402
+
+from inquire.embedding import get_embedder  # noqa: E402
+from inquire.paths import inquire_home  # noqa: E402
+from inquire.store import DATABASE, read_faiss  # noqa: E402
 
 
 def _find(name: str) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -20,21 +19,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer._structure_eval import score, within_thresholds  # noqa: E402
-from indexer.clean import clean_document  # noqa: E402
-from indexer.parse import parse  # noqa: E402
-from indexer.structure import find_structure  # noqa: E402
+from inquire.indexer.clean import clean_document  # noqa: E402
+from inquire.indexer.parse import parse  # noqa: E402
+from inquire.indexer.structure import find_structure  # noqa: E402
+from inquire.indexer.structure.golden import score, within_thresholds  # noqa: E402
+
+from inquire import paths  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "golden" / "structure"
 
 
 def corpora_dir(explicit: str | None = None) -> Path:
-    if explicit:
-        return Path(explicit)
-    default = ROOT.parent / "shared" / "corpora"
-    if default.is_dir():
-        return default
-    return Path(os.environ.get("INQUIRE_CORPORA", str(default)))
+    return Path(explicit) if explicit else paths.corpora_dir()
 
 
 def documents(corpora: Path) -> list[Path]:

@@ -17,10 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import query.search as qs  # noqa: E402
-from evaluation.harness import default_corpora, eval_index_dir  # noqa: E402
-from evaluation.judge import passage_matches  # noqa: E402
-from indexer.embed import get_embedder  # noqa: E402
+import inquire.query.search as qs  # noqa: E402
+from inquire.evaluation.harness import default_corpora, eval_index_dir  # noqa: E402
+from inquire.evaluation.judge import passage_matches  # noqa: E402
+
+from inquire.embedding import get_embedder  # noqa: E402
 
 GRID = {
     "RRF_K": [5, 10, 20, 40, 60, 100],

@@ -32,7 +32,7 @@ def isolated_home(tmp_path, monkeypatch, model_cache):
 
 @pytest.fixture
 def fake_embedder():
-    from indexer.embed import FakeEmbedder
+    from inquire.embedding.fake import FakeEmbedder
 
     return FakeEmbedder()
 

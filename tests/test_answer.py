@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from inquire.indexer.pipeline import build_index
+from inquire.query.answer import answer, lexical_evidence
+from inquire.query.search import Searcher
 
-from indexer.embed import FakeEmbedder
-from indexer.pipeline import build_index
-from query.answer import answer, lexical_evidence
-from query.search import Searcher
+from inquire.embedding.fake import FakeEmbedder
 
 SHARED = "The force lead is the single point of contact with the advocacy service managers across the county."
 
@@ -72,7 +72,7 @@ def test_lexical_evidence_counts_question_content_words():
 
 
 def test_headings_are_not_quoted():
-    from query.answer import _is_sentence
+    from inquire.query.answer import _is_sentence
 
     assert not _is_sentence("Response from South Yorkshire Police")
     assert not _is_sentence("Recommendation 7")

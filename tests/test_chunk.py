@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from indexer.chunk import ChunkParams, chunk_document, embedding_text
-from indexer.models import CleanDocument, Segment, Structure
-from indexer.text import sentence_spans, word_count
+from inquire.indexer.chunk import ChunkParams, chunk_document, embedding_text
+
+from inquire.records import CleanDocument, Segment, Structure
+from inquire.text import sentence_spans, word_count
 
 
 def _doc():

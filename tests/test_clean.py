@@ -6,8 +6,9 @@ import random
 import re
 from pathlib import Path
 
-from indexer.clean import clean_document
-from indexer.models import Page, RawDocument
+from inquire.indexer.clean import clean_document
+
+from inquire.records import Page, RawDocument
 
 FILLER = (
     "The panel reviewed how the service handled reports from members of the public and found that "

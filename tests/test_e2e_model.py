@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 from conftest import CORPUS, IOPC
-
-from indexer.pipeline import build_index
-from query.search import Searcher
+from inquire.indexer.pipeline import build_index
+from inquire.query.search import Searcher
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def real_index(tmp_path_factory):
-    from indexer.embed import get_embedder
+    from inquire.embedding import get_embedder
 
     embedder = get_embedder("auto")
     index_dir = tmp_path_factory.mktemp("real") / "index"

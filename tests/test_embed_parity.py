@@ -22,10 +22,11 @@ pytest.importorskip("sentence_transformers")
 pytest.importorskip("onnxruntime")
 pytest.importorskip("tokenizers")
 
-from indexer import embed_onnx  # noqa: E402
-from indexer.embed import SentenceTransformerEmbedder, get_embedder  # noqa: E402
-from indexer.embed_onnx import META_FILENAME, ONNX_FILENAME, OnnxEmbedder, export_onnx, export_stale_reason  # noqa: E402
-from indexer.errors import EmbedderUnavailable  # noqa: E402
+from inquire.embedding import get_embedder
+from inquire.embedding import onnx_backend as embed_onnx  # noqa: E402
+from inquire.embedding.onnx_backend import META_FILENAME, ONNX_FILENAME, OnnxEmbedder, export_onnx, export_stale_reason  # noqa: E402
+from inquire.embedding.torch_backend import SentenceTransformerEmbedder  # noqa: E402
+from inquire.errors import EmbedderUnavailable  # noqa: E402
 
 pytestmark = pytest.mark.model
 
@@ -286,7 +287,7 @@ def test_get_embedder_picks_onnx(export_dir: Path, monkeypatch: pytest.MonkeyPat
 
 def test_query_path_does_not_import_torch(export_dir: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from indexer.embed_onnx import OnnxEmbedder; "
+        "import sys; from pathlib import Path; from inquire.embedding.onnx_backend import OnnxEmbedder; "
         f"v = OnnxEmbedder(Path({str(export_dir)!r})).encode(['x']); assert v.shape == (1, 384); "
         "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'onnx') if m in sys.modules); "
         "print(heavy)"

@@ -4,10 +4,10 @@ import json
 
 import pytest
 from conftest import CORPUS
+from inquire.evaluation.harness import PHANTOM, EvalQuery, _metrics, load_queries, run_eval
+from inquire.evaluation.judge import passage_matches
 
-from evaluation.harness import PHANTOM, EvalQuery, _metrics, load_queries, run_eval
-from evaluation.judge import passage_matches
-from indexer.embed import FakeEmbedder
+from inquire.embedding.fake import FakeEmbedder
 
 
 def test_metrics_match_hand_computed_values():
@@ -55,7 +55,7 @@ def test_run_eval_writes_trec_files_and_scores_every_retriever(tmp_path):
 
 
 def test_bundled_query_set_is_well_formed():
-    from evaluation.harness import QUERIES_DIR
+    from inquire.evaluation.harness import QUERIES_DIR
 
     queries = load_queries(QUERIES_DIR / "dev.jsonl")
     assert len(queries) >= 100
@@ -66,7 +66,7 @@ def test_bundled_query_set_is_well_formed():
 
 
 def test_each_document_set_gets_its_own_eval_index(tmp_path):
-    from evaluation.harness import eval_index_dir
+    from inquire.evaluation.harness import eval_index_dir
 
     a, b = tmp_path / "a", tmp_path / "b"
     assert eval_index_dir([a]) != eval_index_dir([b])

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import COUNCIL, IOPC
+from inquire.indexer.pipeline import build_index
 from pdfmaker import make_pdf
 
-from indexer.embed import FakeEmbedder
-from indexer.errors import IndexIncompatible
-from indexer.pipeline import build_index
-from indexer.store import FORMAT_VERSION, read_faiss
+from inquire.embedding.fake import FakeEmbedder
+from inquire.errors import IndexIncompatible
+from inquire.store import FORMAT_VERSION, read_faiss
 
 BAD = Path(__file__).parent / "data" / "bad"
 
@@ -125,7 +125,7 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
 def test_new_processing_code_reprocesses_unchanged_files_without_re_embedding(corpus_copy, tmp_path, monkeypatch):
     """After an upgrade that changes how files become chunks, re-running `inquire index` re-reads
     every file (so the index reflects the new code) but embeds only text it has not embedded before."""
-    import indexer.pipeline as pipeline
+    import inquire.indexer.pipeline as pipeline
 
     index_dir = tmp_path / "idx"
     build_index([corpus_copy], index_dir, FakeEmbedder())
@@ -206,7 +206,7 @@ def test_pdf_pages_reach_the_chunks(tmp_path):
     rows = conn.execute("SELECT text, start, page_start, page_end FROM chunks ORDER BY seq").fetchall()
     assert (rows[0]["page_start"], rows[-1]["page_end"]) == (1, 2)
     doc = conn.execute("SELECT text, page_starts FROM documents").fetchone()
-    from indexer.models import CleanDocument
+    from inquire.records import CleanDocument
 
     clean = CleanDocument(doc["text"], tuple(tuple(p) for p in json.loads(doc["page_starts"])))
     assert clean.page_at(doc["text"].index("ISVA")) == 2

@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from inquire.indexer.parse import parse
 from pdfmaker import make_pdf
 
-from indexer.errors import ParseError, UnsupportedFormat
-from indexer.parse import parse
+from inquire.errors import ParseError, UnsupportedFormat
 
 BAD = Path(__file__).parent / "data" / "bad"
 

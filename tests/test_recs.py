@@ -67,8 +67,9 @@ def test_recs_and_help_load_no_model(indexed):
 def test_a_passage_naming_a_recommendation_twice_is_linked_once(tmp_path):
     import sqlite3
 
-    from indexer.embed import FakeEmbedder
-    from indexer.pipeline import build_index
+    from inquire.indexer.pipeline import build_index
+
+    from inquire.embedding.fake import FakeEmbedder
 
     docs = tmp_path / "d"
     docs.mkdir()

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from inquire.indexer.pipeline import build_index
+from inquire.query.search import Filters, Searcher, read_batch
 
-from indexer.embed import FakeEmbedder
-from indexer.errors import IndexIncompatible, IndexMissing, QueryError
-from indexer.pipeline import build_index
-from query.search import Filters, Searcher, read_batch
+from inquire.embedding.fake import FakeEmbedder
+from inquire.errors import IndexIncompatible, IndexMissing, QueryError
 
 
 @pytest.fixture
@@ -79,8 +79,8 @@ def test_read_batch_reports_line_numbers(tmp_path):
 
 
 def test_near_duplicates_are_grouped_keeping_every_citation():
-    from query.results import Hit
-    from query.search import group_duplicates
+    from inquire.query.results import Hit
+    from inquire.query.search import group_duplicates
 
     text = "The RASSO force lead is the single point of contact with the service managers within the ISVA services."
     mk = lambda i, doc, t: Hit(i, 1.0 / i, f"{doc}-{i:04d}", doc, None, None, None, None, None, None, "other", t, 0, len(t))  # noqa: E731
@@ -92,8 +92,8 @@ def test_near_duplicates_are_grouped_keeping_every_citation():
 
 
 def test_group_is_led_by_the_passage_with_recommendation_and_responder():
-    from query.results import Hit
-    from query.search import group_duplicates
+    from inquire.query.results import Hit
+    from inquire.query.search import group_duplicates
 
     text = "The RASSO force lead is the single point of contact with the service managers within the ISVA services."
     copy = Hit(1, 0.9, "council-0001", "council", None, None, None, "PARTNERS", None, None, "other", text, 0, len(text))
@@ -104,8 +104,9 @@ def test_group_is_led_by_the_passage_with_recommendation_and_responder():
 
 
 def test_rec_filter_uses_the_printed_number_rule(searcher):
-    from indexer.text import rec_matches
-    from query.search import Filters
+    from inquire.query.search import Filters
+
+    from inquire.text import rec_matches
 
     hits = searcher.search("training", k=3, filters=Filters(rec="7"))
     assert len(hits) == 3 and {h.recommendation for h in hits} == {"7"}
@@ -157,7 +158,7 @@ def _score(hits, part):
 
 
 def test_contents_lists_are_stored_as_such_and_rank_lower(briefing, monkeypatch):
-    import query.search as qs
+    import inquire.query.search as qs
 
     rows = {r["text"][:8]: r for r in briefing.conn.execute("SELECT text, kind, mentions FROM chunks")}
     assert rows["Contents"]["kind"] == "contents" and rows["Contents"]["mentions"] == ""
@@ -171,7 +172,7 @@ def test_contents_lists_are_stored_as_such_and_rank_lower(briefing, monkeypatch)
 
 
 def test_passages_naming_the_recommendation_get_its_boost(briefing, monkeypatch):
-    import query.search as qs
+    import inquire.query.search as qs
 
     (mentions,) = briefing.conn.execute("SELECT mentions FROM chunks WHERE text LIKE '%Scottish%'").fetchone()
     assert mentions == "9"

@@ -8,16 +8,16 @@ whitespace-trimmed spans of ``clean.text``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from inquire.indexer.clean import clean_document
+from inquire.indexer.parse import parse
+from inquire.indexer.structure import find_structure
+from inquire.indexer.structure.golden import covers, score, within_thresholds
 
-from indexer._structure_eval import covers, score, within_thresholds
-from indexer.clean import clean_document
-from indexer.models import ROLE_OTHER, ROLE_RECOMMENDATION, ROLE_RESPONSE, Page, RawDocument
-from indexer.parse import parse
-from indexer.structure import find_structure
+from inquire.paths import eval_pdf_dir
+from inquire.records import ROLE_OTHER, ROLE_RECOMMENDATION, ROLE_RESPONSE, Page, RawDocument
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -26,15 +26,8 @@ COUNCIL = CORPUS / "rotherham-council-2022-04-07-syp-progress-report-operation-l
 GOLDEN = Path(__file__).resolve().parent / "golden" / "structure"
 
 
-def _corpora() -> Path:
-    default = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-    if default.is_dir():
-        return default
-    return Path(os.environ.get("INQUIRE_CORPORA", str(default)))
-
-
-CORPORA = _corpora()
-PDFS = sorted(CORPORA.glob("**/*.pdf")) if CORPORA.is_dir() else []
+CORPORA = eval_pdf_dir()
+PDFS = sorted(CORPORA.glob("*.pdf")) if CORPORA.is_dir() else []
 
 
 def build(path: Path):

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from query.understand import normalise_rec, parse_query
+from inquire.query.understand import normalise_rec, parse_query
 
 
 @pytest.mark.parametrize(
@@ -69,13 +68,13 @@ def test_normalise_rec():
     ],
 )
 def test_rec_matches(number, wanted, match):
-    from indexer.text import rec_matches
+    from inquire.text import rec_matches
 
     assert rec_matches(number, wanted) is match
 
 
 def test_passages_that_name_recommendations():
-    from indexer.text import mentioned_recs
+    from inquire.text import mentioned_recs
 
     text = ("In addition, the UK Government accepted in full recommendation 10a(ii) to fund the charities, and "
             "recommendation 10a(iii). Recommendations 11 and 12 focus on inquiries (recommendation 4c(i-iii)).")
@@ -85,7 +84,7 @@ def test_passages_that_name_recommendations():
 
 
 def test_initialisms_name_responders_and_documents():
-    from query.understand import title_initialisms
+    from inquire.query.understand import title_initialisms
 
     assert title_initialisms("Government Response to the Infected Blood Inquiry") == {"ibi"}
     assert title_initialisms("UK Government Response to the Grenfell Tower Inquiry Phase 2 Report") == {"gti"}  # not "tip"

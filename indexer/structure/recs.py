@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer._structure_units import Unit, label, label_key, norm, roman
+from inquire.indexer.structure.units import Unit, label, label_key, norm, roman
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.models import CleanDocument
+from inquire.records import CleanDocument
 
 
 @dataclass

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.errors import IndexIncompatible, IndexMissing
+from inquire.errors import IndexIncompatible, IndexMissing
 
 FORMAT_VERSION = 5
 MANIFEST = "manifest.json"

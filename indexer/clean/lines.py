@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from indexer._clean_furniture import Line
+from inquire.indexer.clean.furniture import Line
 
 JOIN, LINE, PARA = " ", "\n", "\n\n"
 

@@ -25,8 +25,8 @@ import bisect
 import re
 from dataclasses import replace
 
-from indexer._structure_recs import Detection, headed, inline, listed, tabled, unnumbered
-from indexer._structure_resp import (
+from inquire.indexer.structure.recs import Detection, headed, inline, listed, tabled, unnumbered
+from inquire.indexer.structure.responses import (
     Marker,
     addressee,
     document_responder,
@@ -37,7 +37,7 @@ from indexer._structure_resp import (
     same_body,
     statement_markers,
 )
-from indexer._structure_units import (
+from inquire.indexer.structure.units import (
     Unit,
     common_label,
     find_tocs,
@@ -47,7 +47,8 @@ from indexer._structure_units import (
     recommendation_titles,
     units_of,
 )
-from indexer.models import (
+
+from inquire.records import (
     FOOTNOTES,
     KIND_BODY,
     ROLE_OTHER,

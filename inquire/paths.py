@@ -33,3 +33,21 @@ def model_cache_dir() -> Path:
 def bundled_corpus_dir() -> Path:
     """The reports that ship with inquire (``corpus/`` beside the packages)."""
     return Path(__file__).resolve().parent.parent / "corpus"
+
+
+def corpora_dir() -> Path:
+    """The real reports used by tests, evaluation and scripts: ``$INQUIRE_CORPORA``, else
+    ``../shared/corpora`` beside the checkout. One rule for every caller."""
+    env = os.environ.get("INQUIRE_CORPORA")
+    return Path(env).expanduser() if env else Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+def eval_pdf_dir() -> Path:
+    """The seven PDFs the evaluation query sets were written on: ``$INQUIRE_PDF_DIR``, else
+    ``uk-inquiry-responses`` inside :func:`corpora_dir` (or that folder itself when it holds the PDFs)."""
+    env = os.environ.get("INQUIRE_PDF_DIR")
+    if env:
+        return Path(env).expanduser()
+    root = corpora_dir()
+    sub = root / "uk-inquiry-responses"
+    return sub if sub.is_dir() or not any(root.glob("*.pdf")) else root

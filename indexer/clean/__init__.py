@@ -21,7 +21,7 @@ character, so ``page_at`` is exact for every character of the cleaned text.
 
 from __future__ import annotations
 
-from indexer._clean_furniture import (
+from inquire.indexer.clean.furniture import (
     Line,
     find_footnotes,
     find_repeated_blocks,
@@ -31,8 +31,9 @@ from indexer._clean_furniture import (
     remove_page_furniture,
     remove_placeholders,
 )
-from indexer._clean_text import LINE, PARA, merge_broken_words, unwrap, vocabulary
-from indexer.models import CleanDocument, RawDocument
+from inquire.indexer.clean.lines import LINE, PARA, merge_broken_words, unwrap, vocabulary
+
+from inquire.records import CleanDocument, RawDocument
 
 REGION_REPEATED = "repeated-block"
 REGION_FOOTNOTES = "footnotes"

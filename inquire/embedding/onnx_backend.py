@@ -44,9 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embed import MAX_SEQ_LENGTH, MODEL_DIM, MODEL_NAME, model_path
-from indexer.errors import EmbedderUnavailable
-from indexer.paths import model_cache_dir
+from inquire.embedding.model import MAX_SEQ_LENGTH, MODEL_DIM, MODEL_NAME, model_path
+from inquire.errors import EmbedderUnavailable
+from inquire.paths import model_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -440,7 +440,7 @@ def _default_threads() -> int:
 
 
 class OnnxEmbedder:
-    """all-MiniLM-L6-v2 on onnxruntime: same vectors as :class:`indexer.embed.SentenceTransformerEmbedder`."""
+    """all-MiniLM-L6-v2 on onnxruntime: same vectors as :class:`inquire.embedding.SentenceTransformerEmbedder`."""
 
     name = MODEL_NAME
     dim = MODEL_DIM

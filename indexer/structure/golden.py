@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from indexer._structure_units import label_parts, roman
-from indexer.models import Structure
+from inquire.indexer.structure.units import label_parts, roman
+
+from inquire.records import Structure
 
 
 def norm_label(lab: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer._structure_units import Unit, label
+from inquire.indexer.structure.units import Unit, label
 
 # --------------------------------------------------------------------------- names of bodies
 

@@ -1,0 +1,35 @@
+"""Deterministic hashed bag-of-words vectors, for tests only.
+
+Not a product backend: ``get_embedder`` returns it only when ``INQUIRE_EMBEDDER=fake`` is set
+explicitly (the test suite does). Its vectors are not compatible with the real model; its name
+differs, so an index built with it is refused by the real model (and vice versa).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+from inquire.embedding.model import normalise
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class FakeEmbedder:
+    """Deterministic hashed bag-of-words vectors (tests only): same text, same vector."""
+
+    name = "fake-hash-embedder"
+    backend = "fake"
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for token in _TOKEN.findall(text.lower()):
+                h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+                out[i, h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
+        return normalise(out)
