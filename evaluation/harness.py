@@ -137,7 +137,7 @@ def run_eval(
     seconds: dict[str, float] = {}
     if "inquire" in retrievers:
         searcher = Searcher(index_dir, embedder)
-        units["inquire"] = {r["chunk_id"]: r["text"] for r in searcher.conn.execute("SELECT chunk_id, text FROM chunks")}
+        units["inquire"] = searcher.index.chunk_texts()
         t0 = time.perf_counter()
         runs["inquire"] = {}
         for n, q in enumerate(queries):

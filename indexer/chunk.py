@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from inquire.recnum import mentioned_recs
 from inquire.records import (
     KIND_BODY,
     KIND_CONTENTS,
@@ -21,7 +22,7 @@ from inquire.records import (
     Segment,
     Structure,
 )
-from inquire.text import mentioned_recs, sentence_spans, word_count
+from inquire.text import sentence_spans, word_count
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def _pack(text: str, sents: list[tuple[int, int]], params: ChunkParams) -> list[
 HEADING_WORDS = 12
 
 
-def _merge_headings(text: str, segments, params: ChunkParams) -> list[Segment]:
+def _merge_headings(text: str, segments: tuple[Segment, ...]) -> list[Segment]:
     """A heading-only "other" segment (a title, "4 The political response") cannot answer anything
     alone: it opens the next "other" segment instead (never a recommendation or a response; then it
     stays a passage of kind "heading", which search ranks below body text)."""
@@ -86,7 +87,7 @@ def chunk_document(
 ) -> list[Chunk]:
     params = params or ChunkParams()
     chunks: list[Chunk] = []
-    for seg in _merge_headings(clean.text, structure.segments, params):
+    for seg in _merge_headings(clean.text, structure.segments):
         sents = sentence_spans(clean.text, seg.start, seg.end)
         for start, end in _pack(clean.text, sents, params):
             page_start, page_end = clean.page_span(start, end)
@@ -107,6 +108,7 @@ def chunk_document(
                     responder=seg.responder,
                     kind=seg.kind,
                     mentions=_mentions(clean.text[start:end], seg),
+                    addressee=seg.addressee,
                 )
             )
     return chunks
@@ -141,8 +143,8 @@ def embedding_text(chunk: Chunk, title: str | None, rec_title: str | None = None
         head.append(label)
     if chunk.role == ROLE_RESPONSE and chunk.responder:
         head.append(f"Response from {chunk.responder}")
-    elif chunk.role == ROLE_RECOMMENDATION and chunk.responder:
-        head.append(f"addressed to {chunk.responder}")
+    elif chunk.role == ROLE_RECOMMENDATION and chunk.addressee:
+        head.append(f"addressed to {chunk.addressee}")
     if chunk.section:
         head.append(" > ".join(chunk.section))
     return (". ".join(head) + ".\n" if head else "") + chunk.text

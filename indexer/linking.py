@@ -10,33 +10,74 @@
    from South Yorkshire Police" under Recommendation 7, or "Response:" under a quoted
    recommendation in a Government response.
 3. Reference links (confidence 0.9): a passage that names "recommendation N" of a source its
-   document belongs to (e.g. "see recommendation 31").
+   document belongs to (e.g. "see recommendation 31"): the numbers the chunker stored in the
+   passage's ``mentions``. A mention of a sub-part the source does not print on its own
+   ("recommendation 4a(iv)" where the source has 4a) links to the recommendation that holds it.
 4. Content links: a passage in another document that answers a recommendation without naming it
    (the council report's PARTNERS section for IOPC recommendation 7). Each unlinked passage is
    compared with every recommendation's own text and its explicit responses (cosine of the stored
    vectors); it is linked to its best recommendation when the similarity reaches
    CONTENT_THRESHOLD, and to a second one only within CONTENT_MARGIN of the best.
    CONTENT_THRESHOLD was chosen on evaluation/golden/links.json (scripts/eval_links.py).
+
+``find_links`` reads an ``Index`` and returns the verdicts; ``link_index`` writes them.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from inquire.text import normalise_rec
+from inquire.recnum import normalise_rec, rec_matches
+from inquire.records import ROLE_RECOMMENDATION
+from inquire.store import ChunkRow, Index, IndexWriter, LinkRow, RecommendationRow, SourceAssignment
 
 SAME_REC = 0.6
 CONTENT_THRESHOLD = 0.80
 CONTENT_MARGIN = 0.03
 REFERENCE_CONFIDENCE = 0.9
 MIN_CONTENT_WORDS = 25
+MAX_REFERENCES = 3  # a passage naming this many recommendations is a contents list or summary table, not a response
+DOC_HEAD = 1500  # characters at the top of a document searched for the body that wrote it
 
 _WORD = re.compile(r"[a-z0-9]+")
-_REF = re.compile(r"\brecommendations?\s+(\d{1,3}[a-z]?)\b", re.I)
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """What linking found: each recommendation's source, and every link, in the order they are written."""
+
+    sources: tuple[SourceAssignment, ...]
+    links: tuple[LinkRow, ...]
+
+
+def link_index(writer: IndexWriter, threshold: float = CONTENT_THRESHOLD) -> LinkPlan:
+    """Link the index being written (all its documents are in) and record the links."""
+    plan = find_links(writer.index, threshold)
+    writer.clear_links()
+    writer.set_sources(plan.sources)
+    for link in plan.links:
+        writer.add_link(link)
+    return plan
+
+
+def find_links(index: Index, threshold: float = CONTENT_THRESHOLD) -> LinkPlan:
+    """Sources, then explicit, reference and content links (reads only)."""
+    recs = _Recs.load(index)
+    chunks = index.chunks()
+    state = _State(index, recs)
+    links = _explicit_links(index, recs, state)
+    state.note_recommendation_chunks(chunks)
+    links += _reference_links(recs, chunks, state)
+    links += _content_links(index, recs, chunks, state, threshold)
+    return LinkPlan(tuple(recs.assignments), tuple(links))
+
+
+# ---- 1. sources
 
 
 def _words(text: str) -> set[str]:
@@ -47,153 +88,203 @@ def _containment(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
-def _assign_sources(conn: sqlite3.Connection) -> dict[int, int]:
-    """Set canonical_id and source on every recommendation; return rec id -> canonical id."""
-    recs = conn.execute(
-        "SELECT r.id, r.doc_id, r.number, r.text, d.title, d.name FROM recommendations r JOIN documents d USING(doc_id)"
-    ).fetchall()
-    by_doc: dict[str, list] = defaultdict(list)
+@dataclass
+class _Recs:
+    """The index's recommendations, each with its canonical twin in its source report."""
+
+    rows: dict[int, RecommendationRow]  # id -> row, in document and reading order
+    canonical: dict[int, int]  # id -> canonical id
+    assignments: list[SourceAssignment]
+    positions: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def load(cls, index: Index) -> _Recs:
+        rows = index.recommendations()
+        canonical, assignments = _assign_sources(index, rows)
+        recs = cls({r.id: r for r in sorted(rows, key=lambda r: (r.doc_id, r.start))}, canonical, assignments)
+        for r in recs.rows.values():
+            recs.positions[(r.doc_id, normalise_rec(r.number))].append((r.start, r.id))
+        return recs
+
+    def at(self, doc_id: str, number: str, offset: int) -> int | None:
+        """The recommendation with this number printed last before ``offset`` (numbers may repeat
+        within a document, e.g. several recommendations under one numbered heading)."""
+        cands = self.positions.get((doc_id, normalise_rec(number)), [])
+        before = [rid for start, rid in cands if start <= offset]
+        return before[-1] if before else (cands[0][1] if cands else None)
+
+
+def _assign_sources(index: Index, recs: list[RecommendationRow]) -> tuple[dict[int, int], list[SourceAssignment]]:
+    """Group documents that print the same recommendations under the report that made them;
+    return rec id -> canonical id and each recommendation's assignment."""
+    by_doc: dict[str, list[RecommendationRow]] = defaultdict(list)
     for r in recs:
-        by_doc[r["doc_id"]].append(r)
-    n_resp = dict(conn.execute("SELECT doc_id, COUNT(*) FROM responses GROUP BY doc_id").fetchall())
+        by_doc[r.doc_id].append(r)
+    n_resp = index.response_counts()
     # the document most likely to be the report that made the recommendations comes first
     docs = sorted(by_doc, key=lambda d: (n_resp.get(d, 0) > 0, -len(by_doc[d]), d))
-    words = {r["id"]: _words(r["text"]) for r in recs}
+    words = {r.id: _words(r.text) for r in recs}
     canonical: dict[int, int] = {}
     source_doc: dict[str, str] = {}
     for d in docs:
-        # which earlier-placed source does this document repeat?
-        best_src, best_map = None, {}
-        for src in {source_doc[x] for x in source_doc}:
-            mapping = {}
-            for r in by_doc[d]:
-                match = max(by_doc[src], key=lambda s: (_containment(words[r["id"]], words[s["id"]]), normalise_rec(s["number"]) == normalise_rec(r["number"])))
-                if _containment(words[r["id"]], words[match["id"]]) >= SAME_REC:
-                    mapping[r["id"]] = match["id"]
-            if len(mapping) >= max(2, len(by_doc[d]) // 2) and len(mapping) > len(best_map):
-                best_src, best_map = src, mapping
-        if best_src is None:
-            source_doc[d] = d
-            for r in by_doc[d]:
-                canonical[r["id"]] = r["id"]
-        else:
-            source_doc[d] = best_src
-            for r in by_doc[d]:
-                canonical[r["id"]] = best_map.get(r["id"], r["id"])
-    titles = {r["doc_id"]: (r["title"] or r["name"]) for r in recs}
-    for r in recs:
-        conn.execute("UPDATE recommendations SET canonical_id=?, source=? WHERE id=?",
-                     (canonical[r["id"]], titles[source_doc[r["doc_id"]]], r["id"]))
-    return canonical
+        best_src, best_map = _repeated_source(by_doc, d, list(dict.fromkeys(source_doc.values())), words)
+        source_doc[d] = best_src or d
+        for r in by_doc[d]:
+            canonical[r.id] = best_map.get(r.id, r.id)
+    names = {doc.doc_id: doc.title or doc.name for doc in index.documents()}
+    assignments = [SourceAssignment(r.id, canonical[r.id], names[source_doc[r.doc_id]]) for r in recs]
+    return canonical, assignments
 
 
-def _doc_responder(conn: sqlite3.Connection, doc_id: str, known: list[str]) -> str | None:
-    """A body named at the top of a document (e.g. "SOUTH YORKSHIRE POLICE PROGRESS REPORT")."""
-    head = conn.execute("SELECT substr(text, 1, 1500) FROM documents WHERE doc_id=?", (doc_id,)).fetchone()[0].lower()
-    hits = [(head.find(k.lower()), -len(k), k) for k in known if k and k.lower() in head]
-    return min(hits)[2] if hits else None
+def _repeated_source(by_doc: dict[str, list[RecommendationRow]], doc: str, sources: list[str],
+                     words: dict[int, set[str]]) -> tuple[str | None, dict[int, int]]:
+    """Which already-placed source does ``doc`` repeat (most recommendations matched, at least
+    half of its own and two), and the map from its recommendations to the source's."""
+    best_src: str | None = None
+    best_map: dict[int, int] = {}
+    for src in sources:
+        mapping = {}
+        for r in by_doc[doc]:
+            match = max(by_doc[src], key=lambda s: (_containment(words[r.id], words[s.id]), normalise_rec(s.number) == normalise_rec(r.number)))
+            if _containment(words[r.id], words[match.id]) >= SAME_REC:
+                mapping[r.id] = match.id
+        if len(mapping) >= max(2, len(by_doc[doc]) // 2) and len(mapping) > len(best_map):
+            best_src, best_map = src, mapping
+    return best_src, best_map
 
 
-def link_index(conn: sqlite3.Connection, faiss_index, threshold: float = CONTENT_THRESHOLD) -> None:
-    conn.execute("DELETE FROM links")
-    canonical = _assign_sources(conn)
-    recs = {r["id"]: r for r in conn.execute("SELECT * FROM recommendations ORDER BY doc_id, start")}
-    positions: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for r in recs.values():
-        positions[(r["doc_id"], normalise_rec(r["number"]))].append((r["start"], r["id"]))
+# ---- 2. explicit links, and what they and the recommendations' own passages cover
 
-    def rec_at(doc_id: str, number: str, offset: int) -> int | None:
-        """The recommendation with this number printed last before ``offset`` (numbers may repeat
-        within a document, e.g. several recommendations under one numbered heading)."""
-        cands = positions.get((doc_id, normalise_rec(number)), [])
-        before = [rid for start, rid in cands if start <= offset]
-        return before[-1] if before else (cands[0][1] if cands else None)
-    linked_chunks: set[str] = set()
 
-    # 2. explicit: responses printed under a recommendation
-    explicit_vec_ids: dict[int, list[int]] = defaultdict(list)
-    for resp in conn.execute("SELECT * FROM responses WHERE recommendation IS NOT NULL"):
-        rid = rec_at(resp["doc_id"], resp["recommendation"], resp["start"])
+class _State:
+    """What the link steps share: chunks already linked, the vectors that stand for each
+    canonical recommendation, and who wrote each document."""
+
+    def __init__(self, index: Index, recs: _Recs) -> None:
+        self.index = index
+        self.recs = recs
+        self.linked_chunks: set[str] = set()
+        self.explicit_vec_ids: dict[int, list[int]] = defaultdict(list)  # canonical id -> chunks of its explicit responses
+        self.rec_vec_ids: dict[int, list[int]] = defaultdict(list)  # canonical id -> chunks of its own text
+        self._known: list[str] | None = None
+        self._doc_responder: dict[str, str | None] = {}
+
+    def note_recommendation_chunks(self, chunks: list[ChunkRow]) -> None:
+        """Recommendation-role and recommendation-numbered chunks are never content-linked elsewhere."""
+        for ch in chunks:
+            if ch.recommendation:
+                rid = self.recs.at(ch.doc_id, ch.recommendation, ch.start)
+                if rid is not None and ch.role == ROLE_RECOMMENDATION:
+                    self.rec_vec_ids[self.recs.canonical[rid]].append(ch.id)
+                self.linked_chunks.add(ch.chunk_id)
+
+    def responder_of(self, ch: ChunkRow) -> str | None:
+        """The chunk's responder, else a body named at the top of its document (e.g. "SOUTH
+        YORKSHIRE POLICE PROGRESS REPORT")."""
+        if ch.responder:
+            return ch.responder
+        if ch.doc_id not in self._doc_responder:
+            if self._known is None:
+                self._known = self.index.response_responders()
+            head = self.index.document_head(ch.doc_id, DOC_HEAD).lower()
+            hits = [(head.find(k.lower()), -len(k), k) for k in self._known if k and k.lower() in head]
+            self._doc_responder[ch.doc_id] = min(hits)[2] if hits else None
+        return self._doc_responder[ch.doc_id]
+
+    def link(self, rid: int, ch: ChunkRow, method: str, conf: float) -> LinkRow:
+        return LinkRow(rec_id=rid, doc_id=ch.doc_id, chunk_id=ch.chunk_id, responder=self.responder_of(ch), section=ch.section,
+                       start=ch.start, end=ch.end, page_start=ch.page_start, page_end=ch.page_end, method=method,
+                       confidence=round(conf, 4))
+
+
+def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
+    """Responses printed under a recommendation."""
+    out = []
+    for resp in index.responses():
+        if resp.recommendation is None:
+            continue
+        rid = recs.at(resp.doc_id, resp.recommendation, resp.start)
         if rid is None:
             continue
-        canon = canonical[rid]
-        section = conn.execute(
-            "SELECT section FROM chunks WHERE doc_id=? AND start<=? AND end>? LIMIT 1", (resp["doc_id"], resp["start"], resp["start"])
-        ).fetchone()
-        conn.execute(
-            "INSERT INTO links(rec_id, doc_id, response_id, responder, section, start, end, page_start, page_end, method, confidence) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (canon, resp["doc_id"], resp["id"], resp["responder"], section[0] if section else None, resp["start"], resp["end"],
-             resp["page_start"], resp["page_end"], "explicit", 1.0),
-        )
-        for ch in conn.execute("SELECT id, chunk_id FROM chunks WHERE doc_id=? AND start<? AND end>?", (resp["doc_id"], resp["end"], resp["start"])):
-            explicit_vec_ids[canon].append(ch["id"])
-            linked_chunks.add(ch["chunk_id"])
+        canon = recs.canonical[rid]
+        out.append(LinkRow(rec_id=canon, doc_id=resp.doc_id, response_id=resp.id, responder=resp.responder,
+                           section=index.section_at(resp.doc_id, resp.start), start=resp.start, end=resp.end,
+                           page_start=resp.page_start, page_end=resp.page_end, method="explicit", confidence=1.0))
+        for chunk_row_id, chunk_id in index.chunk_ids_overlapping(resp.doc_id, resp.start, resp.end):
+            state.explicit_vec_ids[canon].append(chunk_row_id)
+            state.linked_chunks.add(chunk_id)
+    return out
 
-    # recommendation-role and recommendation-numbered chunks are never content-linked elsewhere
-    chunks = conn.execute("SELECT id, chunk_id, doc_id, text, start, end, page_start, page_end, section, recommendation, role, responder FROM chunks").fetchall()
-    rec_vec_ids: dict[int, list[int]] = defaultdict(list)
+
+# ---- 3. reference links
+
+
+def _reference_links(recs: _Recs, chunks: list[ChunkRow], state: _State) -> list[LinkRow]:
+    """A passage naming "recommendation N" of a source its document belongs to: one link per
+    recommendation named, however often."""
+    rows, canonical = recs.rows, recs.canonical
+    src_of_doc = {r.doc_id: rows[canonical[rid]].doc_id for rid, r in rows.items()}
+    canon_by_src: dict[str, dict[str, int]] = defaultdict(dict)  # source doc -> normalised number -> canonical id
+    for c in set(canonical.values()):
+        canon_by_src[rows[c].doc_id][normalise_rec(rows[c].number)] = c
+    out = []
     for ch in chunks:
-        if ch["recommendation"]:
-            rid = rec_at(ch["doc_id"], ch["recommendation"], ch["start"])
-            if rid is not None and ch["role"] == "recommendation":
-                rec_vec_ids[canonical[rid]].append(ch["id"])
-            linked_chunks.add(ch["chunk_id"])
+        src = src_of_doc.get(ch.doc_id)
+        if src is None or ch.role == ROLE_RECOMMENDATION:
+            continue
+        named = set(ch.mentions)
+        if len(named) >= MAX_REFERENCES:
+            continue
+        own = recs.at(ch.doc_id, ch.recommendation, ch.start) if ch.recommendation else None
+        rids = dict.fromkeys(rid for number in sorted(named) for rid in _named(canon_by_src[src], number))
+        for rid in rids:
+            if not own or canonical.get(own) != rid:
+                out.append(state.link(rid, ch, "reference", REFERENCE_CONFIDENCE))
+    return out
 
-    known = [r[0] for r in conn.execute("SELECT DISTINCT responder FROM responses WHERE responder IS NOT NULL")]
-    doc_resp_cache: dict[str, str | None] = {}
 
-    def responder_of(ch) -> str | None:
-        if ch["responder"]:
-            return ch["responder"]
-        if ch["doc_id"] not in doc_resp_cache:
-            doc_resp_cache[ch["doc_id"]] = _doc_responder(conn, ch["doc_id"], known)
-        return doc_resp_cache[ch["doc_id"]]
+def _named(numbers: dict[str, int], mention: str) -> list[int]:
+    """The source's recommendations a mention (a normalised number) names: the same number; else,
+    for a range, the ones printed inside it ("12a-c" -> 12a, 12b, 12c); else the most specific one
+    that holds it ("4aiv" -> 4a, "12a-c" -> 12)."""
+    if mention in numbers:
+        return [numbers[mention]]
+    inside = [n for n in numbers if rec_matches(n, mention)] if "-" in mention else []
+    outermost = [n for n in inside if not any(o != n and rec_matches(n, o) and not rec_matches(o, n) for o in inside)]
+    if outermost:
+        return [numbers[n] for n in outermost]
+    holders = [n for n in numbers if rec_matches(mention, n)]
+    return [numbers[max(holders, key=len)]] if holders else []
 
-    def add(rid: int, ch, method: str, conf: float) -> None:
-        conn.execute(
-            "INSERT INTO links(rec_id, doc_id, chunk_id, responder, section, start, end, page_start, page_end, method, confidence) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (rid, ch["doc_id"], ch["chunk_id"], responder_of(ch), ch["section"], ch["start"], ch["end"], ch["page_start"],
-             ch["page_end"], method, round(conf, 4)),
-        )
 
-    # 3. reference: "recommendation N" named in a passage of a document of that source
-    src_of_doc = {r["doc_id"]: recs[canonical[r["id"]]]["doc_id"] for r in recs.values()}
-    canon_by_src_num = {(recs[c]["doc_id"], normalise_rec(recs[c]["number"])): c for c in set(canonical.values())}
+# ---- 4. content links
+
+
+def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _State, threshold: float) -> list[LinkRow]:
+    """Unlinked passages of other documents, by similarity to a recommendation and its explicit responses."""
+    vectors = index.vectors
+    targets = sorted(set(state.rec_vec_ids) | set(state.explicit_vec_ids))
+    if not targets or vectors is None or vectors.ntotal == 0:
+        return []
+    queries = {t: _vectors(vectors, state.rec_vec_ids[t] + state.explicit_vec_ids[t]) for t in targets}
+    rows, canonical = recs.rows, recs.canonical
+    rec_docs = {t: {rows[t].doc_id} | {rows[r].doc_id for r, c in canonical.items() if c == t} for t in targets}
+    out = []
     for ch in chunks:
-        src = src_of_doc.get(ch["doc_id"])
-        if src is None or ch["role"] == "recommendation":
+        if ch.chunk_id in state.linked_chunks or len(_WORD.findall(ch.text)) < MIN_CONTENT_WORDS:
             continue
-        named = {normalise_rec(m.group(1)) for m in _REF.finditer(ch["text"])}
-        if len(named) >= 3:  # a contents list or summary table, not a response
-            continue
-        own = ch["recommendation"] and rec_at(ch["doc_id"], ch["recommendation"], ch["start"])
-        for number in sorted(named):  # one link per recommendation named, however often
-            rid = canon_by_src_num.get((src, number))
-            if rid is not None and (not own or canonical.get(own) != rid):
-                add(rid, ch, "reference", REFERENCE_CONFIDENCE)
-
-    # 4. content: unlinked passages of other documents, by similarity
-    targets = sorted(set(rec_vec_ids) | set(explicit_vec_ids))
-    if not targets or faiss_index is None or faiss_index.ntotal == 0:
-        return
-    queries = {t: _vectors(faiss_index, rec_vec_ids[t] + explicit_vec_ids[t]) for t in targets}
-    rec_docs = {t: {recs[t]["doc_id"]} | {recs[r]["doc_id"] for r, c in canonical.items() if c == t} for t in targets}
-    for ch in chunks:
-        if ch["chunk_id"] in linked_chunks or len(_WORD.findall(ch["text"])) < MIN_CONTENT_WORDS:
-            continue
-        v = faiss_index.reconstruct(int(ch["id"]))
-        scores = {t: float((queries[t] @ v).max()) for t in targets if ch["doc_id"] not in rec_docs[t] and len(queries[t])}
+        v = vectors.reconstruct(int(ch.id))
+        scores = {t: float((queries[t] @ v).max()) for t in targets if ch.doc_id not in rec_docs[t] and len(queries[t])}
         if not scores:
             continue
         best = max(scores.values())
         for t, s in scores.items():
             if s >= threshold and s >= best - CONTENT_MARGIN:
-                add(t, ch, "content", s)
+                out.append(state.link(t, ch, "content", s))
+    return out
 
 
-def _vectors(faiss_index, ids: list[int]) -> np.ndarray:
+def _vectors(faiss_index: Any, ids: list[int]) -> np.ndarray:
     if not ids:
         return np.zeros((0, faiss_index.d), dtype=np.float32)
     return np.vstack([faiss_index.reconstruct(int(i)) for i in dict.fromkeys(ids)])

@@ -25,6 +25,12 @@ def _read_text(path: Path) -> str:
         raise ParseError(f"{path}: cannot read file ({exc.strerror}); check the path and permissions") from exc
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):  # UTF-16/32 with a byte-order mark
+        return _decode_unicode(path, data)
+    if data.startswith(b"%PDF-"):
+        raise ParseError(f"{path}: is a PDF, not {path.suffix or 'text'}; rename it to {path.stem}.pdf")
+    if b"\x00" in data:  # valid UTF-8, but no text report holds NUL bytes
+        raise ParseError(_nul_hint(path, data))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -32,6 +38,29 @@ def _read_text(path: Path) -> str:
             f"{path}: not UTF-8 text (bad byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             f"re-save it as UTF-8, e.g. `iconv -f cp1252 -t utf-8 {path.name} > fixed.txt`"
         ) from exc
+
+
+def _decode_unicode(path: Path, data: bytes) -> str:
+    """UTF-16 (Windows "Unicode") or UTF-32 text, told apart by its byte-order mark."""
+    codec = "utf-32" if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) else "utf-16"
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            f"{path}: starts with a {codec.upper()} byte-order mark but is not valid {codec.upper()} (offset {exc.start}); "
+            f"re-save it as UTF-8"
+        ) from exc
+
+
+def _nul_hint(path: Path, data: bytes) -> str:
+    """Why a file with NUL bytes is not read, and what to do: UTF-16 without a byte-order mark puts a
+    NUL beside every ASCII character (after it little-endian, before it big-endian)."""
+    sample = data[:4096]
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if max(odd, even) > len(sample) // 4 and min(odd, even) < max(odd, even) // 8:
+        codec = "utf-16le" if odd > even else "utf-16be"
+        return f"{path}: looks like {codec.upper()} text without a byte-order mark; convert it: `iconv -f {codec} -t utf-8 {path.name} > fixed.txt`"
+    return f"{path}: holds NUL bytes, so it is binary, not text; index the report it was exported from"
 
 
 def _require_text(path: Path, pages: list[Page], hint: str) -> None:
@@ -98,6 +127,21 @@ def parse_html(path: Path) -> RawDocument:
     return RawDocument(path=path, format="html", pages=tuple(pages), title=extractor.title or None)
 
 
+def _decrypt_empty(path: Path, reader) -> None:
+    """Open a PDF encrypted with an empty user password (common for government PDFs: it only sets
+    permissions); one that needs a real password gets a one-line error with the fix."""
+    from pypdf.errors import DependencyError
+
+    try:
+        opened = reader.decrypt("")
+    except DependencyError as exc:  # AES needs the cryptography package (a core dependency)
+        raise ParseError(f"{path}: PDF is AES-encrypted and reading it needs the cryptography package: pip install 'cryptography>=3.1'") from exc
+    except Exception as exc:  # unknown or broken security handler
+        raise ParseError(f"{path}: PDF is encrypted in a way pypdf cannot open ({exc}); decrypt it first (qpdf --decrypt {path.name} decrypted.pdf)") from exc
+    if not opened:
+        raise ParseError(f"{path}: encrypted with a password; decrypt it first (qpdf --decrypt --password=PASSWORD {path.name} decrypted.pdf)")
+
+
 def parse_pdf(path: Path) -> RawDocument:
     try:
         from pypdf import PdfReader
@@ -108,10 +152,7 @@ def parse_pdf(path: Path) -> RawDocument:
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception as exc:
-                raise ParseError(f"{path}: PDF is encrypted; save an unencrypted copy and index that") from exc
+            _decrypt_empty(path, reader)
         pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
         title = None
         try:
@@ -125,7 +166,10 @@ def parse_pdf(path: Path) -> RawDocument:
         raise ParseError(f"{path}: not a readable PDF ({type(exc).__name__}: {exc}); re-download or re-export it") from exc
     if not pages:
         raise ParseError(f"{path}: PDF has no pages; re-download or re-export it")
-    _require_text(path, pages, "the PDF has no text layer; run OCR on it first, e.g. ocrmypdf")
+    from inquire.indexer.ocr import ocr_missing_pages
+
+    pages = ocr_missing_pages(path, pages)  # scanned pages (no text layer) are read by tesseract
+    _require_text(path, pages, "no page has a text layer or text that OCR could read; check that it is a report")
     return RawDocument(path=path, format="pdf", pages=tuple(pages), title=title)
 
 

@@ -57,22 +57,27 @@ def reading_modules() -> list[str]:
         if spec is None or not spec.origin:
             continue
         seen.append(name)
-        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                candidates = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            elif isinstance(node, ast.Import):
-                candidates = [a.name for a in node.names]
-            else:
-                continue
-            for cand in candidates:
-                if cand.split(".")[0] == "inquire" and _is_module(cand):
-                    todo.append(cand)
-                    parent = cand.rsplit(".", 1)[0]
-                    while "." in parent:  # a package's __init__ runs on import too
-                        todo.append(parent)
-                        parent = parent.rsplit(".", 1)[0]
+        package = name if spec.submodule_search_locations is not None else name.rpartition(".")[0]
+        for cand in _imported(ast.parse(Path(spec.origin).read_text(encoding="utf-8")), package):
+            if cand.split(".")[0] == "inquire" and _is_module(cand):
+                parts = cand.split(".")
+                # the module, and every package above it: a package's __init__ runs on import too
+                todo += [".".join(parts[:k]) for k in range(len(parts), 0, -1)]
     return sorted(seen)
+
+
+def _imported(tree: ast.Module, package: str) -> list[str]:
+    """Names a module's source imports (anywhere, lazy imports too), relative ones resolved: each
+    ``from X import Y`` gives X and X.Y (Y may be a module)."""
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package) if node.level else node.module
+            if base:
+                out += [base] + [f"{base}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+    return out
 
 
 @functools.cache
@@ -111,7 +116,7 @@ def process_file(path: Path, sha: str, params: ChunkParams) -> ProcessedDoc:
     clean = clean_document(raw)
     if not clean.text.strip():
         raise ParseError(f"{path}: nothing left after removing page furniture; check that it is a report")
-    structure = find_structure(clean, name=path.name)
+    structure = find_structure(clean)
     doc_id = sha[:16]
     chunks = chunk_document(doc_id, clean, structure, params)
     n_pages = len(raw.pages) if raw.format == "pdf" else None

@@ -23,10 +23,33 @@ app = typer.Typer(
 
 IndexOpt = typer.Option(None, "--index", help="Index directory (default: $INQUIRE_INDEX or $INQUIRE_HOME/index, INQUIRE_HOME defaulting to ~/.local/share/inquire).")
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON (format documented in the README).")
+CsvOpt = typer.Option(False, "--csv", help="Print CSV (one header line; lists joined with '; '), for a spreadsheet.")
+
+
+def _echo(message: str = "", err: bool = False) -> None:
+    """Every line the CLI prints goes through here or ``_secho``: document text and file names may
+    carry terminal escape sequences (window title, OSC 52 clipboard writes), which are removed."""
+    from inquire.terminal import strip_controls
+
+    typer.echo(strip_controls(message), err=err)
+
+
+def _secho(message: str = "", err: bool = False, **style) -> None:
+    from inquire.terminal import strip_controls
+
+    typer.secho(strip_controls(message), err=err, **style)
+
+
+MAX_K = 1000  # the usual depth of a TREC run; ranks beyond it are never read, and each costs work
+
+
+def _one_line(message: object) -> str:
+    """A message on one line, whatever it holds (a file name may contain a newline)."""
+    return " ".join(str(message).splitlines())
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    _echo(f"Error: {_one_line(message)}", err=True)
     raise typer.Exit(1)
 
 
@@ -40,11 +63,25 @@ def _errors() -> Iterator[None]:
         yield
     except InquireError as exc:
         _fail(str(exc))
-    except OSError as exc:  # a path the user gave that cannot be used
-        where = f"{exc.filename}: " if exc.filename else ""
-        _fail(f"{where}{exc.strerror or exc}; check the path and its permissions")
-    except sqlite3.Error as exc:
-        _fail(f"the index database cannot be read ({exc}); run `inquire index --rebuild`")
+    except (OSError, sqlite3.Error) as exc:
+        _fail(_os_error_message(exc))
+
+
+def _os_error_message(exc: BaseException) -> str:
+    """One line for an OSError or SQLite error that reached the CLI: a full disk is not a damaged
+    index (no "--rebuild"), a path that cannot be used names itself."""
+    import sqlite3
+
+    from inquire.versions import is_disk_full
+
+    if is_disk_full(exc):
+        where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+        return f"no space left on the disk{where}; free some space and run the same command again (the previous index is unchanged)"
+    if isinstance(exc, sqlite3.Error):
+        return f"the index database cannot be read ({exc}); run `inquire index --rebuild`"
+    filename = getattr(exc, "filename", None)
+    where = f"{filename}: " if filename else ""
+    return f"{where}{getattr(exc, 'strerror', None) or exc}; check the path and its permissions"
 
 
 def _index_dir(index: Path | None) -> tuple[Path, bool]:
@@ -100,7 +137,7 @@ def _embedder():
             from inquire.paths import model_cache_dir
 
             if export_stale_reason(model_cache_dir()) is not None:
-                typer.echo(f"Preparing the fast ONNX copy of the model in {model_cache_dir()} (one-time, about 10 s) ...", err=True)
+                _echo(f"Preparing the fast ONNX copy of the model in {model_cache_dir()} (one-time, about 10 s) ...", err=True)
         except ImportError:
             pass
     return get_embedder()
@@ -108,7 +145,9 @@ def _embedder():
 
 def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool, embedder=None):
     from inquire.indexer.pipeline import build_index
+    from inquire.versions import check_location
 
+    check_location(index_dir)  # `--index /`, a file, a folder of reports: refused before anything is written
     embedder = embedder or _embedder()
     with _Progress(show_progress) as progress:
         return build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress)
@@ -128,24 +167,26 @@ def index(
     with _errors():
         report = _build(list(paths or [bundled_corpus_dir()]), index_dir, rebuild, show_progress=True)
     if as_json:
-        typer.echo(json.dumps(report.to_json(), indent=2))
+        _echo(json.dumps(report.to_json(), indent=2))
     else:
         for err in report.failed:
-            typer.echo(f"skipped: {err.message}", err=True)
+            _echo(f"skipped: {_one_line(err.message)}", err=True)
         for note in report.duplicates:
-            typer.echo(f"note: {note}", err=True)
+            _echo(f"note: {_one_line(note)}", err=True)
         if report.written:
-            typer.echo(
+            _echo(
                 f"indexed {report.documents} documents, {report.chunks} chunks into {index_dir} "
                 f"({len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
                 + (f"{len(report.reprocessed)} re-read for this version of inquire, " if report.reprocessed else "")
                 + f"{len(report.removed)} removed; {report.embedded} chunks embedded"
                 + (f", {report.reused} kept" if report.reused else "") + f" in {report.seconds:.1f} s)"
             )
+        elif report.documents and report.failed:  # nothing new could be read: not "up to date"
+            _echo(f"the index at {index_dir} is unchanged ({report.documents} documents, {report.chunks} chunks)", err=True)
         elif report.documents:
-            typer.echo(f"index at {index_dir} is up to date ({report.documents} documents, {report.chunks} chunks)")
+            _echo(f"index at {index_dir} is up to date ({report.documents} documents, {report.chunks} chunks)")
         else:
-            typer.echo(f"nothing indexed: no readable report among the given paths; the index at {index_dir} is unchanged", err=True)
+            _echo(f"nothing indexed: no readable report among the given paths; the index at {index_dir} is unchanged", err=True)
     if report.failed:
         raise typer.Exit(1)
 
@@ -166,10 +207,28 @@ def _open_searcher(index: Path | None):
     else:
         return Searcher(index_dir, _embedder())
     embedder = _embedder()
-    typer.echo(f"No index yet at {index_dir}: building it from the bundled corpus ({bundled_corpus_dir()}) ...", err=True)
+    _echo(f"No index yet at {index_dir}: building it from the bundled corpus ({bundled_corpus_dir()}) ...", err=True)
     report = _build([bundled_corpus_dir()], index_dir, rebuild=False, show_progress=True, embedder=embedder)
-    typer.echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.", err=True)
+    _echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.", err=True)
     return Searcher(index_dir, embedder)
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        _fail(f"--k {k}: ask for at least 1 passage")
+    if k > MAX_K:
+        _fail(f"--k {k} is more than inquire returns ({MAX_K}, the usual depth of a TREC run); ask for at most {MAX_K} passages")
+
+
+def _read_batch(read_batch, path: Path) -> list[dict]:
+    """``read_batch`` with a one-line error for a file that is not UTF-8 text."""
+    from inquire.errors import QueryError
+
+    try:
+        return read_batch(path)
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the batch file as UTF-8, "
+                         f"one {{\"id\": ..., \"query\": ...}} object per line") from None
 
 
 def _cite(c) -> str:
@@ -179,13 +238,13 @@ def _cite(c) -> str:
 
 def _print_hit(hit, width: int = 100) -> None:
     head = f"{hit.rank:>2}. [{hit.score:.3f}] {hit.title or hit.doc}"
-    typer.secho(head, bold=True)
-    typer.secho(f"    {_cite(hit.citation)}", fg="cyan")
+    _secho(head, bold=True)
+    _secho(f"    {_cite(hit.citation)}", fg="cyan")
     for line in textwrap.wrap(" ".join(hit.text.split()), width=width - 4, max_lines=6, placeholder=" …"):
-        typer.echo(f"    {line}")
+        _echo(f"    {line}")
     for c in hit.also_in:
-        typer.secho(f"    also in: {c.label()}", fg="cyan")
-    typer.echo("")
+        _secho(f"    also in: {c.label()}", fg="cyan")
+    _echo("")
 
 
 def _filters(doc, rec, responder, role):
@@ -203,7 +262,7 @@ RoleOpt = typer.Option(None, "--role", help="Only recommendation, response or ot
 @app.command()
 def search(
     query: str | None = typer.Argument(None, help="What to look for, in plain words."),
-    k: int = typer.Option(10, "--k", "-k", min=1, help="Number of passages to return."),
+    k: int = typer.Option(10, "--k", "-k", help="Number of passages to return (1 to 1000)."),
     batch: Path | None = typer.Option(None, "--batch", help="JSONL file of {\"id\", \"query\"} lines; prints one JSON line per query."),
     doc: str | None = DocOpt,
     rec: str | None = RecOpt,
@@ -218,20 +277,21 @@ def search(
     with _errors():
         from inquire.query.search import read_batch
 
-        items = read_batch(batch) if batch else None
+        _check_k(k)
+        items = _read_batch(read_batch, batch) if batch else None
         searcher = _open_searcher(index)
         filters = _filters(doc, rec, responder, role)
         if items is not None:
             for item in items:
                 hits = searcher.search(item["query"], k=k, filters=filters)
-                typer.echo(json.dumps({"id": item["id"], "query": item["query"], "hits": [h.to_json() for h in hits]}))
+                _echo(json.dumps({"id": item["id"], "query": item["query"], "hits": [h.to_json() for h in hits]}))
             return
         hits = searcher.search(query, k=k, filters=filters)
     if as_json:
-        typer.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, indent=2))
+        _echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, indent=2))
         return
     if not hits:
-        typer.echo("No passages found.")
+        _echo("No passages found.")
     for hit in hits:
         _print_hit(hit)
 
@@ -239,7 +299,7 @@ def search(
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="A question in plain words."),
-    k: int = typer.Option(5, "--k", "-k", min=1, help="Number of supporting passages to show."),
+    k: int = typer.Option(5, "--k", "-k", help="Number of supporting passages to show (1 to 1000)."),
     doc: str | None = DocOpt,
     rec: str | None = RecOpt,
     responder: str | None = ResponderOpt,
@@ -250,39 +310,66 @@ def ask(
     """Answer QUESTION with sentences quoted from the reports, each with its citation, or say the corpus does not answer."""
     from inquire.query.answer import answer
 
+    _check_k(k)
     with _errors():
         searcher = _open_searcher(index)
         result = answer(searcher, question, k=k, filters=_filters(doc, rec, responder, role))
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        _echo(json.dumps(result.to_json(), indent=2))
         return
     if result.abstained:
-        typer.secho("The indexed reports do not appear to answer this question. Nearest passages:\n", bold=True)
+        _secho("The indexed reports do not appear to answer this question. Nearest passages:\n", bold=True)
     else:
-        typer.secho("Answer (sentences quoted from the reports):\n", bold=True)
+        _secho("Answer (sentences quoted from the reports):\n", bold=True)
         for quote in result.quotes:
             for line in textwrap.wrap(f"“{quote.text}”", width=96):
-                typer.echo(f"  {line}")
+                _echo(f"  {line}")
             for c in quote.citations:
-                typer.secho(f"      — {_cite(c)}", fg="cyan")
-        typer.secho("\nSupporting passages:\n", bold=True)
+                _secho(f"      — {_cite(c)}", fg="cyan")
+        _secho("\nSupporting passages:\n", bold=True)
     for hit in result.hits:
         _print_hit(hit)
 
 
 def _open_db(index: Path | None):
     """The index's metadata database only: no model, no FAISS (fast)."""
-    from inquire.store import DATABASE, connect, read_manifest
+    from inquire.store import Index
 
     index_dir, _ = _index_dir(index)
-    read_manifest(index_dir)
-    return connect(index_dir / DATABASE)
+    return Index.open(index_dir)
 
 
 def _where(page_start, page_end, section) -> str:
     if page_start is not None:
         return f"p. {page_start}" if page_end in (None, page_start) else f"pp. {page_start}-{page_end}"
     return section or ""
+
+
+def _print_csv(rows: list[dict]) -> None:
+    """Rows as CSV: the columns of the first row (then any later ones), lists joined with "; "."""
+    import csv
+    import io
+
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["; ".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
+                         for v in (row.get(c) for c in columns)])
+    _echo(out.getvalue().rstrip("\n"))
+
+
+def _response_rows(views) -> list[dict]:
+    """``inquire rec N --json`` flattened: one row per responding passage (one with no response
+    columns for a recommendation nobody answered), the recommendation's fields first."""
+    rows = []
+    for view in views:
+        rec = {("recommendation_" + k if k not in ("source", "number", "title", "addressee") else k): v
+               for k, v in view["recommendation"].items()}
+        passages = [{"responder": g["responder"], "doc": g["doc"]} | p for g in view["responses"] for p in g["passages"]]
+        rows += [rec | p for p in passages] or [rec]
+    return rows
 
 
 @app.command()
@@ -292,36 +379,42 @@ def recs(
     unanswered: bool = typer.Option(False, "--unanswered", help="Only recommendations with no response found."),
     index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
+    as_csv: bool = CsvOpt,
 ) -> None:
     """Tracker: every recommendation found, who responded and in which documents."""
     from inquire.query.recs import tracker
 
+    if as_json and as_csv:
+        _fail("choose one of --json and --csv")
     with _errors():
         rows = tracker(_open_db(index), doc=doc, source=source)
     if unanswered:
         rows = [r for r in rows if not r.n_links]
     if as_json:
-        typer.echo(json.dumps({"recommendations": [r.to_json() for r in rows],
+        _echo(json.dumps({"recommendations": [r.to_json() for r in rows],
                                "unanswered": [r.recommendation.number for r in rows if not r.n_links]}, indent=2))
+        return
+    if as_csv:
+        _print_csv([r.to_json() | {"unanswered": not r.n_links} for r in rows])
         return
     current = None
     for row in rows:
         rec = row.recommendation
         if rec.source != current:
             current = rec.source
-            typer.secho(f"\n{current or rec.doc}", bold=True)
+            _secho(f"\n{current or rec.doc}", bold=True)
         label = rec.title or rec.first_words(10)
         where = _where(rec.page_start, rec.page_end, None)
-        typer.echo(f"  {rec.number:>6}  {textwrap.shorten(label, 60):<60}  {where:>9}")
+        _echo(f"  {rec.number:>6}  {textwrap.shorten(label, 60):<60}  {where:>9}")
         if rec.addressee:
-            typer.echo(f"{'':10}to: {rec.addressee}")
+            _echo(f"{'':10}to: {rec.addressee}")
         if row.n_links:
-            typer.secho(f"{'':10}responses: {', '.join(row.responders) or 'responder not stated'}"
+            _secho(f"{'':10}responses: {', '.join(row.responders) or 'responder not stated'}"
                         f"  [{', '.join(row.docs)}; {'/'.join(row.methods)}]", fg="cyan")
         else:
-            typer.secho(f"{'':10}no response found", fg="yellow")
+            _secho(f"{'':10}no response found", fg="yellow")
     none = sum(1 for r in rows if not r.n_links)
-    typer.echo(f"\n{len(rows)} recommendations; {none} with no response found.")
+    _echo(f"\n{len(rows)} recommendations; {none} with no response found.")
 
 
 @app.command()
@@ -330,42 +423,67 @@ def rec(
     source: str | None = typer.Option(None, "--source", help="The report or inquiry that made it (substring of its title or file)."),
     index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
+    as_csv: bool = CsvOpt,
 ) -> None:
     """Recommendation NUMBER and every response to it across all documents, with citations and how each was linked."""
     from inquire.query.recs import rec_views, sources
 
+    if as_json and as_csv:
+        _fail("choose one of --json and --csv")
     with _errors():
-        conn = _open_db(index)
-        views = rec_views(conn, number, source)
+        store = _open_db(index)
+        views = rec_views(store, number, source)
         if not views:
-            known = sources(conn)
+            known = sources(store)
             raise_msg = f"no recommendation {number}" + (f" from a source matching {source!r}" if source else "")
             _fail(f"{raise_msg}; sources in the index: {'; '.join(known) or 'none'}")
     if as_json:
-        typer.echo(json.dumps({"number": number, "sources": [v.to_json() for v in views]}, indent=2))
+        _echo(json.dumps({"number": number, "sources": [v.to_json() for v in views]}, indent=2))
+        return
+    if as_csv:
+        _print_csv(_response_rows(v.to_json() for v in views))
         return
     if len(views) > 1:
-        typer.secho(f"Recommendation {number} exists in {len(views)} sources (narrow with --source NAME):", bold=True)
+        _secho(f"Recommendation {number} exists in {len(views)} sources (narrow with --source NAME):", bold=True)
         for v in views:
-            typer.echo(f"  - {v.recommendation.source}")
+            _echo(f"  - {v.recommendation.source}")
     for v in views:
         r = v.recommendation
-        typer.secho(f"\n{'=' * 100}\nRecommendation {r.number}" + (f": {r.title}" if r.title else ""), bold=True)
-        typer.secho(f"{r.source} — {r.doc}" + (f", {_where(r.page_start, r.page_end, None)}" if r.page_start else "")
+        _secho(f"\n{'=' * 100}\nRecommendation {r.number}" + (f": {r.title}" if r.title else ""), bold=True)
+        _secho(f"{r.source} — {r.doc}" + (f", {_where(r.page_start, r.page_end, None)}" if r.page_start else "")
                     + (f"; to {r.addressee}" if r.addressee else ""), fg="cyan")
         for line in textwrap.wrap(" ".join(r.text.split()), 96):
-            typer.echo(f"  {line}")
+            _echo(f"  {line}")
         for p in v.printed_in:
-            typer.secho(f"  also printed in {p.doc}" + (f", {_where(p.page_start, p.page_end, None)}" if p.page_start else ""), fg="cyan")
+            _secho(f"  also printed in {p.doc}" + (f", {_where(p.page_start, p.page_end, None)}" if p.page_start else ""), fg="cyan")
         if not v.responses:
-            typer.secho("\n  No response found in the index.", fg="yellow")
+            _secho("\n  No response found in the index.", fg="yellow")
         for (body, doc), items in v.grouped().items():
-            typer.secho(f"\n  Response from {body} — {doc}", bold=True)
+            _secho(f"\n  Response from {body} — {doc}", bold=True)
             for it in items:
                 how = "explicit" if it.method == "explicit" else f"{it.method}, confidence {it.confidence:.2f}"
-                typer.secho(f"    [{_where(it.page_start, it.page_end, it.section)}; linked: {how}]", fg="cyan")
+                _secho(f"    [{_where(it.page_start, it.page_end, it.section)}; linked: {how}]", fg="cyan")
                 for line in textwrap.wrap(" ".join(it.text.split()), 92, max_lines=4, placeholder=" …"):
-                    typer.echo(f"      {line}")
+                    _echo(f"      {line}")
+
+
+@app.command()
+def serve(
+    index: Path | None = IndexOpt,
+    port: int = typer.Option(8001, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port)."),
+) -> None:
+    """Open the web pages (search, ask, recommendations, tracker, sources) in Datasette on 127.0.0.1; needs inquire[web]."""
+    from inquire.web.server import require_web
+    from inquire.web.server import serve as run_server
+
+    index_dir, _ = _index_dir(index)
+    with _errors():
+        require_web()  # before anything is built or loaded
+        searcher = _open_searcher(index)  # the same index and model as `inquire search` (builds the bundled one on first use)
+        embedder = searcher.embedder
+        searcher.close()
+        run_server(index_dir, port=port, embedder=embedder,
+                   announce=lambda url: _echo(f"inquire: serving the index at {index_dir} on {url} (Ctrl-C to stop)"))
 
 
 @app.command("eval")
@@ -386,6 +504,7 @@ def eval_(
     from inquire.evaluation.harness import MEASURES, QUERIES_DIR, load_queries, run_eval
     from inquire.paths import inquire_home
 
+    _check_k(k)
     with _errors():
         qs = load_queries(queries or QUERIES_DIR / "dev.jsonl")
         index_dir = index  # default: one index per set of documents under $INQUIRE_HOME/eval
@@ -394,17 +513,17 @@ def eval_(
             result = run_eval(qs, get_embedder(), index_dir=index_dir, out_dir=out_dir, corpora=list(corpus or []) or None,
                               retrievers=tuple(retriever), k=k, progress=progress)
     if as_json:
-        typer.echo(json.dumps(result, indent=2))
+        _echo(json.dumps(result, indent=2))
         return
     names = {"Success@1": "S@1", "Success@5": "S@5", "Success@10": "S@10", "RR@10": "MRR@10", "nDCG@10": "nDCG@10"}
-    typer.echo(f"{result['queries']} queries, {result['documents']} documents; qrels, runs and metrics in {result['out']}\n")
-    typer.echo(f"{'retriever':<10}{'kind':<12}{'n':>4}" + "".join(f"{names[m]:>9}" for m in MEASURES))
+    _echo(f"{result['queries']} queries, {result['documents']} documents; qrels, runs and metrics in {result['out']}\n")
+    _echo(f"{'retriever':<10}{'kind':<12}{'n':>4}" + "".join(f"{names[m]:>9}" for m in MEASURES))
     for name, r in result["retrievers"].items():
-        typer.echo(f"{name:<10}{'all':<12}{result['queries']:>4}" + "".join(f"{r['overall'][m]:>9.3f}" for m in MEASURES))
+        _echo(f"{name:<10}{'all':<12}{result['queries']:>4}" + "".join(f"{r['overall'][m]:>9.3f}" for m in MEASURES))
         for kind, row in r["by_kind"].items():
-            typer.echo(f"{'':<10}{kind:<12}{row['n']:>4}" + "".join(f"{row[m]:>9.3f}" for m in MEASURES))
+            _echo(f"{'':<10}{kind:<12}{row['n']:>4}" + "".join(f"{row[m]:>9.3f}" for m in MEASURES))
     for w in result.get("worst", []):
-        typer.echo(f"worst: {w['id']} [{w['kind']}] RR={w['RR@10']:.2f} first relevant at {w['first_relevant_rank']}: {w['query']}")
+        _echo(f"worst: {w['id']} [{w['kind']}] RR={w['RR@10']:.2f} first relevant at {w['first_relevant_rank']}: {w['query']}")
 
 
 def main() -> None:

@@ -23,6 +23,10 @@ class IndexIncompatible(InquireError):
     """The index on disk was built by another format version or model."""
 
 
+class IndexWriteError(InquireError):
+    """The index could not be written (disk full, permissions); the previous version is unchanged."""
+
+
 class EmbedderUnavailable(InquireError):
     """The embedding model or a backend it needs cannot be loaded."""
 

@@ -8,13 +8,14 @@ Page numbers are 1-based physical PDF pages; ``None`` for formats without pages.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 ROLE_RECOMMENDATION = "recommendation"
 ROLE_RESPONSE = "response"
 ROLE_OTHER = "other"
-ROLES = (ROLE_RECOMMENDATION, ROLE_RESPONSE, ROLE_OTHER)
 
 # What a passage is, beside its role: body text, or an aside that search ranks lower (a contents
 # list, a block of footnotes). Glossaries are body: they answer "what does X stand for".
@@ -22,7 +23,6 @@ KIND_BODY = "body"
 KIND_CONTENTS = "contents"
 KIND_NOTES = "notes"
 KIND_HEADING = "heading"  # a heading left alone (the next segment is a recommendation or a response)
-KINDS = (KIND_BODY, KIND_CONTENTS, KIND_NOTES, KIND_HEADING)
 FOOTNOTES = "Footnotes"
 SPECIAL_KINDS = {"Contents": KIND_CONTENTS, FOOTNOTES: KIND_NOTES}
 
@@ -33,6 +33,8 @@ class Page:
 
     number: int | None
     text: str
+    label: str | None = None  # the printed page label ("18", "iv"), when known (indexer.docmeta)
+    ocr: bool = False  # text read by OCR (indexer.ocr): the page had no text layer
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,21 @@ class RawDocument:
     title: str | None = None  # from metadata (<title>, PDF /Title) when present
 
 
+class RegionKind(str, Enum):
+    """What a region that cleaning recognised is (the value is what it prints as)."""
+
+    REPEATED_BLOCK = "repeated-block"  # a block the source repeated, kept once (the structure finder names it)
+    FOOTNOTES = "footnotes"  # a page's footnote block, moved after the body
+
+
+class Region(NamedTuple):
+    """A span of the cleaned text that cleaning recognised."""
+
+    start: int
+    end: int
+    kind: RegionKind
+
+
 @dataclass(frozen=True)
 class CleanDocument:
     """Cleaned text of a document with a map from character offset to page number."""
@@ -54,10 +71,9 @@ class CleanDocument:
     page_starts: tuple[tuple[int, int | None], ...] = ((0, None),)
     # Human-readable notes on what cleaning removed (for diagnostics, not content).
     removed: tuple[str, ...] = ()
-    # Labelled spans (start, end, kind) that cleaning recognised: "repeated-block" (a block the
-    # source repeated, kept once — the structure finder names it, e.g. "Glossary") and
-    # "footnotes" (a page's footnote block). Not persisted; empty for hand-built documents.
-    regions: tuple[tuple[int, int, str], ...] = ()
+    # Spans that cleaning recognised (repeated blocks, footnote blocks), in text order.
+    # Not persisted; empty for hand-built documents.
+    regions: tuple[Region, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """Page number of the character at ``offset``."""
@@ -77,11 +93,12 @@ class Segment:
 
     start: int
     end: int
-    role: str = ROLE_OTHER  # one of ROLES
-    recommendation: str | None = None  # number as printed: "7", "4a", "12 d-e"
-    responder: str | None = None  # "South Yorkshire Police", "Government", ...
+    role: str = ROLE_OTHER  # ROLE_RECOMMENDATION, ROLE_RESPONSE or ROLE_OTHER
+    recommendation: str | None = None  # label: "7", "4a", "12 d-e" (see inquire.recnum)
+    responder: str | None = None  # a response's responding body: "South Yorkshire Police", "Government", ...
     section: tuple[str, ...] = ()  # heading path, outermost first
-    kind: str = KIND_BODY  # one of KINDS
+    kind: str = KIND_BODY  # KIND_BODY, KIND_CONTENTS, KIND_NOTES or KIND_HEADING
+    addressee: str | None = None  # a recommendation's addressee, when its wording names one
 
 
 @dataclass(frozen=True)
@@ -141,7 +158,7 @@ class Chunk:
     section: tuple[str, ...] = ()
     recommendation: str | None = None
     role: str = ROLE_OTHER
-    responder: str | None = None
-    kind: str = KIND_BODY  # one of KINDS
+    responder: str | None = None  # responses only
+    kind: str = KIND_BODY  # KIND_BODY, KIND_CONTENTS, KIND_NOTES or KIND_HEADING
     mentions: tuple[str, ...] = ()  # recommendation numbers the passage or its section title names
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    addressee: str | None = None  # recommendations only: who it is addressed to (not stored; embedded)

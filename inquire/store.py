@@ -6,27 +6,32 @@
     sentences.faiss the same for every sentence of every chunk: ids are ``sentences.id``
     meta.sqlite     documents, chunks (+ FTS5 table), recommendations, responses, sections, links
 
-Writes go to a temporary sibling directory which is then renamed into place, so a failed or
-interrupted run never leaves a half-written index behind.
+This module is the only one that speaks SQL: ``Index`` does every read and ``IndexWriter`` every
+write, by column name, with rows as small frozen records (``DocumentRow``, ``ChunkRow``, ...) whose
+field names are the column names. Writes go to a temporary sibling directory which is then renamed
+into place, so a failed or interrupted run never leaves a half-written index behind.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
 from inquire.errors import IndexIncompatible, IndexMissing
+from inquire.records import CleanDocument
 
 FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
@@ -68,7 +73,7 @@ CREATE INDEX chunks_key ON chunks(vector_key);
 CREATE INDEX chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX chunks_rec ON chunks(recommendation);
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
-    text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+    text, content="chunks", content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE sentences (
     id INTEGER PRIMARY KEY,        -- = id in sentences.faiss
@@ -264,19 +269,483 @@ def write_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-class StagedIndex:
-    """An index being written in a temporary directory; ``commit()`` renames it into place."""
+# Rows. Field names are column names; ``id`` is 0 for a row not yet written (the database numbers
+# it), except chunks, whose id the writer chooses because it is also the FAISS id.
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentInfo:
+    """A document without its text."""
+
+    doc_id: str  # first 16 hex of the file's sha256
+    path: str
+    name: str
+    title: str | None
+    format: str
+    sha256: str
+    n_pages: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentRow(DocumentInfo):
+    text: str  # the cleaned text every offset points into
+    page_starts: tuple[tuple[int, int | None], ...]  # (offset, page) where each page starts
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChunkMeta:
+    """What ranking needs to know about a chunk, without its text."""
+
+    id: int  # = FAISS id
+    doc_id: str
+    seq: int
+    recommendation: str | None
+    role: str
+    responder: str | None
+    kind: str
+    mentions: tuple[str, ...]  # recommendation numbers the passage (or its section title) names, normalised
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChunkRow(ChunkMeta):
+    chunk_id: str  # <doc_id>-<seq:04d>
+    text: str
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    section: str | None  # heading path joined with " > "
+    vector_key: str  # sha1 of the text that was embedded
+
+
+@dataclass(frozen=True, kw_only=True)
+class Passage:
+    """A chunk with its document's name and title: what a search hit is made from."""
+
+    id: int
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    section: str | None
+    recommendation: str | None
+    role: str
+    responder: str | None
+    doc: str  # the document's file name
+    title: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SentenceRow:
+    chunk: int  # chunks.id
+    start: int  # offsets into the document's cleaned text
+    end: int
+    vector_key: str
+    id: int = 0  # = id in sentences.faiss
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecommendationRow:
+    doc_id: str
+    number: str
+    text: str
+    start: int
+    end: int
+    title: str | None = None
+    addressee: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    canonical_id: int | None = None  # set by linking: the same recommendation in its source report
+    source: str | None = None  # set by linking: the report or inquiry that made it
+    id: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseRow:
+    doc_id: str
+    recommendation: str | None
+    responder: str | None
+    text: str
+    start: int
+    end: int
+    page_start: int | None = None
+    page_end: int | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionRow:
+    doc_id: str
+    path: str  # heading path joined with " > "
+    start: int
+    end: int
+    page_start: int | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkRow:
+    rec_id: int  # the canonical recommendation
+    doc_id: str
+    responder: str | None
+    section: str | None
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    method: str  # explicit | reference | content
+    confidence: float
+    chunk_id: str | None = None  # the responding passage (content and reference links)
+    response_id: int | None = None  # the response record (explicit links)
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class SourceAssignment:
+    """Linking's verdict for one recommendation row: its twin in the source report, and that report."""
+
+    rec_id: int
+    canonical_id: int
+    source: str | None
+
+
+Row = TypeVar("Row")
+
+# Columns stored in another form than the record holds them.
+_ENCODE: dict[str, Any] = {
+    "mentions": lambda v: " ".join(v),
+    "page_starts": lambda v: json.dumps([list(p) for p in v]),
+}
+_DECODE: dict[str, Any] = {
+    "mentions": lambda v: tuple(v.split()),
+    "page_starts": lambda v: tuple(tuple(p) for p in json.loads(v)),
+}
+_BATCH = 500  # ids per IN (...) list
+
+
+@functools.cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _columns(cls: type, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + name for name in _names(cls))
+
+
+def _record(cls: type[Row], row: sqlite3.Row, prefix: str = "") -> Row:
+    """The record ``cls`` from the columns ``prefix + field name`` of ``row``."""
+    values = {name: row[prefix + name] for name in _names(cls)}
+    for name, decode in _DECODE.items():
+        if name in values:
+            values[name] = decode(values[name])
+    return cls(**values)
+
+
+def _batches(ids: Sequence[Any]) -> Iterator[tuple[Sequence[Any], str]]:
+    """``ids`` in slices, each with its ``?,?,...`` placeholder list."""
+    for start in range(0, len(ids), _BATCH):
+        part = ids[start : start + _BATCH]
+        yield part, ",".join("?" * len(part))
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, literally (wildcards escaped), case-insensitively."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Index:
+    """Every read of an index: documents, chunks, sentences, recommendations, responses, sections,
+    links, the FTS5 table and the vectors (FAISS files are opened on first use, so commands that do
+    not rank load no FAISS)."""
+
+    def __init__(self, conn: sqlite3.Connection, index_dir: Path | None = None, manifest: Manifest | None = None,
+                 vectors: Any = None, sentence_vectors: Any = None) -> None:
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
+        self.index_dir = index_dir
+        self.manifest = manifest
+        self._vectors = vectors
+        self._sentence_vectors = sentence_vectors
+
+    @classmethod
+    def open(cls, index_dir: Path, manifest: Manifest | None = None) -> Index:
+        """Open the index at ``index_dir`` read-only, checking its manifest (format version, files)
+        unless the caller has read it."""
+        manifest = manifest or read_manifest(index_dir)  # before SQLite: a missing index says what to run
+        return cls(connect(index_dir / DATABASE), index_dir, manifest)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # vectors
+    @property
+    def vectors(self) -> Any:
+        """FAISS passage vectors; ids are ``chunks.id``."""
+        if self._vectors is None:
+            self._vectors = read_faiss(self._dir())
+        return self._vectors
+
+    @property
+    def sentence_vectors(self) -> Any:
+        """FAISS sentence vectors; ids are ``sentences.id``."""
+        if self._sentence_vectors is None:
+            self._sentence_vectors = read_faiss(self._dir(), SENTENCE_VECTORS)
+        return self._sentence_vectors
+
+    def _dir(self) -> Path:
+        if self.index_dir is None:
+            raise IndexMissing("this index has no directory to read vectors from")
+        return self.index_dir
+
+    # documents
+    def documents(self) -> list[DocumentInfo]:
+        return [_record(DocumentInfo, r) for r in self._conn.execute(f"SELECT {_columns(DocumentInfo)} FROM documents")]
+
+    def document(self, doc_id: str) -> DocumentRow | None:
+        row = self._conn.execute(f"SELECT {_columns(DocumentRow)} FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return _record(DocumentRow, row) if row else None
+
+    def clean_document(self, doc_id: str) -> CleanDocument:
+        """A document's cleaned text and page map (for exact citations)."""
+        row = self._conn.execute("SELECT text, page_starts FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        if row is None:
+            raise IndexIncompatible(f"index has no document {doc_id}; run `inquire index --rebuild`")
+        return CleanDocument(row["text"], _DECODE["page_starts"](row["page_starts"]))
+
+    def document_head(self, doc_id: str, chars: int) -> str:
+        return self._conn.execute("SELECT substr(text, 1, ?) FROM documents WHERE doc_id=?", (chars, doc_id)).fetchone()[0]
+
+    def span_text(self, doc_id: str, start: int, end: int) -> str:
+        """``text[start:end]`` of a document's cleaned text."""
+        row = self._conn.execute("SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE doc_id=?",
+                                (start, end, start, doc_id)).fetchone()
+        return row[0] if row else ""
+
+    def counts(self) -> dict[str, int]:
+        return {"documents": self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+                "chunks": self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]}
+
+    # chunks
+    def chunks(self, doc_id: str | None = None) -> list[ChunkRow]:
+        """Every chunk (of one document), in id order (for a document: reading order)."""
+        if doc_id is None:
+            return [_record(ChunkRow, r) for r in self._conn.execute(f"SELECT {_columns(ChunkRow)} FROM chunks ORDER BY id")]
+        q = f"SELECT {_columns(ChunkRow)} FROM chunks WHERE doc_id=? ORDER BY seq"
+        return [_record(ChunkRow, r) for r in self._conn.execute(q, (doc_id,))]
+
+    def chunk_texts(self) -> dict[str, str]:
+        """chunk_id -> text, for every chunk."""
+        return {r["chunk_id"]: r["text"] for r in self._conn.execute("SELECT chunk_id, text FROM chunks")}
+
+    def chunk_meta(self, ids: Sequence[int]) -> dict[int, ChunkMeta]:
+        out: dict[int, ChunkMeta] = {}
+        for part, marks in _batches(list(ids)):
+            for r in self._conn.execute(f"SELECT {_columns(ChunkMeta)} FROM chunks WHERE id IN ({marks})", part):
+                out[r["id"]] = _record(ChunkMeta, r)
+        return out
+
+    def recommendation_chunks(self) -> list[ChunkMeta]:
+        """Chunks that belong to a recommendation or to a response to one."""
+        q = f"SELECT {_columns(ChunkMeta)} FROM chunks WHERE recommendation IS NOT NULL"
+        return [_record(ChunkMeta, r) for r in self._conn.execute(q)]
+
+    def with_previous(self, ids: Sequence[int]) -> list[tuple[ChunkMeta, ChunkMeta | None]]:
+        """Each chunk with the chunk before it in its document (None for a document's first)."""
+        cols = _columns(ChunkMeta, "c") + ", " + ", ".join(f"p.{name} AS p_{name}" for name in _names(ChunkMeta))
+        out = []
+        for part, marks in _batches(list(ids)):
+            q = f"""SELECT {cols} FROM chunks c LEFT JOIN chunks p ON p.doc_id = c.doc_id AND p.seq = c.seq - 1
+                    WHERE c.id IN ({marks})"""
+            for r in self._conn.execute(q, part):
+                prev = _record(ChunkMeta, r, "p_") if r["p_id"] is not None else None
+                out.append((_record(ChunkMeta, r), prev))
+        return out
+
+    def filtered_chunks(self, doc: str | None = None, responder: str | None = None, role: str | None = None) -> list[ChunkMeta]:
+        """Chunks whose document name or title contains ``doc``, whose responder contains
+        ``responder`` (both case-insensitive, literally) and whose role is ``role``."""
+        clauses, args = [], []
+        if doc:
+            clauses.append(r"(lower(d.name) LIKE ? ESCAPE '\' OR lower(coalesce(d.title,'')) LIKE ? ESCAPE '\')")
+            args += [_like(doc)] * 2
+        if responder:
+            clauses.append(r"lower(coalesce(c.responder,'')) LIKE ? ESCAPE '\'")
+            args.append(_like(responder))
+        if role:
+            clauses.append("c.role = ?")
+            args.append(role)
+        where = " AND ".join(clauses) or "1=1"
+        q = f"SELECT {_columns(ChunkMeta, 'c')} FROM chunks c JOIN documents d USING(doc_id) WHERE {where}"
+        return [_record(ChunkMeta, r) for r in self._conn.execute(q, args)]
+
+    def chunk_ids_overlapping(self, doc_id: str, start: int, end: int) -> list[tuple[int, str]]:
+        """(id, chunk_id) of the chunks of ``doc_id`` that overlap ``[start, end)``."""
+        q = "SELECT id, chunk_id FROM chunks WHERE doc_id=? AND start<? AND end>?"
+        return [(r["id"], r["chunk_id"]) for r in self._conn.execute(q, (doc_id, end, start))]
+
+    def section_at(self, doc_id: str, offset: int) -> str | None:
+        """The section of the chunk that contains ``offset``."""
+        row = self._conn.execute("SELECT section FROM chunks WHERE doc_id=? AND start<=? AND end>? LIMIT 1",
+                                (doc_id, offset, offset)).fetchone()
+        return row[0] if row else None
+
+    def passages(self, ids: Sequence[int]) -> dict[int, Passage]:
+        out: dict[int, Passage] = {}
+        cols = ", ".join(f"c.{name}" for name in _names(Passage) if name not in ("doc", "title"))
+        for part, marks in _batches(list(ids)):
+            q = f"SELECT {cols}, d.name AS doc, d.title AS title FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({marks})"
+            for r in self._conn.execute(q, part):
+                out[r["id"]] = _record(Passage, r)
+        return out
+
+    def chunk_responders(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT responder FROM chunks WHERE responder IS NOT NULL")]
+
+    def vector_ids(self, keys: Iterable[str], sentences: bool = False) -> dict[str, int]:
+        """vector_key -> the id (lowest) of a chunk (or sentence) whose embedded text has that key."""
+        table = "sentences" if sentences else "chunks"
+        out: dict[str, int] = {}
+        for part, marks in _batches(sorted(set(keys))):
+            q = f"SELECT vector_key, MIN(id) FROM {table} WHERE vector_key IN ({marks}) GROUP BY vector_key"
+            out.update((k, i) for k, i in self._conn.execute(q, part))
+        return out
+
+    def bm25(self, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
+        """(chunk id, bm25) from the FTS5 table for chunks containing any of ``terms``, best first
+        (FTS5's bm25 is lower for better matches); ``limit`` -1 for all."""
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        q = "SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
+        return [(int(r[0]), float(r[1])) for r in self._conn.execute(q, (match, limit))]
+
+    # sentences
+    def sentences_of(self, chunk_ids: Sequence[int]) -> dict[int, list[SentenceRow]]:
+        """chunk id -> its sentences in document order."""
+        out: dict[int, list[SentenceRow]] = {i: [] for i in chunk_ids}
+        rows: list[SentenceRow] = []
+        for part, marks in _batches(list(chunk_ids)):
+            q = f"SELECT {_columns(SentenceRow)} FROM sentences WHERE chunk IN ({marks})"
+            rows += [_record(SentenceRow, r) for r in self._conn.execute(q, part)]
+        for s in sorted(rows, key=lambda s: (s.start, s.id)):
+            out[s.chunk].append(s)
+        return out
+
+    def sentence_chunks(self, sentence_ids: Sequence[int]) -> dict[int, int]:
+        """sentence id -> chunk id."""
+        out: dict[int, int] = {}
+        for part, marks in _batches(list(sentence_ids)):
+            out.update(self._conn.execute(f"SELECT id, chunk FROM sentences WHERE id IN ({marks})", part).fetchall())
+        return out
+
+    # structure
+    def recommendations(self, doc_id: str | None = None) -> list[RecommendationRow]:
+        """Recommendation rows (of one document) in id order."""
+        where, args = ("WHERE doc_id=?", (doc_id,)) if doc_id else ("", ())
+        q = f"SELECT {_columns(RecommendationRow)} FROM recommendations {where} ORDER BY id"
+        return [_record(RecommendationRow, r) for r in self._conn.execute(q, args)]
+
+    def responses(self, doc_id: str | None = None) -> list[ResponseRow]:
+        where, args = ("WHERE doc_id=?", (doc_id,)) if doc_id else ("", ())
+        q = f"SELECT {_columns(ResponseRow)} FROM responses {where} ORDER BY id"
+        return [_record(ResponseRow, r) for r in self._conn.execute(q, args)]
+
+    def response_counts(self) -> dict[str, int]:
+        """doc_id -> number of responses found in it."""
+        return dict(self._conn.execute("SELECT doc_id, COUNT(*) FROM responses GROUP BY doc_id").fetchall())
+
+    def response_responders(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT responder FROM responses WHERE responder IS NOT NULL")]
+
+    def sections(self, doc_id: str | None = None) -> list[SectionRow]:
+        where, args = ("WHERE doc_id=?", (doc_id,)) if doc_id else ("", ())
+        q = f"SELECT {_columns(SectionRow)} FROM sections {where} ORDER BY id"
+        return [_record(SectionRow, r) for r in self._conn.execute(q, args)]
+
+    def sentences_in(self, chunk_ids: Sequence[int]) -> list[SentenceRow]:
+        """The sentences of these chunks, in id order."""
+        rows: list[SentenceRow] = []
+        for part, marks in _batches(list(chunk_ids)):
+            q = f"SELECT {_columns(SentenceRow)} FROM sentences WHERE chunk IN ({marks})"
+            rows += [_record(SentenceRow, r) for r in self._conn.execute(q, part)]
+        return sorted(rows, key=lambda s: s.id)
+
+    def sources(self) -> list[str]:
+        """Names of the reports or inquiries that made the indexed recommendations."""
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT source FROM recommendations WHERE source IS NOT NULL ORDER BY source")]
+
+    def links(self, rec_id: int | None = None) -> list[LinkRow]:
+        """Links (to one canonical recommendation) in id order."""
+        where, args = ("WHERE rec_id=?", (rec_id,)) if rec_id is not None else ("", ())
+        q = f"SELECT {_columns(LinkRow)} FROM links {where} ORDER BY id"
+        return [_record(LinkRow, r) for r in self._conn.execute(q, args)]
+
+
+class IndexWriter:
+    """An index being written in a temporary directory; ``commit()`` renames it into place.
+
+    ``index`` reads what has been written so far (linking runs on it before the commit)."""
 
     def __init__(self, index_dir: Path, dim: int) -> None:
         self.index_dir = index_dir
         index_dir.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
-        self.conn = connect(self.tmp / DATABASE, readonly=False)
-        self.conn.executescript(SCHEMA)
+        self._conn = connect(self.tmp / DATABASE, readonly=False)
+        self._conn.executescript(SCHEMA)
         self.faiss = new_faiss_index(dim)
         self.sentence_faiss = new_faiss_index(dim)
+        self.index = Index(self._conn, vectors=self.faiss, sentence_vectors=self.sentence_faiss)
 
-    def add_vectors(self, ids: list[int], vectors: np.ndarray, sentences: bool = False) -> None:
+    def _insert(self, table: str, row: object) -> int:
+        values = {name: getattr(row, name) for name in _names(type(row))}
+        if values.get("id") == 0:
+            del values["id"]  # numbered by the database
+        for name, encode in _ENCODE.items():
+            if name in values:
+                values[name] = encode(values[name])
+        q = f"INSERT INTO {table}({', '.join(values)}) VALUES ({', '.join(':' + c for c in values)})"
+        return int(self._conn.execute(q, values).lastrowid or 0)
+
+    def add_document(self, row: DocumentRow) -> None:
+        self._insert("documents", row)
+
+    def add_chunk(self, row: ChunkRow) -> int:
+        return self._insert("chunks", row)
+
+    def add_sentence(self, row: SentenceRow) -> int:
+        return self._insert("sentences", row)
+
+    def add_recommendation(self, row: RecommendationRow) -> int:
+        return self._insert("recommendations", row)
+
+    def add_response(self, row: ResponseRow) -> int:
+        return self._insert("responses", row)
+
+    def add_section(self, row: SectionRow) -> int:
+        return self._insert("sections", row)
+
+    def add_link(self, row: LinkRow) -> int:
+        return self._insert("links", row)
+
+    def clear_links(self) -> None:
+        self._conn.execute("DELETE FROM links")
+
+    def set_sources(self, assignments: Iterable[SourceAssignment]) -> None:
+        """Record each recommendation's canonical twin and source report (found by linking)."""
+        self._conn.executemany("UPDATE recommendations SET canonical_id=?, source=? WHERE id=?",
+                              [(a.canonical_id, a.source, a.rec_id) for a in assignments])
+
+    def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None:
         if len(ids):
             target = self.sentence_faiss if sentences else self.faiss
             target.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
@@ -284,9 +753,9 @@ class StagedIndex:
     def commit(self, manifest: Manifest) -> None:
         import faiss
 
-        self.conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
-        self.conn.commit()
-        self.conn.close()
+        self._conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+        self._conn.commit()
+        self._conn.close()
         faiss.write_index(self.faiss, str(self.tmp / VECTORS))
         faiss.write_index(self.sentence_faiss, str(self.tmp / SENTENCE_VECTORS))
         (self.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
@@ -301,6 +770,6 @@ class StagedIndex:
 
     def abort(self) -> None:
         try:
-            self.conn.close()
+            self._conn.close()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)

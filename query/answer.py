@@ -13,7 +13,6 @@ nearest passages are shown instead. The threshold was calibrated with
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 
@@ -113,8 +112,7 @@ class DocPages:
 
     def doc(self, doc_id: str) -> CleanDocument:
         if doc_id not in self._docs:
-            row = self.searcher.conn.execute("SELECT text, page_starts FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
-            self._docs[doc_id] = CleanDocument(row["text"], tuple(tuple(p) for p in json.loads(row["page_starts"])))
+            self._docs[doc_id] = self.searcher.index.clean_document(doc_id)
         return self._docs[doc_id]
 
     def cite(self, base: Citation, start: int, end: int) -> Citation:

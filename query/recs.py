@@ -4,12 +4,12 @@ response to it across documents (``inquire rec N``). Reads the links made at ind
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from inquire.errors import QueryError
-from inquire.text import normalise_rec, rec_matches
+from inquire.recnum import normalise_rec, rec_matches
+from inquire.store import Index, LinkRow, RecommendationRow
 
 
 @dataclass(frozen=True)
@@ -95,30 +95,38 @@ class TrackerRow:
         }
 
 
-_REC_SQL = """SELECT r.id, coalesce(r.canonical_id, r.id) AS canonical_id, r.source, r.number, r.title, r.addressee, r.text,
-                     d.name AS doc, r.page_start, r.page_end, r.start, r.end
-              FROM recommendations r JOIN documents d USING(doc_id)"""
+def _records(index: Index) -> list[RecRecord]:
+    names = {d.doc_id: d.name for d in index.documents()}
+    return [_record(r, names[r.doc_id]) for r in index.recommendations()]
 
 
-def _rec(row) -> RecRecord:
-    return RecRecord(**dict(row))
+def _record(r: RecommendationRow, doc: str) -> RecRecord:
+    return RecRecord(id=r.id, canonical_id=r.id if r.canonical_id is None else r.canonical_id, source=r.source, number=r.number,
+                     title=r.title, addressee=r.addressee, text=r.text, doc=doc, page_start=r.page_start,
+                     page_end=r.page_end, start=r.start, end=r.end)
 
 
-def _responses(conn: sqlite3.Connection, rec_id: int) -> list[LinkedResponse]:
-    rows = conn.execute(
-        """SELECT l.*, d.name AS doc, substr(d.text, l.start + 1, l.end - l.start) AS text FROM links l
-           JOIN documents d USING(doc_id) WHERE l.rec_id = ? ORDER BY l.method = 'content', -l.confidence, d.name, l.start""",
-        (rec_id,),
-    ).fetchall()
-    return [LinkedResponse(r["responder"], r["doc"], r["section"], r["page_start"], r["page_end"], r["start"], r["end"],
-                           r["method"], r["confidence"], r["text"], r["chunk_id"]) for r in rows]
+def _by_source(r: RecRecord) -> tuple[bool, str]:
+    """Recommendations without a source first, then by source name."""
+    return (r.source is not None, r.source or "")
 
 
-def rec_views(conn: sqlite3.Connection, number: str, source: str | None = None) -> list[RecView]:
+def _responses(index: Index, rec_id: int) -> list[LinkedResponse]:
+    names = {d.doc_id: d.name for d in index.documents()}
+
+    def order(lk: LinkRow) -> tuple:
+        return (lk.method == "content", -lk.confidence, names[lk.doc_id], lk.start)
+
+    return [LinkedResponse(lk.responder, names[lk.doc_id], lk.section, lk.page_start, lk.page_end, lk.start, lk.end,
+                           lk.method, lk.confidence, index.span_text(lk.doc_id, lk.start, lk.end), lk.chunk_id)
+            for lk in sorted(index.links(rec_id), key=order)]
+
+
+def rec_views(index: Index, number: str, source: str | None = None) -> list[RecView]:
     """Recommendation ``number`` (sub-parts included) of every source, or of sources matching ``source``."""
     if not re.fullmatch(r"\s*\d{1,3}.*", number or ""):
         raise QueryError(f"{number!r} is not a recommendation number; give one such as 7, 4a or '12 d-e'")
-    rows = [_rec(r) for r in conn.execute(_REC_SQL + " ORDER BY r.source, r.start")]
+    rows = sorted(_records(index), key=lambda r: (*_by_source(r), r.start))
     canon = [r for r in rows if r.id == r.canonical_id and rec_matches(r.number, number)]
     exact = [r for r in canon if normalise_rec(r.number) == normalise_rec(number)]
     canon = exact or canon
@@ -128,31 +136,32 @@ def rec_views(conn: sqlite3.Connection, number: str, source: str | None = None) 
     views = []
     for rec in canon:
         printed = tuple(r for r in rows if r.canonical_id == rec.id and r.id != rec.id)
-        views.append(RecView(rec, printed, tuple(_responses(conn, rec.id))))
+        views.append(RecView(rec, printed, tuple(_responses(index, rec.id))))
     return views
 
 
-def sources(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT source FROM recommendations WHERE source IS NOT NULL ORDER BY source")]
+def sources(index: Index) -> list[str]:
+    return index.sources()
 
 
-def tracker(conn: sqlite3.Connection, doc: str | None = None, source: str | None = None) -> list[TrackerRow]:
+def tracker(index: Index, doc: str | None = None, source: str | None = None) -> list[TrackerRow]:
     """One row per recommendation: who responded, in which documents (all links at or above threshold)."""
-    rows = [_rec(r) for r in conn.execute(_REC_SQL + " ORDER BY r.source, r.id")]
+    rows = sorted(_records(index), key=lambda r: (*_by_source(r), r.id))
     if doc:
         rows = [r for r in rows if doc.lower() in r.doc.lower()]
     else:
         rows = [r for r in rows if r.id == r.canonical_id]
     if source:
         rows = [r for r in rows if source.lower() in (r.source or "").lower()]
-    links: dict[int, list] = defaultdict(list)
-    for lk in conn.execute("SELECT l.rec_id, l.responder, l.method, d.name FROM links l JOIN documents d USING(doc_id)"):
-        links[lk["rec_id"]].append(lk)
+    names = {d.doc_id: d.name for d in index.documents()}
+    links: dict[int, list[LinkRow]] = defaultdict(list)
+    for lk in index.links():
+        links[lk.rec_id].append(lk)
     out = []
     for r in rows:
         lks = links.get(r.canonical_id, [])
         out.append(TrackerRow(
-            r, tuple(dict.fromkeys(lk["responder"] for lk in lks if lk["responder"])),
-            tuple(dict.fromkeys(lk["name"] for lk in lks)), len(lks), tuple(dict.fromkeys(lk["method"] for lk in lks)),
+            r, tuple(dict.fromkeys(lk.responder for lk in lks if lk.responder)),
+            tuple(dict.fromkeys(names[lk.doc_id] for lk in lks)), len(lks), tuple(dict.fromkeys(lk.method for lk in lks)),
         ))
     return out

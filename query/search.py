@@ -1,21 +1,23 @@
-"""Search an index directory: dense (FAISS) retrieval with metadata from SQLite."""
+"""Search an index directory: dense (FAISS), sentence and FTS5 rankings fused, with the metadata
+the store reads (``inquire.store.Index``)."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from inquire.query.grouping import group_duplicates
 from inquire.query.results import Hit
 from inquire.query.understand import STOPWORDS, QueryIntent, parse_query, title_initialisms
 
 from inquire.embedding import Embedder, get_embedder
 from inquire.errors import QueryError
+from inquire.recnum import normalise_rec, rec_matches
 from inquire.records import KIND_BODY
-from inquire.store import DATABASE, SENTENCE_VECTORS, check_model, connect, read_faiss, read_manifest
-from inquire.text import normalise_rec, rec_matches
+from inquire.store import Index, Passage, check_model, read_manifest
 
 # Fusion weights, tuned on evaluation/queries/dev.jsonl with scripts/tune_fusion.py: weighted
 # reciprocal-rank fusion of three rankings (passage vectors, best sentence per passage, FTS5 BM25)
@@ -34,13 +36,6 @@ B_LEAD = 0.02  # for a recommendation lookup: the first passage of that recommen
 B_MENTION = 0.03  # passage outside the named recommendation that names it ("recommendation 9 was accepted")
 P_ASIDE = 0.02  # contents lists and footnote blocks rank below body text
 CANDIDATES = 100
-DUP_CONTAINMENT = 0.6  # share of word 4-grams (of the larger passage) two passages must share to be grouped
-
-HIT_COLUMNS = (
-    "c.id, c.chunk_id, c.text, c.start, c.end, c.page_start, c.page_end, c.section, c.recommendation, "
-    "c.role, c.responder, d.name AS doc, d.title AS title"
-)
-
 
 @dataclass(frozen=True)
 class Filters:
@@ -52,28 +47,17 @@ class Filters:
     def active(self) -> bool:
         return any((self.doc, self.rec, self.responder, self.role))
 
-    def sql(self) -> tuple[str, list]:
-        clauses, args = [], []
-        if self.doc:
-            clauses.append(r"(lower(d.name) LIKE ? ESCAPE '\' OR lower(coalesce(d.title,'')) LIKE ? ESCAPE '\')")
-            args += [f"%{_like(self.doc.lower())}%"] * 2
-        if self.responder:
-            clauses.append(r"lower(coalesce(c.responder,'')) LIKE ? ESCAPE '\'")
-            args.append(f"%{_like(self.responder.lower())}%")
-        if self.role:
-            if self.role not in ("recommendation", "response", "other"):
-                raise QueryError(f"unknown role {self.role!r}; use recommendation, response or other")
-            clauses.append("c.role = ?")
-            args.append(self.role)
-        return (" AND ".join(clauses) or "1=1"), args
+    def check(self) -> None:
+        if self.role and self.role not in ("recommendation", "response", "other"):
+            raise QueryError(f"unknown role {self.role!r}; use recommendation, response or other")
 
 
-def row_to_hit(row, rank: int, score: float) -> Hit:
+def row_to_hit(row: Passage, rank: int, score: float) -> Hit:
     return Hit(
-        rank=rank, score=float(score), chunk_id=row["chunk_id"], doc=row["doc"], title=row["title"],
-        page_start=row["page_start"], page_end=row["page_end"], section=row["section"],
-        recommendation=row["recommendation"], responder=row["responder"], role=row["role"],
-        text=row["text"], start=row["start"], end=row["end"], row_id=row["id"],
+        rank=rank, score=float(score), chunk_id=row.chunk_id, doc=row.doc, title=row.title,
+        page_start=row.page_start, page_end=row.page_end, section=row.section,
+        recommendation=row.recommendation, responder=row.responder, role=row.role,
+        text=row.text, start=row.start, end=row.end, row_id=row.id,
     )
 
 
@@ -83,12 +67,12 @@ class Searcher:
     def __init__(self, index_dir: Path, embedder: Embedder | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.manifest = read_manifest(self.index_dir)
+        self.index = Index.open(self.index_dir, self.manifest)
         self._embedder = embedder
         if embedder is not None:
             check_model(self.index_dir, self.manifest, embedder.name, embedder.dim)
-        self.conn = connect(self.index_dir / DATABASE)
-        self.faiss = read_faiss(self.index_dir)
-        self.sentence_faiss = read_faiss(self.index_dir, SENTENCE_VECTORS)
+        self.faiss = self.index.vectors
+        self.sentence_faiss = self.index.sentence_vectors
         self._query_vectors: dict[str, np.ndarray] = {}
 
     @property
@@ -109,12 +93,7 @@ class Searcher:
 
     def sentences_of(self, chunk_rowids: list[int]) -> dict[int, list[tuple[int, int, int]]]:
         """chunk row id -> [(sentence id, start, end)] in document order."""
-        out: dict[int, list[tuple[int, int, int]]] = {i: [] for i in chunk_rowids}
-        if chunk_rowids:
-            q = f"SELECT id, chunk, start, end FROM sentences WHERE chunk IN ({','.join('?' * len(chunk_rowids))}) ORDER BY start"
-            for r in self.conn.execute(q, chunk_rowids):
-                out[r["chunk"]].append((r["id"], r["start"], r["end"]))
-        return out
+        return {c: [(s.id, s.start, s.end) for s in rows] for c, rows in self.index.sentences_of(chunk_rowids).items()}
 
     def sentence_vectors(self, ids: list[int]) -> np.ndarray:
         if not ids:
@@ -128,11 +107,7 @@ class Searcher:
             return []
         search_k = n if allowed is not None else min(SENTENCE_CANDIDATES, n)
         scores, ids = self.sentence_faiss.search(np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32), search_k)
-        valid = [int(i) for i in ids[0] if i >= 0]
-        chunk_of = {}
-        for start in range(0, len(valid), 900):
-            part = valid[start : start + 900]
-            chunk_of.update(self.conn.execute(f"SELECT id, chunk FROM sentences WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+        chunk_of = self.index.sentence_chunks([int(i) for i in ids[0] if i >= 0])
         best: dict[int, float] = {}
         for i, sc in zip(ids[0], scores[0]):
             c = chunk_of.get(int(i))
@@ -144,23 +119,19 @@ class Searcher:
         return list(best.items())
 
     def close(self) -> None:
-        self.conn.close()
+        self.index.close()
 
-    def rows(self, ids: list[int]) -> dict[int, object]:
-        if not ids:
-            return {}
-        q = f"SELECT {HIT_COLUMNS} FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({','.join('?' * len(ids))})"
-        return {r["id"]: r for r in self.conn.execute(q, ids)}
+    def rows(self, ids: list[int]) -> dict[int, Passage]:
+        return self.index.passages(ids)
 
     def allowed_ids(self, filters: Filters) -> set[int] | None:
         if not filters.active():
             return None
-        where, args = filters.sql()
-        q = f"SELECT c.id, c.recommendation FROM chunks c JOIN documents d USING(doc_id) WHERE {where}"
-        rows = self.conn.execute(q, args)
+        filters.check()
+        rows = self.index.filtered_chunks(doc=filters.doc, responder=filters.responder, role=filters.role)
         if filters.rec:  # the same number rule as everywhere: "4a" includes "4a iv"
-            return {r[0] for r in rows if r[1] and rec_matches(r[1], filters.rec)}
-        return {r[0] for r in rows}
+            return {r.id for r in rows if r.recommendation and rec_matches(r.recommendation, filters.rec)}
+        return {r.id for r in rows}
 
     def dense(self, query_vec: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         """Top-k (id, cosine) by exact inner product; with a filter, ranks only allowed ids."""
@@ -182,13 +153,8 @@ class Searcher:
         """Top-k (id, -bm25) from the FTS5 table (porter stemming); OR of the query's content words."""
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
-        limit = -1 if allowed is not None else k
-        rows = self.conn.execute(
-            "SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?", (match, limit)
-        )
         out = []
-        for rowid, score in rows:
+        for rowid, score in self.index.bm25(terms, -1 if allowed is not None else k):
             if allowed is not None and rowid not in allowed:
                 continue
             out.append((int(rowid), -float(score)))
@@ -199,13 +165,13 @@ class Searcher:
     # What the index knows, for query understanding (cached per Searcher).
     def responders(self) -> list[str]:
         if not hasattr(self, "_responders"):
-            self._responders = [r[0] for r in self.conn.execute("SELECT DISTINCT responder FROM chunks WHERE responder IS NOT NULL")]
+            self._responders = self.index.chunk_responders()
         return self._responders
 
     def doc_aliases(self) -> dict[str, set[str]]:
         """Distinctive words (and joined codes such as "hc381") of each document's name and title."""
         if not hasattr(self, "_aliases"):
-            docs = {r["doc_id"]: f"{r['name']} {r['title'] or ''}" for r in self.conn.execute("SELECT doc_id, name, title FROM documents")}
+            docs = {d.doc_id: f"{d.name} {d.title or ''}" for d in self.index.documents()}
             words = {d: _alias_words(t) | title_initialisms(t) for d, t in docs.items()}
             df: dict[str, int] = {}
             for ws in words.values():
@@ -219,12 +185,14 @@ class Searcher:
         """Chunks belonging to the named recommendations (exact number or a sub-part of it)."""
         if not recs:
             return {}
+        if not hasattr(self, "_rec_chunks"):
+            self._rec_chunks = self.index.recommendation_chunks()
         out = {}
-        for r in self.conn.execute("SELECT id, recommendation, role FROM chunks WHERE recommendation IS NOT NULL"):
-            num = normalise_rec(r["recommendation"])
+        for r in self._rec_chunks:
+            num = normalise_rec(r.recommendation or "")
             if any(rec_matches(num, q) for q in recs):
-                if allowed is None or r["id"] in allowed:
-                    out[r["id"]] = (num, r["role"])
+                if allowed is None or r.id in allowed:
+                    out[r.id] = (num, r.role)
         return out
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
@@ -238,9 +206,9 @@ class Searcher:
         intent = parse_query(query.strip(), self.responders(), self.doc_aliases())
         n = max(CANDIDATES, 3 * k)
         qvec = self.query_vector(query.strip()) if mode != "lexical" else None
-        dense = self.dense(qvec, n, allowed) if mode in ("hybrid", "dense") else []
+        dense = self.dense(qvec, n, allowed) if qvec is not None and mode in ("hybrid", "dense") else []
         lex = self.lexical(intent.terms, n, allowed) if mode in ("hybrid", "lexical") else []
-        sent = self.by_sentence(qvec, n, allowed) if mode in ("hybrid", "sentence") else []
+        sent = self.by_sentence(qvec, n, allowed) if qvec is not None and mode in ("hybrid", "sentence") else []
         if mode != "hybrid":
             ranked = dense or lex or sent
         else:
@@ -252,17 +220,13 @@ class Searcher:
         """Chunks that open the named recommendation or the response to it in their document: the
         previous chunk has another role or another number. Sub-parts count as the same number, so
         for "recommendation 12" the lead is the opening of "12 a-c", not of "12 d-e"."""
-        if not ids:
-            return set()
-        q = f"""SELECT c.id, c.role, c.recommendation, p.role AS prole, p.recommendation AS prec
-                FROM chunks c LEFT JOIN chunks p ON p.doc_id = c.doc_id AND p.seq = c.seq - 1
-                WHERE c.id IN ({','.join('?' * len(ids))})"""
         out = set()
-        for r in self.conn.execute(q, ids):
-            same = [w for w in wanted if rec_matches(r["recommendation"], w)]
-            continues = r["prole"] == r["role"] and r["prec"] is not None and any(rec_matches(r["prec"], w) for w in same)
+        for c, p in self.index.with_previous(ids):
+            same = [w for w in wanted if rec_matches(c.recommendation or "", w)]
+            continues = p is not None and p.role == c.role and p.recommendation is not None and any(
+                rec_matches(p.recommendation, w) for w in same)
             if not continues:
-                out.add(r["id"])
+                out.add(c.id)
         return out
 
     def _fuse(self, intent: QueryIntent, dense, lex, sent, allowed) -> list[tuple[int, float]]:
@@ -280,21 +244,20 @@ class Searcher:
                 bonus += B_LEAD
             scores[i] = scores.get(i, 0.0) + bonus
         ids = list(scores)
-        meta = {r["id"]: r for r in self.conn.execute(
-            f"SELECT id, doc_id, role, responder, kind, mentions FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)}
+        meta = self.index.chunk_meta(ids)
         named = [r.lower() for r in intent.responders]
         for i in ids:
             m = meta[i]
-            if m["kind"] != KIND_BODY:
+            if m.kind != KIND_BODY:
                 scores[i] -= P_ASIDE
-            if intent.recommendations and i not in recs and m["mentions"]:
-                if any(rec_matches(a, b) or rec_matches(b, a) for a in m["mentions"].split() for b in intent.recommendations):
+            if intent.recommendations and i not in recs and m.mentions:
+                if any(rec_matches(a, b) or rec_matches(b, a) for a in m.mentions for b in intent.recommendations):
                     scores[i] += B_MENTION
-            if intent.wants and not intent.recommendations and m["role"] == intent.wants:
+            if intent.wants and not intent.recommendations and m.role == intent.wants:
                 scores[i] += B_ROLE
-            if named and m["responder"] and m["responder"].lower() in named:
+            if named and m.responder and m.responder.lower() in named:
                 scores[i] += B_RESPONDER
-            if m["doc_id"] in intent.docs:
+            if m.doc_id in intent.docs:
                 scores[i] += B_DOC
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -305,11 +268,6 @@ _GENERIC = STOPWORDS | set(
 )
 
 
-def _like(text: str) -> str:
-    """Escape LIKE wildcards so a filter matches its text literally."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _alias_words(text: str) -> set[str]:
     tokens = re.findall(r"[a-z]+|\d+", text.lower().replace("_", " "))
     words = {t for t in tokens if len(t) >= 4 and t not in _GENERIC and not t.isdigit()}
@@ -317,45 +275,6 @@ def _alias_words(text: str) -> set[str]:
         if a.isalpha() and len(a) <= 3 and b.isdigit() and len(b) >= 3:
             words.add(a + b)
     return words
-
-
-def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
-
-
-def _richness(hit: Hit) -> int:
-    """How much structure a passage's citation carries (recommendation number, responder)."""
-    return (hit.recommendation is not None) + (hit.responder is not None)
-
-
-def group_duplicates(hits: list[Hit], k: int) -> list[Hit]:
-    """Fold near-identical passages from other documents into one hit that keeps every citation.
-
-    The group takes the rank and score of its best-ranked member; its lead citation is the member
-    whose citation carries the most structure (the IOPC page's "Recommendation 7, response from
-    South Yorkshire Police" rather than the council report's unnumbered copy of the same text).
-    """
-    kept: list[list] = []  # [lead hit, shingles, also_in citations, group score]
-    for hit in hits:
-        sh = _shingles(hit.text)
-        for group in kept:
-            # shared 4-grams over the LARGER passage: a short passage never absorbs a longer one
-            # that says more (the council VICTIMS passage adds its trauma-informed plans)
-            overlap = len(sh & group[1]) / max(1, len(sh), len(group[1]))
-            if overlap >= DUP_CONTAINMENT:
-                if _richness(hit) > _richness(group[0]):
-                    group[2].insert(0, group[0].citation)
-                    group[0] = hit
-                else:
-                    group[2].append(hit.citation)
-                break
-        else:
-            if len(kept) < k:
-                kept.append([hit, sh, [], hit.score])
-    return [
-        replace(h, rank=rank, score=score, also_in=tuple(also)) for rank, (h, _, also, score) in enumerate(kept, 1)
-    ]
 
 
 def read_batch(path: Path) -> list[dict]:
@@ -370,7 +289,7 @@ def read_batch(path: Path) -> list[dict]:
             continue
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise QueryError(f"{path}:{n}: not JSON ({exc.msg}); each line must be {{\"id\": ..., \"query\": ...}}") from exc
         if not isinstance(obj, dict) or "query" not in obj:
             raise QueryError(f"{path}:{n}: missing \"query\"; each line must be {{\"id\": ..., \"query\": ...}}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from inquire.text import REC_NUMBER, mentioned_recs, normalise_rec, rec_matches
+from inquire.recnum import REC_NUMBER, mentioned_recs, normalise_rec, rec_matches
 
 _REC = re.compile(rf"\b(?:recommendations?|recs?\.?|r)\s*(?:no\.?|number|#)?\s*({REC_NUMBER})", re.I)
 _RESPONSE_WORDS = re.compile(

@@ -70,7 +70,7 @@ def main() -> None:
             fn()
             t.append(1000 * (time.perf_counter() - t0))
         res["warm_ms"][name] = t
-    texts = [r[0] for r in s.conn.execute("SELECT text FROM chunks")] + [QUESTION, "ISVA", "What is recommendation 7?"]
+    texts = list(s.index.chunk_texts().values()) + [QUESTION, "ISVA", "What is recommendation 7?"]
     ref = SentenceTransformerEmbedder().encode(texts)
     fast = onnx.encode(texts)
     cos = (ref * fast).sum(axis=1)

@@ -3,7 +3,7 @@
     python scripts/eval_links.py [--json]
 
 For each golden set, indexes its documents with the real model (under $INQUIRE_HOME/linkeval),
-then re-runs linking at a sweep of content thresholds. A predicted link is correct when its
+then re-runs linking (``find_links``, read-only) at a sweep of content thresholds. A predicted link is correct when its
 recommendation (source numbering) and document match a golden link and its passage contains the
 golden quote or lies in the golden section. Precision: correct predicted links / predicted links;
 recall: golden links matched by at least one predicted link. Explicit and reference links count too.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -22,12 +21,12 @@ sys.path.insert(0, str(ROOT))
 
 from inquire.evaluation.harness import default_corpora  # noqa: E402
 from inquire.evaluation.judge import squash  # noqa: E402
-from inquire.indexer.linking import CONTENT_THRESHOLD, link_index  # noqa: E402
+from inquire.indexer.linking import CONTENT_THRESHOLD, LinkPlan, find_links  # noqa: E402
 from inquire.indexer.pipeline import build_index  # noqa: E402
 
 from inquire.embedding import get_embedder  # noqa: E402
 from inquire.paths import inquire_home  # noqa: E402
-from inquire.store import DATABASE, read_faiss  # noqa: E402
+from inquire.store import Index  # noqa: E402
 
 
 def _find(name: str) -> Path:
@@ -38,10 +37,11 @@ def _find(name: str) -> Path:
     raise SystemExit(f"{name}: not found in {default_corpora()}")
 
 
-def predicted(conn) -> list[dict]:
-    q = """SELECT r.number, l.method, l.confidence, l.section, d.name, substr(d.text, l.start + 1, l.end - l.start) AS text
-           FROM links l JOIN recommendations r ON r.id = l.rec_id JOIN documents d ON d.doc_id = l.doc_id"""
-    return [dict(r) for r in conn.execute(q)]
+def predicted(index: Index, plan: LinkPlan) -> list[dict]:
+    numbers = {r.id: r.number for r in index.recommendations()}
+    names = {d.doc_id: d.name for d in index.documents()}
+    return [{"number": numbers[lk.rec_id], "method": lk.method, "confidence": lk.confidence, "section": lk.section,
+             "name": names[lk.doc_id], "text": index.span_text(lk.doc_id, lk.start, lk.end)} for lk in plan.links]
 
 
 def score(preds: list[dict], gold: list[dict]) -> dict:
@@ -67,16 +67,10 @@ def main() -> None:
         names = {gset["source_doc"]} | {lk["response_doc"] for lk in gset["links"]}
         index_dir = inquire_home() / "linkeval" / gset["name"]
         build_index([_find(n) for n in sorted(names)], index_dir, embedder)
-        disk = sqlite3.connect(index_dir / DATABASE)
-        faiss_index = read_faiss(index_dir)
         sweep = {}
-        for t in [x / 100 for x in range(50, 96, 3)] + [CONTENT_THRESHOLD]:
-            conn = sqlite3.connect(":memory:")
-            disk.backup(conn)
-            conn.row_factory = sqlite3.Row
-            link_index(conn, faiss_index, threshold=t)
-            sweep[f"{t:.2f}"] = score(predicted(conn), gset["links"])
-            conn.close()
+        with Index.open(index_dir) as index:
+            for t in [x / 100 for x in range(50, 96, 3)] + [CONTENT_THRESHOLD]:
+                sweep[f"{t:.2f}"] = score(predicted(index, find_links(index, threshold=t)), gset["links"])
         out["sets"][gset["name"]] = sweep
     if args.json:
         print(json.dumps(out, indent=2))

@@ -30,7 +30,7 @@ def searcher(tmp_path):
 
 def _doc_text(searcher, citation):
     doc_id = citation.chunk_id.rsplit("-", 1)[0]
-    return searcher.conn.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()[0]
+    return searcher.index.clean_document(doc_id).text
 
 
 def test_quotes_are_exact_and_cited_at_their_offsets(searcher):

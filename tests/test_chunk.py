@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from inquire.indexer.chunk import ChunkParams, chunk_document, embedding_text
 
 from inquire.records import CleanDocument, Segment, Structure
 from inquire.text import sentence_spans, word_count
 
 
-def _doc():
+def _doc(sentences: int = 60):
     rec = "The IOPC recommends South Yorkshire Police works with the ISVA service. " * 3
-    resp = " ".join(f"Sentence number {i} describes what the force has done so far." for i in range(60))
+    resp = " ".join(f"Sentence number {i} describes what the force has done so far." for i in range(sentences))
     text = rec + "\n\n" + resp
     clean = CleanDocument(text=text, page_starts=((0, 1), (len(rec) + 2, 2)))
     segs = (
@@ -38,10 +40,17 @@ def test_chunks_stay_inside_segments_and_quote_exactly():
 
 
 def test_short_tail_is_merged_into_previous_chunk():
-    clean, structure = _doc()
-    chunks = chunk_document("abc", clean, structure, ChunkParams(target_words=100, max_words=150, min_words=40))
+    # 62 sentences of 11 words: six chunks of 10 sentences (110 words) and a tail of 2 (22 words)
+    clean, structure = _doc(62)
+    params = ChunkParams(target_words=100, max_words=150, min_words=40)
+    unmerged = [c for c in chunk_document("abc", clean, structure, replace(params, min_words=0)) if c.role == "response"]
+    assert word_count(unmerged[-1].text) == 22  # the fixture has a short tail ...
+    chunks = chunk_document("abc", clean, structure, params)
     responses = [c for c in chunks if c.role == "response"]
     assert word_count(responses[-1].text) >= 40
+    # ... merged into the chunk before it (110 + 22 words), which still ends where the segment ends
+    assert len(responses) == len(unmerged) - 1 and word_count(responses[-1].text) == 132
+    assert responses[-1].end == unmerged[-1].end and responses[-1].start == unmerged[-2].start
 
 
 def test_sentence_spans_keep_abbreviations_and_bullets():

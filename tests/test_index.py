@@ -247,3 +247,49 @@ def test_broken_file_whose_content_now_duplicates_another_keeps_both_apart(corpu
     report = build_index([corpus_copy], index_dir, FakeEmbedder())  # used to raise IntegrityError
     assert [Path(e.path).name for e in report.failed] == [COUNCIL]
     assert report.written
+
+
+def test_the_store_writes_and_reads_rows_by_column_name(tmp_path):
+    """What IndexWriter writes, Index reads back as the same record (encoded columns included)."""
+    from inquire.store import ChunkRow, DocumentRow, IndexWriter, RecommendationRow, SentenceRow
+
+    writer = IndexWriter(tmp_path / "idx", dim=4)
+    try:
+        doc = DocumentRow(doc_id="d0", path="/x/r.pdf", name="r.pdf", title=None, format="pdf", sha256="s" * 64,
+                          n_pages=2, text="Recommendation 3. Do it.", page_starts=((0, 1), (18, 2)))
+        chunk = ChunkRow(id=7, chunk_id="d0-0000", doc_id="d0", seq=0, text="Do it.", start=18, end=24, page_start=2,
+                         page_end=2, section="A > B", recommendation="3", role="recommendation", responder=None,
+                         kind="body", mentions=("3", "12d-e"), vector_key="k")
+        writer.add_document(doc)
+        assert writer.add_chunk(chunk) == 7  # the chunk id is the FAISS id, chosen by the writer
+        rec_id = writer.add_recommendation(RecommendationRow(doc_id="d0", number="3", text="Do it.", start=18, end=24))
+        sid = writer.add_sentence(SentenceRow(chunk=7, start=18, end=24, vector_key="k"))
+        index = writer.index
+        assert index.document("d0") == doc and index.clean_document("d0").page_at(20) == 2
+        assert index.chunks() == [chunk] and index.chunk_meta([7])[7].mentions == ("3", "12d-e")
+        assert [r.id for r in index.recommendations("d0")] == [rec_id]
+        assert [s.id for s in index.sentences_of([7])[7]] == [sid]
+        assert index.span_text("d0", 18, 24) == "Do it."
+    finally:
+        writer.abort()
+
+
+def test_fts_table_is_declared_for_datasette_and_old_declarations_still_work(corpus_copy, tmp_path):
+    """The FTS5 table names its content table as content="chunks" (the form Datasette detects);
+    an index written with the earlier content='chunks' still opens and searches."""
+    from inquire.query.search import Searcher
+
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    conn = _db(index_dir)
+    detect = """SELECT name FROM sqlite_master WHERE rootpage = 0
+                AND sql LIKE '%VIRTUAL TABLE%USING FTS%content="chunks"%'"""  # Datasette's detect_fts_sql
+    assert [r[0] for r in conn.execute(detect)] == ["chunks_fts"]
+    conn.executescript("""DROP TABLE chunks_fts;
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id',
+                                                   tokenize='porter unicode61 remove_diacritics 2');
+        INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');""")
+    conn.close()
+    searcher = Searcher(index_dir, FakeEmbedder())
+    assert searcher.search("ISVA single point of contact", k=3, mode="lexical")
+    searcher.close()

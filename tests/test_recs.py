@@ -84,3 +84,61 @@ def test_a_passage_naming_a_recommendation_twice_is_linked_once(tmp_path):
         "WHERE l.method = 'reference' AND r.number = '9' GROUP BY l.chunk_id"
     ).fetchall()
     assert rows and all(n == 1 for _, n in rows)
+
+
+def test_a_passage_naming_a_list_of_recommendations_is_linked_to_each(tmp_path):
+    """Reference links come from the numbers stored in the passage's mentions: "recommendations 3
+    and 4" names both (a pattern of its own once found only 3)."""
+    from inquire.indexer.pipeline import build_index
+
+    from inquire.embedding.fake import FakeEmbedder
+    from inquire.store import Index
+
+    docs = tmp_path / "d"
+    docs.mkdir()
+    src = (__import__("conftest").CORPUS / IOPC).read_text(encoding="utf-8")
+    (docs / IOPC).write_text(
+        src + "\n\nFurther update\n\nThe work under recommendations 3 and 4 is planned for next year with the "
+        "Commissioners and other partners involved in the work.\n", encoding="utf-8")
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    with Index.open(tmp_path / "idx") as index:
+        numbers = {r.id: r.number for r in index.recommendations()}
+        chunk = next(c for c in index.chunks() if "recommendations 3 and 4" in c.text)
+        named = sorted(numbers[lk.rec_id] for lk in index.links() if lk.chunk_id == chunk.chunk_id and lk.method == "reference")
+    assert named == ["3", "4"]
+
+
+def test_a_mention_names_the_recommendations_the_source_prints_for_it():
+    from inquire.indexer.linking import _named
+
+    numbers = {"4": 1, "4a": 2, "12": 3, "12d-e": 4}
+    assert _named(numbers, "4a") == [2] and _named(numbers, "4aiv") == [2] and _named(numbers, "4b") == [1]
+    assert _named(numbers, "12d-e") == [4] and _named(numbers, "12a") == [3] and _named(numbers, "5") == []
+    # a range names each recommendation printed inside it (its outermost numbers); a single number
+    # the source prints only in parts names none of them
+    parts = {"12a": 1, "12b": 2, "12bi": 8, "12c": 3, "12d": 4, "2ai": 5, "2aii": 6}
+    assert _named(parts, "12a-c") == [1, 2, 3] and _named(parts, "2aii-iii") == [6] and _named(parts, "2a") == []
+
+
+def test_find_links_reads_only_and_gives_the_links_the_index_holds(tmp_path, corpus_copy):
+    """scripts/eval_links.py scores find_links on a read-only index: it must be what indexing wrote."""
+    from dataclasses import replace
+
+    from inquire.indexer.linking import find_links
+    from inquire.indexer.pipeline import build_index
+
+    from inquire.embedding.fake import FakeEmbedder
+    from inquire.store import Index
+
+    build_index([corpus_copy], tmp_path / "idx", FakeEmbedder())
+    with Index.open(tmp_path / "idx") as index:
+        stored = index.links()
+        plan = find_links(index)
+        recs = index.recommendations()
+    assert stored and [replace(lk, id=0) for lk in stored] == list(plan.links)
+    assert {(r.id, r.canonical_id, r.source) for r in recs} == {(a.rec_id, a.canonical_id, a.source) for a in plan.sources}
+
+
+def test_recs_without_an_index_says_what_to_run(tmp_path):
+    result = runner.invoke(app, ["recs", "--index", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1 and "no index at" in result.output and "run `inquire index`" in result.output

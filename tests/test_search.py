@@ -34,7 +34,7 @@ def test_faiss_top_k_matches_numpy_brute_force(searcher):
 def test_hits_carry_citations(searcher):
     hits = searcher.search("ISVA single point of contact", k=5)
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
-    doc_ids = dict(searcher.conn.execute("SELECT name, doc_id FROM documents").fetchall())
+    doc_ids = {d.name: d.doc_id for d in searcher.index.documents()}
     assert all(h.chunk_id.rsplit("-", 1)[0] == doc_ids[h.doc] for h in hits)  # chunk ids name their document
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
@@ -106,7 +106,7 @@ def test_group_is_led_by_the_passage_with_recommendation_and_responder():
 def test_rec_filter_uses_the_printed_number_rule(searcher):
     from inquire.query.search import Filters
 
-    from inquire.text import rec_matches
+    from inquire.recnum import rec_matches
 
     hits = searcher.search("training", k=3, filters=Filters(rec="7"))
     assert len(hits) == 3 and {h.recommendation for h in hits} == {"7"}
@@ -153,6 +153,15 @@ def briefing(tmp_path):
     s.close()
 
 
+def _db(searcher):
+    """The index database as written on disk (the stored column formats)."""
+    import sqlite3
+
+    conn = sqlite3.connect(searcher.index_dir / "meta.sqlite")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
 def _score(hits, part):
     return next(h.score for h in hits if part in h.text)
 
@@ -160,7 +169,7 @@ def _score(hits, part):
 def test_contents_lists_are_stored_as_such_and_rank_lower(briefing, monkeypatch):
     import inquire.query.search as qs
 
-    rows = {r["text"][:8]: r for r in briefing.conn.execute("SELECT text, kind, mentions FROM chunks")}
+    rows = {r["text"][:8]: r for r in _db(briefing).execute("SELECT text, kind, mentions FROM chunks")}
     assert rows["Contents"]["kind"] == "contents" and rows["Contents"]["mentions"] == ""
     query = "haemophilia care recommendation 9 review of centres"
     monkeypatch.setattr(qs, "P_ASIDE", 0.0)
@@ -174,7 +183,7 @@ def test_contents_lists_are_stored_as_such_and_rank_lower(briefing, monkeypatch)
 def test_passages_naming_the_recommendation_get_its_boost(briefing, monkeypatch):
     import inquire.query.search as qs
 
-    (mentions,) = briefing.conn.execute("SELECT mentions FROM chunks WHERE text LIKE '%Scottish%'").fetchone()
+    (mentions,) = _db(briefing).execute("SELECT mentions FROM chunks WHERE text LIKE '%Scottish%'").fetchone()
     assert mentions == "9"
     monkeypatch.setattr(qs, "B_MENTION", 0.0)
     plain = briefing.search("did the Scottish Government accept recommendation 9", k=10)
@@ -189,16 +198,21 @@ def test_passages_naming_the_recommendation_get_its_boost(briefing, monkeypatch)
     assert _score(other, "The Scottish") == pytest.approx(_score(other_plain, "The Scottish"))
 
 
-def test_the_lead_passage_of_a_lookup_opens_the_named_number():
-    import sqlite3
+def test_the_lead_passage_of_a_lookup_opens_the_named_number(tmp_path):
+    from inquire.store import ChunkRow, IndexWriter
 
-    s = Searcher.__new__(Searcher)
-    s.conn = sqlite3.connect(":memory:")
-    s.conn.row_factory = sqlite3.Row
-    s.conn.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY, doc_id TEXT, seq INTEGER, role TEXT, recommendation TEXT)")
+    writer = IndexWriter(tmp_path / "idx", dim=4)
     rows = [(1, "recommendation", "12a"), (2, "recommendation", "12b"), (3, "response", "12 a-c"),
             (4, "response", "12 a-c"), (5, "response", "12 d-e"), (6, "recommendation", "13"), (7, "response", "13")]
-    s.conn.executemany("INSERT INTO chunks VALUES (?, 'd', ?, ?, ?)", [(i, i, role, rec) for i, role, rec in rows])
-    assert s._leads([1, 2, 3, 4, 5], ("12",)) == {1, 3}  # not 12 d-e's first passage: it continues 12
-    assert s._leads([5], ("12d-e",)) == {5}  # asked for by its own number, it opens it
-    assert s._leads([6, 7], ("13",)) == {6, 7}
+    for i, role, rec in rows:
+        writer.add_chunk(ChunkRow(id=i, chunk_id=f"d-{i:04d}", doc_id="d", seq=i, text="", start=0, end=0, page_start=None,
+                                  page_end=None, section=None, recommendation=rec, role=role, responder=None, kind="body",
+                                  mentions=(), vector_key=""))
+    s = Searcher.__new__(Searcher)
+    s.index = writer.index
+    try:
+        assert s._leads([1, 2, 3, 4, 5], ("12",)) == {1, 3}  # not 12 d-e's first passage: it continues 12
+        assert s._leads([5], ("12d-e",)) == {5}  # asked for by its own number, it opens it
+        assert s._leads([6, 7], ("13",)) == {6, 7}
+    finally:
+        writer.abort()

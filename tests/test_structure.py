@@ -14,9 +14,10 @@ import pytest
 from inquire.indexer.clean import clean_document
 from inquire.indexer.parse import parse
 from inquire.indexer.structure import find_structure
-from inquire.indexer.structure.golden import covers, score, within_thresholds
+from inquire.indexer.structure.golden import score, within_thresholds
 
 from inquire.paths import eval_pdf_dir
+from inquire.recnum import covers
 from inquire.records import ROLE_OTHER, ROLE_RECOMMENDATION, ROLE_RESPONSE, Page, RawDocument
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,7 @@ PDFS = sorted(CORPORA.glob("*.pdf")) if CORPORA.is_dir() else []
 
 def build(path: Path):
     clean = clean_document(parse(path))
-    return clean, find_structure(clean, name=path.name)
+    return clean, find_structure(clean)
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +188,7 @@ def test_council_offsets_and_segments(council):
 
 def _txt(text: str):
     clean = clean_document(RawDocument(Path("x.txt"), "txt", (Page(None, text),)))
-    return clean, find_structure(clean, name="x.txt")
+    return clean, find_structure(clean)
 
 
 def test_numbered_actions_and_paragraph_references_are_not_recommendations():
@@ -298,7 +299,7 @@ def parsed() -> dict[str, RawDocument]:
 def test_all_pdfs_clean_and_structure(parsed):
     # speed is measured by scripts/structure_report.py, not asserted here
     assert len(parsed) == 7
-    built = {name: (c := clean_document(raw), find_structure(c, name=name)) for name, raw in parsed.items()}
+    built = {name: (c := clean_document(raw), find_structure(c)) for name, raw in parsed.items()}
     for name, (clean, st) in built.items():
         check_invariants(clean, st)
         assert clean.page_starts[0][0] == 0
@@ -332,7 +333,7 @@ def test_pdf_against_golden(golden_file, parsed):
     if name not in parsed:
         pytest.skip(f"{name} not in {CORPORA}")
     clean = clean_document(parsed[name])
-    _check_golden(golden_file, clean, find_structure(clean, name=name))
+    _check_golden(golden_file, clean, find_structure(clean))
 
 
 @pytest.mark.parametrize("golden_file", TXT_GOLDENS, ids=[g.stem[:40] for g in TXT_GOLDENS])

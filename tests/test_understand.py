@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from inquire.query.understand import normalise_rec, parse_query
+from inquire.query.understand import parse_query
+
+from inquire.recnum import mentioned_recs, normalise_rec, rec_matches
 
 
 @pytest.mark.parametrize(
@@ -68,14 +70,10 @@ def test_normalise_rec():
     ],
 )
 def test_rec_matches(number, wanted, match):
-    from inquire.text import rec_matches
-
     assert rec_matches(number, wanted) is match
 
 
 def test_passages_that_name_recommendations():
-    from inquire.text import mentioned_recs
-
     text = ("In addition, the UK Government accepted in full recommendation 10a(ii) to fund the charities, and "
             "recommendation 10a(iii). Recommendations 11 and 12 focus on inquiries (recommendation 4c(i-iii)).")
     assert mentioned_recs(text) == ("10aii", "10aiii", "11", "12", "4ci-iii")

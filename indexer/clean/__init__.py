@@ -8,9 +8,9 @@ What cleaning does, in order:
    footers (date/time + title, URL + ``n/m``).
 3. All formats: drops scrape placeholders ("This is a debugging block" and the short
    block-name line before it) and keeps one copy of any block the document repeats verbatim;
-   the kept copy is reported in ``CleanDocument.regions`` as ``"repeated-block"``.
+   the kept copy is reported in ``CleanDocument.regions`` as ``RegionKind.REPEATED_BLOCK``.
 4. PDFs only: moves each page's footnote block (numbered source notes referenced from the text
-   above) after the body text, reported in ``regions`` as ``"footnotes"``.
+   above) after the body text, reported in ``regions`` as ``RegionKind.FOOTNOTES``.
 5. PDFs only: repairs words split by a stray space, joins hyphenated line breaks and unwraps
    hard-wrapped lines into paragraphs (paragraphs separated by a blank line, bullet items and
    headings on lines of their own). Text files keep their own line structure.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from inquire.indexer.clean.furniture import (
     Line,
+    RegionTag,
     find_footnotes,
     find_repeated_blocks,
     is_word_per_line,
@@ -31,12 +32,9 @@ from inquire.indexer.clean.furniture import (
     remove_page_furniture,
     remove_placeholders,
 )
-from inquire.indexer.clean.lines import LINE, PARA, merge_broken_words, unwrap, vocabulary
+from inquire.indexer.clean.lines import LINE, PARA, Piece, merge_broken_words, unwrap, vocabulary
 
-from inquire.records import CleanDocument, RawDocument
-
-REGION_REPEATED = "repeated-block"
-REGION_FOOTNOTES = "footnotes"
+from inquire.records import CleanDocument, RawDocument, Region, RegionKind
 
 
 def _source_lines(raw: RawDocument, notes: list[str]) -> list[Line]:
@@ -60,7 +58,7 @@ def _source_lines(raw: RawDocument, notes: list[str]) -> list[Line]:
         foot = find_footnotes(lines)
         for i, text in enumerate(lines):
             is_foot = foot is not None and i >= foot
-            out.append(Line(p, text, tag=f"{REGION_FOOTNOTES}#{p}" if is_foot and text else None))
+            out.append(Line(p, text, tag=RegionTag(RegionKind.FOOTNOTES, p) if is_foot and text else None))
         if foot is not None:
             n_foot += 1
     if n_foot:
@@ -68,8 +66,8 @@ def _source_lines(raw: RawDocument, notes: list[str]) -> list[Line]:
     return out
 
 
-def _pieces_text(raw: RawDocument, lines: list[Line], notes: list[str]) -> list[list]:
-    """Pieces ``[separator, text, page, tag]`` for the output."""
+def _pieces_text(raw: RawDocument, lines: list[Line], notes: list[str]) -> list[Piece]:
+    """The pieces of the cleaned text, in order."""
     if raw.format == "pdf":
         vocab = vocabulary(lines)
         merged = 0
@@ -84,38 +82,34 @@ def _pieces_text(raw: RawDocument, lines: list[Line], notes: list[str]) -> list[
         # Footnote blocks move after the body, so a paragraph that runs on to the next page is
         # one paragraph again and no passage mixes body text with a page's source list. Each
         # block keeps its own page number (``page_starts`` is then not monotonic in pages).
-        feet = [ln for ln in body if _is_foot(ln)]
+        feet = [ln for ln in body if ln.in_footnotes]
         if feet:
-            body = [ln for ln in body if not _is_foot(ln)] + feet
-        pieces, stats = unwrap(body, vocab)
-        if stats["hyphen_joins"]:
-            notes.append(f"hyphenated line breaks joined: {stats['hyphen_joins']}")
+            body = [ln for ln in body if not ln.in_footnotes] + feet
+        pieces, hyphen_joins = unwrap(body, vocab)
+        if hyphen_joins:
+            notes.append(f"hyphenated line breaks joined: {hyphen_joins}")
         # An identical short line repeated at once (a heading printed under its own running
         # header on a page where the header was not recognised) is kept once.
-        out: list[list] = []
+        out: list[Piece] = []
         dups = 0
         for piece in pieces:
-            if out and piece[0] in (LINE, PARA) and piece[1] == out[-1][1] and len(piece[1]) < 100:
+            if out and piece.sep in (LINE, PARA) and piece.text == out[-1].text and len(piece.text) < 100:
                 dups += 1
                 continue
             out.append(piece)
         if dups:
             notes.append(f"immediately repeated short lines dropped: {dups}")
         return out
-    pieces: list[list] = []
+    kept: list[Piece] = []
     blank = False
     for ln in lines:
         if not ln.text:
             blank = True
             continue
-        sep = "" if not pieces else (PARA if blank else LINE)
-        pieces.append([sep, ln.text, ln.page, ln.tag])
+        sep = "" if not kept else (PARA if blank else LINE)
+        kept.append(Piece(sep, ln.text, ln.page, ln.tag))
         blank = False
-    return pieces
-
-
-def _is_foot(line: Line) -> bool:
-    return bool(line.tag and line.tag.startswith(REGION_FOOTNOTES))
+    return kept
 
 
 def _page_end(lines: list[Line], i: int) -> bool:
@@ -132,28 +126,27 @@ def clean_document(raw: RawDocument) -> CleanDocument:
     for n, (first, last) in enumerate(blocks):
         for ln in lines[first:last]:
             if ln.text:
-                ln.tag = f"{REGION_REPEATED}#{n}"
+                ln.tag = RegionTag(RegionKind.REPEATED_BLOCK, n)
     pieces = _pieces_text(raw, lines, notes)
 
     parts: list[str] = []
     starts: list[tuple[int, int | None]] = []
-    spans: dict[str, list[int]] = {}
+    spans: dict[RegionTag, tuple[int, int]] = {}  # first start, last end of each tagged region
     offset = 0
     last_page = -1
-    for sep, text, page, tag in pieces:
+    for piece in pieces:
         if parts:
-            parts.append(sep)
-            offset += len(sep)
-        if page != last_page:
-            starts.append((offset, raw.pages[page].number))
-            last_page = page
-        if tag:
-            span = spans.setdefault(tag, [offset, offset])
-            span[1] = offset + len(text)
-        parts.append(text)
-        offset += len(text)
+            parts.append(piece.sep)
+            offset += len(piece.sep)
+        if piece.page != last_page:
+            starts.append((offset, raw.pages[piece.page].number))
+            last_page = piece.page
+        if piece.tag:
+            spans[piece.tag] = (spans.get(piece.tag, (offset, offset))[0], offset + len(piece.text))
+        parts.append(piece.text)
+        offset += len(piece.text)
     text = "".join(parts)
     if not starts:
         starts = [(0, raw.pages[0].number if raw.pages else None)]
-    regions = tuple((s, e, tag.split("#")[0]) for tag, (s, e) in sorted(spans.items(), key=lambda kv: kv[1][0]))
+    regions = tuple(Region(s, e, tag.kind) for tag, (s, e) in sorted(spans.items(), key=lambda kv: kv[1][0]))
     return CleanDocument(text=text, page_starts=tuple(starts), removed=tuple(notes), regions=regions)

@@ -12,9 +12,20 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from inquire.records import RegionKind
+
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff\x0c\x0b]")
+
+
+@dataclass(frozen=True)
+class RegionTag:
+    """The recognised region a line belongs to: its kind and which one of that kind (the page
+    of a footnote block, the number of a repeated block)."""
+
+    kind: RegionKind
+    n: int
 
 
 @dataclass
@@ -24,7 +35,11 @@ class Line:
     page: int
     text: str
     flat: bool = False  # a whole page re-joined from one-word-per-line extraction
-    tag: str | None = None  # region label carried through to the cleaned text
+    tag: RegionTag | None = None  # region carried through to the cleaned text
+
+    @property
+    def in_footnotes(self) -> bool:
+        return self.tag is not None and self.tag.kind is RegionKind.FOOTNOTES
 
 
 def normalize_line(text: str) -> str:
@@ -94,9 +109,10 @@ def _stable(key: str, pages: list[list[str]], numbers: list[int | None]) -> bool
         for i in _zones(lines):
             if _key(lines[i]) == key:
                 texts.append(lines[i])
-                if numbers[p] is not None:
+                page_no = numbers[p]
+                if page_no is not None:
                     for n in {int(x) for x in re.findall(r"\d+", lines[i])}:
-                        offs[n - numbers[p]] += 1
+                        offs[n - page_no] += 1
                 break
     if len(set(texts)) == 1:
         return True
@@ -112,36 +128,7 @@ def remove_page_furniture(pages: list[list[str]], numbers: list[int | None]) -> 
     is the document's usual one. At most one copy per page is dropped, so a chapter heading
     printed just under an identical running header survives.
     """
-    notes: list[str] = []
-    n_text_pages = sum(1 for p in pages if any(p))
-    zone_pages: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    offsets: Counter[int] = Counter()
-    for p, lines in enumerate(pages):
-        seen: set[str] = set()
-        for i in _zones(lines):
-            k = _key(lines[i])
-            if k not in seen:
-                zone_pages[k] += 1
-                seen.add(k)
-            num = _page_number(lines[i])
-            if num is not None and numbers[p] is not None:
-                offsets[num - numbers[p]] += 1
-        for ln in lines:
-            if ln:
-                total[_key(ln)] += 1
-    need = 3
-    furniture = {
-        k for k, c in zone_pages.items()
-        if c >= need and len(k.replace("#", "").strip()) >= 2 and c >= 0.7 * total[k]
-        and _stable(k, pages, numbers)
-    }
-    usual_offset = None
-    if offsets:
-        off, count = offsets.most_common(1)[0]
-        if count >= 3 or count >= 0.5 * n_text_pages:
-            usual_offset = off
-
+    furniture, usual_offset = _furniture(pages, numbers)
     removed_keys: Counter[str] = Counter()
     sample: dict[str, str] = {}
     n_numbers = n_browser = 0
@@ -149,11 +136,12 @@ def remove_page_furniture(pages: list[list[str]], numbers: list[int | None]) -> 
     for p, lines in enumerate(pages):
         drop: set[int] = set()
         dropped_here: set[str] = set()
+        page_no = numbers[p]
         for i in _zones(lines):
             text = lines[i]
             k = _key(text)
             num = _page_number(text)
-            if num is not None and usual_offset is not None and numbers[p] is not None and num - numbers[p] == usual_offset:
+            if num is not None and usual_offset is not None and page_no is not None and num - page_no == usual_offset:
                 drop.add(i)
                 n_numbers += 1
             elif re.match(r"^page\s+\d+\s+of\s+\d+$", text, re.I):
@@ -168,13 +156,47 @@ def remove_page_furniture(pages: list[list[str]], numbers: list[int | None]) -> 
                 removed_keys[k] += 1
                 sample.setdefault(k, text if len(text) <= 70 else text[:67] + "...")
         out.append([ln for i, ln in enumerate(lines) if i not in drop])
-    for k, c in removed_keys.most_common():
-        notes.append(f"running header/footer x{c}: {sample[k]!r}")
+    notes = [f"running header/footer x{c}: {sample[k]!r}" for k, c in removed_keys.most_common()]
     if n_numbers:
         notes.append(f"page numbers: {n_numbers} lines")
     if n_browser:
         notes.append(f"browser print header/footer lines: {n_browser}")
     return out, notes
+
+
+def _furniture(pages: list[list[str]], numbers: list[int | None]) -> tuple[set[str], int | None]:
+    """The keys of lines that are running headers or footers, and the usual offset of printed
+    page numbers from physical ones (None when there is no usual one)."""
+    n_text_pages = sum(1 for p in pages if any(p))
+    zone_pages: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    offsets: Counter[int] = Counter()
+    for p, lines in enumerate(pages):
+        seen: set[str] = set()
+        for i in _zones(lines):
+            k = _key(lines[i])
+            if k not in seen:
+                zone_pages[k] += 1
+                seen.add(k)
+            num = _page_number(lines[i])
+            page_no = numbers[p]
+            if num is not None and page_no is not None:
+                offsets[num - page_no] += 1
+        for ln in lines:
+            if ln:
+                total[_key(ln)] += 1
+    need = 3
+    furniture = {
+        k for k, c in zone_pages.items()
+        if c >= need and len(k.replace("#", "").strip()) >= 2 and c >= 0.7 * total[k]
+        and _stable(k, pages, numbers)
+    }
+    usual_offset = None
+    if offsets:
+        off, count = offsets.most_common(1)[0]
+        if count >= 3 or count >= 0.5 * n_text_pages:
+            usual_offset = off
+    return furniture, usual_offset
 
 
 # --------------------------------------------------------------------------- scrape placeholders

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, replace
 
-from inquire.indexer.clean.furniture import Line
+from inquire.indexer.clean.furniture import Line, RegionTag
 
 JOIN, LINE, PARA = " ", "\n", "\n\n"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of the cleaned text: a source line's text and the separator that goes before it
+    (``JOIN``, ``LINE``, ``PARA``, or ``""`` for the first piece and a word continued after a hyphen)."""
+
+    sep: str
+    text: str
+    page: int  # index into RawDocument.pages
+    tag: RegionTag | None = None
 
 BULLET = re.compile(r"^(?:[•●▪■◦○‣∙·*►➢✓\-–—]\s*|\(?[a-z]\)\s|\([ivx]{1,4}\)\s|[ivx]{1,4}\)\s)")
 NUMBERED = re.compile(r"^\d{1,3}[.)]\s+\S")
@@ -94,16 +106,16 @@ def _heading_like(text: str, width: int) -> bool:
     return bool(width) and len(text) < 0.6 * width and not _TERMINAL.search(text) and text[:1].isupper()
 
 
-def unwrap(lines: list[Line], vocab: Counter[str]) -> tuple[list[list], dict[str, int]]:
-    """Return pieces ``[separator, text, page, tag]``: the separator goes before the piece's text.
+def unwrap(lines: list[Line], vocab: Counter[str]) -> tuple[list[Piece], int]:
+    """The pieces of the unwrapped text, and how many hyphenated line breaks were joined.
 
     Blank source lines are consumed (they become paragraph breaks). A line that continues a
     hyphenated word gets the separator ``""``; if the hyphen was only a line-break hyphen it
     is removed from the end of the previous piece.
     """
     width = typical_width(lines)
-    stats = {"hyphen_joins": 0, "line_joins": 0}
-    out: list[list] = []
+    hyphen_joins = 0
+    out: list[Piece] = []
     blank_before = False
     prev: Line | None = None
     nonblank = [ln for ln in lines if ln.text]
@@ -113,29 +125,26 @@ def unwrap(lines: list[Line], vocab: Counter[str]) -> tuple[list[list], dict[str
             blank_before = True
             continue
         if prev is None:
-            out.append(["", ln.text, ln.page, ln.tag])
+            out.append(Piece("", ln.text, ln.page, ln.tag))
         else:
             sep = _decide(prev, ln, blank_before, width, following.get(id(ln)))
             if sep == JOIN:
-                keep = _hyphen_keep(out[-1][1], ln.text, vocab)
+                keep = _hyphen_keep(out[-1].text, ln.text, vocab)
                 if keep is not None:
                     if not keep:
-                        out[-1][1] = out[-1][1][:-1]
+                        out[-1] = replace(out[-1], text=out[-1].text[:-1])
                     sep = ""
-                    stats["hyphen_joins"] += 1
-                else:
-                    stats["line_joins"] += 1
-            out.append([sep, ln.text, ln.page, ln.tag])
+                    hyphen_joins += 1
+            out.append(Piece(sep, ln.text, ln.page, ln.tag))
         prev = ln
         blank_before = False
-    return out, stats
+    return out, hyphen_joins
 
 
 def _decide(a: Line, b: Line, blank_before: bool, width: int, c: Line | None = None) -> str:
     """Separator between source lines ``a`` and ``b`` (``c`` is the line after ``b``)."""
     at, bt = a.text, b.text
-    a_foot = bool(a.tag and a.tag.startswith("footnotes"))
-    b_foot = bool(b.tag and b.tag.startswith("footnotes"))
+    a_foot, b_foot = a.in_footnotes, b.in_footnotes
     if a_foot != b_foot or (a_foot and a.tag != b.tag):
         return PARA
     if b_foot and re.match(r"^\d{1,3}\s", bt):

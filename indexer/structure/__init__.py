@@ -10,22 +10,25 @@ Contract (what downstream code may rely on):
   accepts this recommendation", ...) to the next recommendation, response or section boundary.
 * ``segments`` are ordered, non-overlapping, whitespace-trimmed and cover every non-blank
   character of the text exactly once; a segment never crosses a recommendation, response or
-  section boundary. Recommendation/response segments carry the number and the responder
-  (for a recommendation: its addressee).
-* Numbers are as printed, canonicalised: ``"7"``, ``"4a"``, ``"4a iv"``, ``"12 d-e"``. A response
+  section boundary. Recommendation segments carry the number and the addressee, response
+  segments the number and the responder.
+* Numbers are labels (:mod:`inquire.recnum`): ``"7"``, ``"4a"``, ``"4a iv"``, ``"12 d-e"``. A response
   that answers several sub-recommendations at once carries their shared number (``"2"`` for
   2a-2c) unless it names them itself ("Recommendations 12) a-c) are accepted ..." -> ``"12 a-c"``).
 
-``name`` is used for messages only.
+The steps, in order: :func:`_layout` (contents lists, glossaries, footnotes, heading levels),
+:func:`_detect` (the recommendation detector that fits), :func:`_records` (recommendations and
+their responses), :func:`_headings` and :func:`_sections` (the section tree), :func:`_segments`.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from inquire.indexer.structure.recs import Detection, headed, inline, listed, tabled, unnumbered
+from inquire.indexer.structure.recs import Anchor, Detection, headed, inline, listed, tabled, unnumbered
 from inquire.indexer.structure.responses import (
     Marker,
     addressee,
@@ -38,16 +41,19 @@ from inquire.indexer.structure.responses import (
     statement_markers,
 )
 from inquire.indexer.structure.units import (
+    Special,
+    Toc,
     Unit,
-    common_label,
     find_tocs,
     glossary_regions,
     heading_level,
+    inside,
     norm,
     recommendation_titles,
     units_of,
 )
 
+from inquire.recnum import common_label
 from inquire.records import (
     FOOTNOTES,
     KIND_BODY,
@@ -57,6 +63,7 @@ from inquire.records import (
     SPECIAL_KINDS,
     CleanDocument,
     Recommendation,
+    RegionKind,
     Response,
     Section,
     Segment,
@@ -64,6 +71,63 @@ from inquire.records import (
 )
 
 _PRIORITY = {"headed": 0, "inline": 1, "unnumbered": 2, "listed": 3, "tabled": 4}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the finder knows before it looks for recommendations."""
+
+    special: list[Special]  # contents lists, glossaries, footnotes, in text order
+    skip: list[tuple[int, int]]  # their spans: no recommendation and no heading starts inside
+    toc_entries: set[str]  # contents entries, normalised
+    flat_toc: bool  # a contents list without numbered entries or chapters
+    rec_titles: dict[str, str]  # recommendation number -> title, from contents lists
+    levels: dict[int, int]  # unit start -> heading level: 1 (major) or 2 (minor)
+    level1: list[int]  # starts of major headings, sorted
+    level2: list[int]  # starts of minor headings, sorted
+
+
+@dataclass(frozen=True)
+class _Region:
+    """The text that belongs to one recommendation: from its anchor to the next anchor or hard stop."""
+
+    anchor: Anchor
+    end: int
+    units: list[Unit]
+
+
+@dataclass(frozen=True, order=True)
+class Heading:
+    pos: int
+    level: int  # 1 (major) or 2 (minor)
+    label: str
+
+
+@dataclass(frozen=True)
+class PathChange:
+    """From ``pos`` on, the section path is ``path``."""
+
+    pos: int
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """A section's start and path; ``end`` when fixed (an aside), else where its path changes."""
+
+    start: int
+    path: tuple[str, ...]
+    end: int | None
+
+
+class _Span(NamedTuple):
+    """A recommendation or response span, for cutting segments (``who``: addressee or responder)."""
+
+    start: int
+    end: int
+    role: str
+    number: str | None
+    who: str | None
 
 
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
@@ -78,7 +142,7 @@ _TITLE_WORD = re.compile(r"\b(?:report|response|recommendations?|review|inquiry|
 _DOC_CODE = re.compile(r"\s(?:CP|HC|Cm|SG|NIA)\s?\d{2,4}\b")
 
 
-def _title(units: list[Unit], skip) -> str | None:
+def _title(units: list[Unit], skip: list[tuple[int, int]]) -> str | None:
     """A guess at the document title from its first lines: the first short line naming a report,
     response, review ..., completed by the lines that continue it ("Response to the Covid-19" /
     "Inquiry Module 1 Report")."""
@@ -109,32 +173,64 @@ def _title(units: list[Unit], skip) -> str | None:
     return None
 
 
-def find_structure(clean: CleanDocument, *, name: str = "") -> Structure:
+def find_structure(clean: CleanDocument) -> Structure:
     text = clean.text
     units = units_of(text)
     if not units:
         return Structure(segments=())
+    layout = _layout(clean, units)
+    det = _detect(text, units, layout)
+    recs, resps, rec_sections = _records(text, units, det, layout, document_responder(text))
+    recs = [replace(r, page_start=clean.page_at(r.start), page_end=clean.page_span(r.start, r.end)[1]) for r in recs]
+    resps = [replace(r, page_start=clean.page_at(r.start), page_end=clean.page_span(r.start, r.end)[1]) for r in resps]
+    heads = _headings(units, layout, det, {r.start for r in resps}, rec_sections)
+    path_at, sections = _sections(clean, heads, layout.special)
+    return Structure(
+        segments=tuple(_segments(text, recs, resps, path_at, layout.special)),
+        recommendations=tuple(recs),
+        responses=tuple(resps),
+        sections=tuple(sections),
+        title=_title(units, layout.skip),
+    )
 
-    # Contents lists and glossaries: "other" text with a section of their own.
+
+# --------------------------------------------------------------------------- layout
+
+
+def _layout(clean: CleanDocument, units: list[Unit]) -> Layout:
+    """Asides (contents lists, glossaries, footnotes), the contents list's entries and the titles
+    it gives recommendations, and the heading level of every line."""
     tocs = find_tocs(units)
-    special: list[tuple[int, int, tuple[str, ...]]] = [(t.start, t.end, ("Contents",)) for t in tocs]
-    special += [(s, e, (label_name,)) for s, e, label_name in glossary_regions(clean)]
-    # footnote blocks (moved after the body by cleaning): one "Footnotes" section
-    feet = [(s, e) for s, e, kind in getattr(clean, "regions", ()) if kind == "footnotes"]
-    if feet:
-        special.append((feet[0][0], feet[-1][1], (FOOTNOTES,)))
-    special.sort()
-    skip = [(s, e) for s, e, _ in special]
+    special = _special(clean, tocs)
+    skip = [(x.start, x.end) for x in special]
     toc_entries = {norm(x) for t in tocs for x in t.titles}
     flat_toc = bool(toc_entries) and not any(x[:1].isdigit() or x.startswith("chapter") for x in toc_entries)
-    title_sources = [text[t.start:t.end] for t in tocs]
+    title_sources = [clean.text[t.start : t.end] for t in tocs]
     title_sources += [u.text for u in units if u.text.count("Recommendation ") >= 3 and ":" in u.text]
-    rec_titles = recommendation_titles(title_sources)
+    levels = _heading_levels(units, skip, toc_entries, flat_toc, len(clean.text))
+    return Layout(
+        special=special, skip=skip, toc_entries=toc_entries, flat_toc=flat_toc,
+        rec_titles=recommendation_titles(title_sources), levels=levels,
+        level1=sorted(p for p, lv in levels.items() if lv == 1), level2=sorted(p for p, lv in levels.items() if lv == 2),
+    )
 
-    no_heads = skip + [(s, e) for s, e, kind in getattr(clean, "regions", ()) if kind == "footnotes"]
+
+def _special(clean: CleanDocument, tocs: list[Toc]) -> list[Special]:
+    """Contents lists and glossaries, and the footnote blocks (moved after the body by cleaning)
+    as one "Footnotes" aside: "other" text with a section of its own."""
+    special = [Special(t.start, t.end, ("Contents",)) for t in tocs]
+    special += glossary_regions(clean)
+    feet = [(s, e) for s, e, kind in clean.regions if kind == RegionKind.FOOTNOTES]
+    if feet:
+        special.append(Special(feet[0][0], feet[-1][1], (FOOTNOTES,)))
+    return sorted(special)
+
+
+def _heading_levels(units: list[Unit], skip: list[tuple[int, int]], toc_entries: set[str], flat_toc: bool, n: int) -> dict[int, int]:
+    """Heading level (1 or 2) by unit start, for the lines that are headings."""
     levels: dict[int, int] = {}
     for u in units:
-        if any(s <= u.start < e for s, e in no_heads):
+        if inside(u.start, skip):
             continue
         lv = heading_level(u.text, toc_entries, flat_toc)
         if lv:
@@ -146,7 +242,7 @@ def find_structure(clean: CleanDocument, *, name: str = "") -> Structure:
             del levels[u.start]
     # Three or more minor "headings" in a row are a table or a list, not headings.
     run: list[int] = []
-    for u in units + [Unit(len(text) + 1, len(text) + 1, "")]:
+    for u in units + [Unit(n + 1, n + 1, "")]:
         if levels.get(u.start) == 2:
             run.append(u.start)
             continue
@@ -154,166 +250,124 @@ def find_structure(clean: CleanDocument, *, name: str = "") -> Structure:
             for p in run:
                 levels.pop(p, None)
         run = []
-    level1 = sorted(p for p, lv in levels.items() if lv == 1)
-    level2 = sorted(p for p, lv in levels.items() if lv == 2)
+    return levels
 
-    # Recommendations: the detector that finds most wins (ties: the more specific one).
+
+def _detect(text: str, units: list[Unit], layout: Layout) -> Detection:
+    """The detector that finds most recommendations wins (ties: the more specific one)."""
     detections = [
-        headed(units, skip, rec_titles),
-        unnumbered(units, skip),
-        listed(units, skip, level1, level2),
-        inline(text, skip, rec_titles),
-        tabled(units, no_heads, levels),
+        headed(units, layout.skip, layout.rec_titles),
+        unnumbered(units, layout.skip),
+        listed(units, layout.skip, layout.level1, layout.level2),
+        inline(text, layout.skip, layout.rec_titles),
+        tabled(units, layout.skip, layout.levels),
     ]
-    det = max(detections, key=lambda d: (len(d.anchors), -_PRIORITY[d.kind]))
-    default = document_responder(text)
-    recs, resps, rec_sections = _records(text, units, det, level1, skip, default)
-    recs = [replace(r, page_start=clean.page_at(r.start), page_end=clean.page_span(r.start, r.end)[1]) for r in recs]
-    resps = [replace(r, page_start=clean.page_at(r.start), page_end=clean.page_span(r.start, r.end)[1]) for r in resps]
-
-    # Headings -> sections (recommendation heading lines become sections of their own).
-    marker_units = {r.start for r in resps}
-    anchor_units = {a.heading.start: a for a in det.anchors if a.heading is not None}
-    heads: list[tuple[int, int, str]] = []  # (pos, level, label)
-    for u in units:
-        if u.start in anchor_units:
-            # a recommendation listed in a flat contents list is a top-level part of the document
-            lv = 1 if flat_toc and norm(u.text) in toc_entries else 2
-            heads.append((u.start, lv, anchor_units[u.start].section or u.text))
-        elif u.start in levels and u.start not in marker_units:
-            heads.append((u.start, levels[u.start], u.text))
-    for pos, lab in rec_sections + det.sections:
-        if pos not in anchor_units:
-            heads.append((pos, 1 if flat_toc and norm(lab) in toc_entries else 2, lab))
-    heads.sort()
-
-    # Walk headings and special regions in order, keeping a two-level path.
-    events: list[tuple[int, int, str, object]] = [(p, 1, "head", (lv, lab)) for p, lv, lab in heads]
-    events += [(s, 0, "special", (e, path)) for s, e, path in special]
-    events.sort(key=lambda ev: (ev[0], ev[1]))
-    path_at: list[tuple[int, tuple[str, ...]]] = []  # (pos, path): path in effect from pos
-    owners: list[tuple[int, tuple[str, ...], int | None]] = []  # sections: (start, path, fixed end)
-    l1: str | None = None
-    for pos, _, kind, payload in events:
-        if kind == "special":
-            e, path = payload
-            path_at.append((pos, path))
-            owners.append((pos, path, e))
-            path_at.append((e, (l1,) if l1 else ()))
-            continue
-        lv, lab = payload
-        lab = " ".join(lab.split())
-        if lv == 1 or not l1:
-            path = (lab,)
-            l1 = lab if lv == 1 else l1
-        else:
-            path = (l1, lab)
-        path_at.append((pos, path))
-        owners.append((pos, path, None))
-    path_at.sort(key=lambda x: x[0])
-    sections: list[Section] = []
-    for pos, path, fixed in owners:
-        end = fixed
-        if end is None:
-            end = len(text)
-            for pos2, path2 in path_at:
-                if pos2 > pos and path2[: len(path)] != path:
-                    end = pos2
-                    break
-        st, en = _trim(text, pos, end)
-        if en > st:
-            sections.append(Section(path, st, en, clean.page_at(st)))
-    sections.sort(key=lambda sec: (sec.start, len(sec.path)))
-
-    segments = _segments(text, recs, resps, path_at)
-    kinds = [(s, e, SPECIAL_KINDS.get(path[0], KIND_BODY)) for s, e, path in special]
-    segments = [
-        replace(seg, kind=next((k for s, e, k in kinds if s <= seg.start < e), KIND_BODY)) for seg in segments
-    ]
-    return Structure(
-        segments=tuple(segments),
-        recommendations=tuple(recs),
-        responses=tuple(resps),
-        sections=tuple(sections),
-        title=_title(units, skip),
-    )
+    return max(detections, key=lambda d: (len(d.anchors), -_PRIORITY[d.kind]))
 
 
-def _records(text, units, det: Detection, level1, skip, default):
-    """Recommendation and response records for the chosen detection."""
+# --------------------------------------------------------------------------- recommendations and responses
+
+
+def _records(
+    text: str, units: list[Unit], det: Detection, layout: Layout, default: str | None
+) -> tuple[list[Recommendation], list[Response], list[tuple[int, str]]]:
+    """Recommendation and response records for the chosen detection, and the section labels of
+    recommendations without a heading line of their own."""
     anchors = sorted(det.anchors, key=lambda a: a.start)
     if not anchors:
         return [], [], []
-    hard = sorted(set(level1) | {s for s, _ in skip} | set(det.stops))
-    starts = [a.start for a in anchors]
-    unit_starts = [u.start for u in units]
-    implicit_doc = det.kind == "headed" and sum(
-        has_implicit_style(_units_in(units, unit_starts, a.start, _region_end(a, i, starts, hard, len(text))))
-        for i, a in enumerate(anchors)
-    ) >= max(1, len(anchors) // 2)
-
+    regions = _regions(text, units, det, anchors, layout)
+    implicit_doc = det.kind == "headed" and sum(has_implicit_style(r.units) for r in regions) >= max(1, len(anchors) // 2)
+    siblings = [x.number for x in anchors]
     recs: list[Recommendation] = []
     resps: list[Response] = []
     rec_sections: list[tuple[int, str]] = []
     pending: list[Recommendation] = []
-    for i, a in enumerate(anchors):
-        end = _region_end(a, i, starts, hard, len(text))
-        region_units = _units_in(units, unit_starts, a.start, end)
-        body_from = a.heading.end if a.heading is not None else a.start + 1
-        markers: list[Marker] = []
-        for u in region_units[1:]:
-            mk = heading_marker(u, default)
-            if mk:
-                markers.append(mk)
-        first_heading = min((h.pos for h in markers), default=end)
-        for mk in statement_markers(text, body_from, end, default):
-            # after a response heading, an acceptance sentence is part of that response
-            if mk.pos < first_heading:
-                markers.append(mk)
-        if not markers and det.kind == "headed" and len(region_units) > 1:
-            mk = implicit_start(region_units, default, allow_fallback=implicit_doc)
-            if mk:
-                markers.append(mk)
-        markers.sort(key=lambda mk: mk.pos)
-        merged: list[Marker] = []
-        for mk in markers:
-            # a later statement by the same body is part of the response already open
-            if merged and mk.kind == "statement" and same_body(mk.responder, merged[-1].responder) and mk.label == merged[-1].label:
-                continue
-            merged.append(mk)
-        markers = merged
-
-        r_end = markers[0].pos if markers else end
-        s, e = _trim(text, a.start, r_end)
-        rec_text = text[s:e]
-        who = addressee(rec_text)
-        rec = Recommendation(
-            number=a.number, text=rec_text, start=s, end=e, title=a.title, addressee=who,
-            page_start=None, page_end=None,
-        )
+    for reg in regions:
+        markers = _markers(text, reg, det.kind, default, implicit_doc)
+        rec = _recommendation(text, reg, markers)
         recs.append(rec)
         pending.append(rec)
-        if a.section and a.heading is None:
-            rec_sections.append((s, a.section))
-        for k, mk in enumerate(markers):
-            m_end = markers[k + 1].pos if k + 1 < len(markers) else end
-            rs, re_ = _trim(text, mk.pos, m_end)
-            if re_ <= rs:
-                continue
-            if mk.label:
-                lab = mk.label
-            elif pending:
-                lab = common_label([p.number for p in pending], [x.number for x in anchors])
-            else:  # a second response to the same recommendation(s)
-                lab = resps[-1].recommendation if resps else a.number
-            responder = mk.responder
-            if mk.kind == "heading" and (responder is None or responder == default) and who and not is_government(who):
-                # "Response:" whose first sentence is "The CPS ..." answers for the addressee.
-                if _first_body_line(text, rs, re_).startswith(("The " + who + " ", who + " ")):
-                    responder = who
-            resps.append(Response(lab, responder, text[rs:re_], rs, re_))
+        if reg.anchor.section and reg.anchor.heading is None:
+            rec_sections.append((rec.start, reg.anchor.section))
+        answered = _responses(text, reg, markers, pending, siblings, resps[-1] if resps else None, default, rec.addressee)
+        if answered:
+            resps.extend(answered)
             pending = []
     return recs, resps, rec_sections
+
+
+def _regions(text: str, units: list[Unit], det: Detection, anchors: list[Anchor], layout: Layout) -> list[_Region]:
+    hard = sorted(set(layout.level1) | {s for s, _ in layout.skip} | set(det.stops))
+    starts = [a.start for a in anchors]
+    unit_starts = [u.start for u in units]
+    out = []
+    for i, a in enumerate(anchors):
+        end = _region_end(a, i, starts, hard, len(text))
+        out.append(_Region(a, end, _units_in(units, unit_starts, a.start, end)))
+    return out
+
+
+def _markers(text: str, reg: _Region, kind: str, default: str | None, implicit_doc: bool) -> list[Marker]:
+    """Where responses start inside a recommendation's region, in order."""
+    markers: list[Marker] = [mk for u in reg.units[1:] if (mk := heading_marker(u, default))]
+    first_heading = min((h.pos for h in markers), default=reg.end)
+    body_from = reg.anchor.heading.end if reg.anchor.heading is not None else reg.anchor.start + 1
+    # after a response heading, an acceptance sentence is part of that response
+    markers += [mk for mk in statement_markers(text, body_from, reg.end, default) if mk.pos < first_heading]
+    if not markers and kind == "headed" and len(reg.units) > 1:
+        mk = implicit_start(reg.units, default, allow_fallback=implicit_doc)
+        if mk:
+            markers.append(mk)
+    markers.sort(key=lambda mk: mk.pos)
+    merged: list[Marker] = []
+    for mk in markers:
+        # a later statement by the same body is part of the response already open
+        if merged and mk.kind == "statement" and same_body(mk.responder, merged[-1].responder) and mk.label == merged[-1].label:
+            continue
+        merged.append(mk)
+    return merged
+
+
+def _recommendation(text: str, reg: _Region, markers: list[Marker]) -> Recommendation:
+    s, e = _trim(text, reg.anchor.start, markers[0].pos if markers else reg.end)
+    rec_text = text[s:e]
+    return Recommendation(
+        number=reg.anchor.number, text=rec_text, start=s, end=e, title=reg.anchor.title, addressee=addressee(rec_text),
+    )
+
+
+def _responses(
+    text: str, reg: _Region, markers: list[Marker], pending: list[Recommendation], siblings: list[str],
+    last: Response | None, default: str | None, who: str | None,
+) -> list[Response]:
+    """The responses that start at ``markers``. One with no number of its own answers the
+    recommendations still ``pending`` (their common label), else the same as the ``last`` one."""
+    out: list[Response] = []
+    for k, mk in enumerate(markers):
+        rs, re_ = _trim(text, mk.pos, markers[k + 1].pos if k + 1 < len(markers) else reg.end)
+        if re_ <= rs:
+            continue
+        if mk.label:
+            lab = mk.label
+        elif pending:
+            lab = common_label([p.number for p in pending], siblings)
+        else:  # a second response to the same recommendation(s)
+            lab = last.recommendation if last else reg.anchor.number
+        last = Response(lab, _responder(text, mk, rs, re_, default, who), text[rs:re_], rs, re_)
+        out.append(last)
+        pending = []
+    return out
+
+
+def _responder(text: str, mk: Marker, s: int, e: int, default: str | None, who: str | None) -> str | None:
+    """The marker's responder; a bare "Response:" whose first sentence is "The CPS ..." answers
+    for the addressee."""
+    responder = mk.responder
+    if mk.kind == "heading" and (responder is None or responder == default) and who and not is_government(who):
+        if _first_body_line(text, s, e).startswith(("The " + who + " ", who + " ")):
+            responder = who
+    return responder
 
 
 def _first_body_line(text: str, s: int, e: int) -> str:
@@ -327,14 +381,14 @@ def _first_body_line(text: str, s: int, e: int) -> str:
     return lines[1] if len(lines) > 1 else ""
 
 
-def _region_end(a, i, starts, hard, n):
+def _region_end(a: Anchor, i: int, starts: list[int], hard: list[int], n: int) -> int:
     nxt = starts[i + 1] if i + 1 < len(starts) else n
     j = bisect.bisect_right(hard, a.start)
     stop = hard[j] if j < len(hard) else n
     return min(nxt, stop)
 
 
-def _units_in(units, unit_starts, s, e):
+def _units_in(units: list[Unit], unit_starts: list[int], s: int, e: int) -> list[Unit]:
     i = bisect.bisect_left(unit_starts, s)
     if i > 0 and units[i - 1].end > s:
         i -= 1
@@ -345,30 +399,103 @@ def _units_in(units, unit_starts, s, e):
     return out
 
 
-def _segments(text: str, recs, resps, path_at) -> list[Segment]:
-    spans: list[tuple[int, int, str, str | None, str | None]] = []
-    for r in recs:
-        spans.append((r.start, r.end, ROLE_RECOMMENDATION, r.number, r.addressee))
-    for r in resps:
-        spans.append((r.start, r.end, ROLE_RESPONSE, r.recommendation, r.responder))
-    spans.sort()
+# --------------------------------------------------------------------------- sections
+
+
+def _headings(
+    units: list[Unit], layout: Layout, det: Detection, marker_units: set[int], rec_sections: list[tuple[int, str]]
+) -> list[Heading]:
+    """Section headings in order: heading lines (not response markers; a recommendation's heading
+    line becomes a section of its own) and the labels of recommendations and their groups."""
+    anchor_units = {a.heading.start: a for a in det.anchors if a.heading is not None}
+    heads: list[Heading] = []
+    for u in units:
+        if u.start in anchor_units:
+            # a recommendation listed in a flat contents list is a top-level part of the document
+            lv = 1 if layout.flat_toc and norm(u.text) in layout.toc_entries else 2
+            heads.append(Heading(u.start, lv, anchor_units[u.start].section or u.text))
+        elif u.start in layout.levels and u.start not in marker_units:
+            heads.append(Heading(u.start, layout.levels[u.start], u.text))
+    for pos, lab in rec_sections + det.sections:
+        if pos not in anchor_units:
+            heads.append(Heading(pos, 1 if layout.flat_toc and norm(lab) in layout.toc_entries else 2, lab))
+    return sorted(heads)
+
+
+def _sections(clean: CleanDocument, heads: list[Heading], special: list[Special]) -> tuple[list[PathChange], list[Section]]:
+    """Walk headings and asides in order, keeping a two-level path: where the path changes, and
+    the sections (each runs to where the path leaves it)."""
+    text = clean.text
+    path_at, owners = _walk(heads, special)
+    sections: list[Section] = []
+    for o in owners:
+        end = o.end
+        if end is None:
+            end = next((p.pos for p in path_at if p.pos > o.start and p.path[: len(o.path)] != o.path), len(text))
+        st, en = _trim(text, o.start, end)
+        if en > st:
+            sections.append(Section(o.path, st, en, clean.page_at(st)))
+    sections.sort(key=lambda sec: (sec.start, len(sec.path)))
+    return path_at, sections
+
+
+def _walk(heads: list[Heading], special: list[Special]) -> tuple[list[PathChange], list[_Owner]]:
+    events: list[Heading | Special] = [*heads, *special]
+    events.sort(key=lambda ev: (ev.pos, 1) if isinstance(ev, Heading) else (ev.start, 0))
+    path_at: list[PathChange] = []
+    owners: list[_Owner] = []
+    l1: str | None = None
+    for ev in events:
+        if isinstance(ev, Special):
+            path_at.append(PathChange(ev.start, ev.path))
+            owners.append(_Owner(ev.start, ev.path, ev.end))
+            path_at.append(PathChange(ev.end, (l1,) if l1 else ()))
+            continue
+        lab = " ".join(ev.label.split())
+        if ev.level == 1 or not l1:
+            path: tuple[str, ...] = (lab,)
+            l1 = lab if ev.level == 1 else l1
+        else:
+            path = (l1, lab)
+        path_at.append(PathChange(ev.pos, path))
+        owners.append(_Owner(ev.pos, path, None))
+    path_at.sort(key=lambda x: x.pos)
+    return path_at, owners
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def _segments(
+    text: str, recs: list[Recommendation], resps: list[Response], path_at: list[PathChange], special: list[Special]
+) -> list[Segment]:
+    """Cut the text at every record and section boundary; each piece carries its record's role,
+    number and addressee or responder, its section path, and its kind (an aside's, else body)."""
+    spans = sorted(
+        [_Span(r.start, r.end, ROLE_RECOMMENDATION, r.number, r.addressee) for r in recs]
+        + [_Span(r.start, r.end, ROLE_RESPONSE, r.recommendation, r.responder) for r in resps]
+    )
     cuts = {0, len(text)}
-    for s, e, *_ in spans:
-        cuts.update((s, e))
-    cuts.update(p for p, _ in path_at if 0 <= p <= len(text))
-    cuts = sorted(cuts)
-    span_starts = [s for s, *_ in spans]
-    path_pos = [p for p, _ in path_at]
+    for sp in spans:
+        cuts.update((sp.start, sp.end))
+    cuts.update(p.pos for p in path_at if 0 <= p.pos <= len(text))
+    bounds = sorted(cuts)
+    span_starts = [sp.start for sp in spans]
+    path_pos = [p.pos for p in path_at]
+    kinds = [(x.start, x.end, SPECIAL_KINDS.get(x.path[0], KIND_BODY)) for x in special]
     out: list[Segment] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in zip(bounds, bounds[1:], strict=False):
         s, e = _trim(text, a, b)
         if e <= s:
             continue
         k = bisect.bisect_right(span_starts, s) - 1
-        role, number, who = ROLE_OTHER, None, None
-        if k >= 0 and spans[k][0] <= s < spans[k][1]:
-            _, _, role, number, who = spans[k]
+        sp = spans[k] if k >= 0 and spans[k].start <= s < spans[k].end else _Span(s, e, ROLE_OTHER, None, None)
         j = bisect.bisect_right(path_pos, s) - 1
-        path = path_at[j][1] if j >= 0 else ()
-        out.append(Segment(s, e, role, number, who, tuple(path)))
+        out.append(Segment(
+            s, e, sp.role, sp.number,
+            responder=sp.who if sp.role == ROLE_RESPONSE else None,
+            section=path_at[j].path if j >= 0 else (),
+            kind=next((kd for ks, ke, kd in kinds if ks <= s < ke), KIND_BODY),
+            addressee=sp.who if sp.role == ROLE_RECOMMENDATION else None,
+        ))
     return out

@@ -11,46 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from inquire.indexer.structure.units import label_parts, roman
-
+from inquire.recnum import covers, normalise_rec
 from inquire.records import Structure
 
 
 def norm_label(lab: str) -> str:
-    return re.sub(r"[\s().]", "", lab.lower())
-
-
-def _canon(lab: str) -> tuple[str, ...]:
-    """"4a (i-iii)" / "4a i-iii" / "9a-c" -> label parts."""
-    s = lab.lower().replace("(", " ").replace(")", " ").replace(".", " ")
-    m = re.match(r"^\s*(\d+)\s*([a-z](?:\s*-\s*[a-z])?)?\s*([ivx]+(?:\s*-\s*[ivx]+)?)?\s*$", s)
-    if not m:
-        return label_parts(lab)
-    return tuple(re.sub(r"\s", "", p) for p in m.groups() if p)
-
-
-def _part_covers(resp: str, rec: str) -> bool:
-    if resp == rec:
-        return True
-    if "-" not in resp:
-        return False
-    lo, hi = resp.split("-", 1)
-    if re.fullmatch(r"[ivx]+", lo) and re.fullmatch(r"[ivx]+", hi) and re.fullmatch(r"[ivx]+", rec):
-        return roman(lo) <= roman(rec) <= roman(hi)
-    if len(lo) == len(hi) == len(rec) == 1:
-        return lo <= rec <= hi
-    return False
-
-
-def covers(resp_label: str | None, rec_label: str) -> bool:
-    """Whether a response labelled ``resp_label`` answers recommendation ``rec_label``
-    ("2" answers "2b", "12 a-c" answers "12b", "4a" answers "4a iv")."""
-    if not resp_label:
-        return False
-    a, b = _canon(resp_label), _canon(rec_label)
-    if len(a) > len(b):
-        return False
-    return all(_part_covers(x, y) for x, y in zip(a, b, strict=False))
+    """A golden file's number or a found one, as a key (dots dropped too: "4a." is "4a")."""
+    return normalise_rec(lab.replace(".", " "))
 
 
 def bodies(name: str | None) -> frozenset[str]:

@@ -19,10 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from inquire.indexer.structure.units import Unit, label, label_key, norm, roman
+from inquire.indexer.structure.units import Unit, inside, norm
+
+from inquire.recnum import label, label_key, roman
 
 
-@dataclass
+@dataclass(frozen=True)
 class Anchor:
     number: str
     start: int
@@ -36,7 +38,6 @@ class Detection:
     kind: str
     anchors: list[Anchor] = field(default_factory=list)
     stops: list[int] = field(default_factory=list)
-    allow_implicit: bool = False
     sections: list[tuple[int, str]] = field(default_factory=list)  # (pos, label) of group headings
 
 
@@ -66,10 +67,6 @@ def _increasing(anchors: list[Anchor]) -> list[Anchor]:
     return out[::-1]
 
 
-def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= pos < e for s, e in spans)
-
-
 # --------------------------------------------------------------------------- headed
 
 _HEADED = re.compile(
@@ -91,7 +88,7 @@ def _title_like(rest: str) -> bool:
 def headed(units: list[Unit], skip: list[tuple[int, int]], toc_titles: dict[str, str]) -> Detection:
     anchors: list[Anchor] = []
     for u in units:
-        if _inside(u.start, skip) or _LEADER.search(u.text):
+        if inside(u.start, skip) or _LEADER.search(u.text):
             continue
         m = _HEADED.match(u.text)
         if not m or (m.group("lead") and m.group("lead") != m.group("num")):
@@ -135,7 +132,7 @@ def unnumbered(units: list[Unit], skip: list[tuple[int, int]]) -> Detection:
     last_key = 0
     raw: list[Anchor] = []
     for u in units:
-        if _inside(u.start, skip):
+        if inside(u.start, skip):
             continue
         m = _NUM_HEAD.match(u.text)
         if m and not re.search(r"[.;,]$", u.text) and len(u.text.split()) <= 14:
@@ -164,7 +161,7 @@ _TAG = re.compile(r"\((?P<kind>Recommendation|Conclusion)s?,\s*Paragraphs?\s+[\d
 def listed(units: list[Unit], skip: list[tuple[int, int]], level1: list[int], level2: list[int]) -> Detection:
     det = Detection("listed")
     for k, u in enumerate(units):
-        if _inside(u.start, skip) or norm(u.text) not in _LIST_HEADS or u.start not in level1:
+        if inside(u.start, skip) or norm(u.text) not in _LIST_HEADS or u.start not in level1:
             continue
         end = next((p for p in level1 if p > u.start), None)
         items: list[tuple[int, Unit]] = []
@@ -222,7 +219,7 @@ def inline(text: str, skip: list[tuple[int, int]], toc_titles: dict[str, str]) -
     det = Detection("inline")
     groups: list[Anchor] = []
     for m in _GROUP.finditer(text):
-        if _inside(m.start(), skip) or _GROUP_REF_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
+        if inside(m.start(), skip) or _GROUP_REF_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
             continue
         groups.append(Anchor(m.group("num"), m.start()))
     groups = _increasing(groups)
@@ -286,12 +283,12 @@ def tabled(units: list[Unit], skip: list[tuple[int, int]], levels: dict[int, int
     heads = sorted(levels)
     for h in heads:
         hu = by_start.get(h)
-        if hu is None or "recommendation" not in hu.text.lower() or _inside(h, skip):
+        if hu is None or "recommendation" not in hu.text.lower() or inside(h, skip):
             continue
         end = next((p for p in heads if p > h and levels[p] <= levels[h]), None)
         rows: list[Anchor] = []
         for v in units:
-            if v.start <= h or (end is not None and v.start >= end) or _inside(v.start, skip):
+            if v.start <= h or (end is not None and v.start >= end) or inside(v.start, skip):
                 continue
             m = _ROW.match(v.text)
             if not m or re.match(r"^\d{1,2}\s+(?:[A-Z][a-z]+\s+)?\d{4}\b", v.text):

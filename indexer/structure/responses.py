@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from inquire.indexer.structure.units import Unit, label
+from inquire.indexer.structure.units import Unit
+
+from inquire.recnum import label
 
 # --------------------------------------------------------------------------- names of bodies
 
@@ -68,7 +70,7 @@ def clean_name(name: str) -> str:
 
 
 def is_government(name: str | None) -> bool:
-    return bool(name) and bool(_GOVISH.match(name))
+    return bool(name and _GOVISH.match(name))
 
 
 def same_body(a: str | None, b: str | None) -> bool:
@@ -94,9 +96,9 @@ def document_responder(text: str) -> str | None:
         if re.search(r"(?:Minister|Secretary of State|Chancellor)\s+(?:for|of)\s+(?:the\s+)?$", cover[max(0, m.start() - 40):m.start()]):
             continue
         return re.sub(r"\s*&\s*", " and ", m.group(1))
-    m = _GOV_RESPONSE.search(cover)
-    if m:
-        return ((m.group(1) or "").strip() + " Government").strip()
+    gov = _GOV_RESPONSE.search(cover)
+    if gov:
+        return ((gov.group(1) or "").strip() + " Government").strip()
     return None
 
 
@@ -125,7 +127,7 @@ _LABELLED = re.compile(
 _ACTIVE = re.compile(rf"\s{_VERBS}\s+{_OBJ}\b")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Marker:
     pos: int
     responder: str | None

@@ -5,16 +5,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from inquire.records import CleanDocument
+from inquire.records import CleanDocument, RegionKind
 
 
-@dataclass
+@dataclass(frozen=True)
 class Unit:
     """One non-blank line of the cleaned text (a paragraph, heading or list item)."""
 
     start: int
     end: int
     text: str
+
+
+def inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    """``pos`` falls in one of the ``(start, end)`` spans."""
+    return any(s <= pos < e for s, e in spans)
 
 
 def units_of(text: str) -> list[Unit]:
@@ -28,73 +33,6 @@ def units_of(text: str) -> list[Unit]:
         s = m.start() + lead
         out.append(Unit(s, s + len(stripped), stripped))
     return out
-
-
-# --------------------------------------------------------------------------- recommendation labels
-
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10,
-          "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15}
-
-
-def roman(s: str) -> int:
-    return _ROMAN.get(s.lower(), 0)
-
-
-def label(num: str, letter: str = "", sub: str = "") -> str:
-    """Canonical recommendation number: ``"7"``, ``"4a"``, ``"4a iv"``, ``"12 d-e"``."""
-    num = num.strip()
-    letter = (letter or "").strip().lower()
-    sub = (sub or "").strip().lower()
-    if "-" in letter:
-        out = f"{num} {letter}"
-    else:
-        out = f"{num}{letter}"
-    return f"{out} {sub}" if sub else out
-
-
-def label_key(lab: str) -> tuple:
-    """Sort key of a canonical label: (number, letter, roman)."""
-    m = re.match(r"(\d+)\s*([a-z](?:-[a-z])?)?\s*([ivx]+(?:-[ivx]+)?)?$", lab)
-    if not m:
-        return (10**6, lab)
-    letter = (m.group(2) or "")[:1]
-    return (int(m.group(1)), ord(letter) - 96 if letter else 0, roman((m.group(3) or "").split("-")[0]))
-
-
-def label_parts(lab: str) -> tuple[str, ...]:
-    m = re.match(r"(\d+)\s*([a-z](?:-[a-z])?)?\s*([ivx]+(?:-[ivx]+)?)?$", lab)
-    if not m:
-        return (lab,)
-    return tuple(p for p in (m.group(1), m.group(2), m.group(3)) if p)
-
-
-def common_label(labels: list[str], siblings: list[str] | None = None) -> str:
-    """One label for several consecutive labels answered together.
-
-    The shared leading part when they are all the parts it has (``2a, 2b, 2c`` -> ``"2"``),
-    else that part with a range (``4a iv, 4a v`` of 4a i-v -> ``"4a iv-v"``; ``7b ... 7e`` ->
-    ``"7 b-e"``).
-    """
-    if len(labels) == 1:
-        return labels[0]
-    parts = [label_parts(x) for x in labels]
-    common: list[str] = []
-    for group in zip(*parts, strict=False):
-        if len(set(group)) != 1:
-            break
-        common.append(group[0])
-    if not common:
-        return f"{labels[0]}-{labels[-1]}"
-    family = [s for s in (siblings or labels) if label_parts(s)[: len(common)] == tuple(common)]
-    if set(family) <= set(labels) or len(common) >= min(len(p) for p in parts):
-        return label(*common) if len(common) > 1 else common[0]
-    k = len(common)
-    lo, hi = parts[0][k], parts[-1][k]
-    rng = f"{lo}-{hi}"
-    comps = list(common) + [rng]
-    if k == 1:
-        return label(comps[0], rng)
-    return label(comps[0], comps[1], rng)
 
 
 # --------------------------------------------------------------------------- headings
@@ -227,14 +165,24 @@ def recommendation_titles(texts: list[str]) -> dict[str, str]:
     return titles
 
 
-def glossary_regions(clean: CleanDocument) -> list[tuple[int, int, str]]:
+@dataclass(frozen=True, order=True)
+class Special:
+    """An aside with a section of its own, which holds no recommendation and no heading: a contents
+    list, a glossary (or another block the document repeated) or the footnotes."""
+
+    start: int
+    end: int
+    path: tuple[str, ...]  # its section path: ("Contents",), ("Glossary",), ("Footnotes",) ...
+
+
+def glossary_regions(clean: CleanDocument) -> list[Special]:
     """Repeated blocks kept once by cleaning, named "Glossary" when they read like one."""
     out = []
-    for s, e, kind in getattr(clean, "regions", ()):
-        if kind != "repeated-block":
+    for s, e, kind in clean.regions:
+        if kind != RegionKind.REPEATED_BLOCK:
             continue
         lines = [ln.strip() for ln in clean.text[s:e].split("\n") if ln.strip()]
         sentences = sum(1 for ln in lines if ln.endswith((".", ".)")) and len(ln) >= 30)
         name = "Glossary" if lines and sentences >= 0.6 * len(lines) else "Repeated block"
-        out.append((s, e, name))
+        out.append(Special(s, e, (name,)))
     return out

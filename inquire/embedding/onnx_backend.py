@@ -15,11 +15,14 @@ The ONNX file is exported once, locally, from the packaged ``model.safetensors``
 
 ``export.json`` is written last and is the commit marker. An export is *stale* (and re-done when
 :class:`OnnxEmbedder` loads, if torch is available) when ``export.json`` is missing or unreadable, its
-format version differs from :data:`EXPORT_FORMAT`, the ONNX file or tokenizer copy is missing or has
-another size than recorded, or the sha256 of a source file (``model.safetensors``, ``tokenizer.json``
-and the pipeline configs) differs from the recorded one. Hashing 90 MB on every load would cost
-~0.1 s, so the recorded size + mtime of each source file, bound to its recorded sha256 by a check
-digest, let an unchanged file skip re-hashing; any change (or an edited hash) forces a full re-hash.
+format version differs from :data:`EXPORT_FORMAT`, the sha256 of the ONNX file or the tokenizer copy
+differs from the one recorded at export (a file replaced by another of the same size is caught), or
+the sha256 of a source file (``model.safetensors``, ``tokenizer.json`` and the pipeline configs)
+differs from the recorded one. Hashing 90 MB on every load would cost ~0.1 s, so the recorded size +
+mtime + ctime of each file (sources and outputs alike), bound to its recorded sha256 by a check
+digest, let an unchanged file skip re-hashing; any write (ctime changes even when the mtime is put
+back), a copy or an edited hash forces a full re-hash, and a file with new stat but the same content
+gets its stat re-recorded.
 
 int8 dynamic quantisation (``onnxruntime.quantization.quantize_dynamic``) was measured and is NOT
 offered: per-text cosine against the reference fell to min 0.90 / mean 0.95 (per-tensor) and
@@ -50,7 +53,7 @@ from inquire.paths import model_cache_dir
 
 log = logging.getLogger(__name__)
 
-EXPORT_FORMAT = 1  # bump to force every existing export to be re-done
+EXPORT_FORMAT = 2  # bump to force every existing export to be re-done (2: outputs checked by sha256, not size)
 ONNX_FILENAME = "all-MiniLM-L6-v2.onnx"
 TOKENIZER_FILENAME = "tokenizer.json"
 META_FILENAME = "export.json"
@@ -124,16 +127,17 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _stat_check(name: str, sha256: str, size: int, mtime_ns: int) -> str:
-    """Binds a recorded sha256 to the size+mtime it was computed at (see module docstring)."""
-    return hashlib.sha256(f"{EXPORT_FORMAT}\0{name}\0{sha256}\0{size}\0{mtime_ns}".encode()).hexdigest()[:16]
+def _stat_check(name: str, sha256: str, size: int, mtime_ns: int, ctime_ns: int) -> str:
+    """Binds a recorded sha256 to the size, mtime and ctime it was computed at (see module docstring)."""
+    return hashlib.sha256(f"{EXPORT_FORMAT}\0{name}\0{sha256}\0{size}\0{mtime_ns}\0{ctime_ns}".encode()).hexdigest()[:16]
 
 
 def _fingerprint(model_dir: Path, name: str) -> dict[str, Any]:
     path = model_dir / name
     st = path.stat()
     sha = _sha256(path)
-    return {"sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "check": _stat_check(name, sha, st.st_size, st.st_mtime_ns)}
+    return {"sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns,
+            "check": _stat_check(name, sha, st.st_size, st.st_mtime_ns, st.st_ctime_ns)}
 
 
 def _source_matches(model_dir: Path, name: str, rec: Any) -> str | None:
@@ -146,7 +150,8 @@ def _source_matches(model_dir: Path, name: str, rec: Any) -> str | None:
     if (
         rec.get("size") == st.st_size
         and rec.get("mtime_ns") == st.st_mtime_ns
-        and rec.get("check") == _stat_check(name, sha, st.st_size, st.st_mtime_ns)
+        and rec.get("ctime_ns") == st.st_ctime_ns  # any write, even one that puts the mtime back, changes it
+        and rec.get("check") == _stat_check(name, sha, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     ):
         return "stat"  # skip re-hashing
     try:
@@ -168,8 +173,9 @@ def export_stale_reason(dest_dir: Path, model_dir: Path | None = None) -> str | 
     return _check_export(Path(dest_dir), Path(model_dir) if model_dir is not None else Path(model_path()))[0]
 
 
-def _check_export(dest_dir: Path, model_dir: Path) -> tuple[str | None, list[str]]:
-    """(why the export is stale or ``None``, source files whose stat changed but content did not)."""
+def _check_export(dest_dir: Path, model_dir: Path) -> tuple[str | None, list[tuple[str, str]]]:
+    """(why the export is stale or ``None``, the ("sources" | "outputs", key) files whose stat changed
+    but content did not)."""
     meta = read_export_meta(dest_dir)
     if meta is None:
         return f"no {META_FILENAME} in {dest_dir}", []
@@ -177,40 +183,45 @@ def _check_export(dest_dir: Path, model_dir: Path) -> tuple[str | None, list[str
         return f"export format {meta.get('format')!r} != {EXPORT_FORMAT}", []
     if meta.get("model_name") != MODEL_NAME:
         return f"export is of {meta.get('model_name')!r}, not {MODEL_NAME!r}", []
+    rehashed: list[tuple[str, str]] = []
+    outputs = meta.get("outputs") or {}
     for fname, key in ((ONNX_FILENAME, "onnx"), (TOKENIZER_FILENAME, "tokenizer")):
-        try:
-            size = (dest_dir / fname).stat().st_size
-        except OSError:
+        if not (dest_dir / fname).is_file():
             return f"{fname} is missing", []
-        if size != ((meta.get("outputs") or {}).get(key) or {}).get("size"):
-            return f"{fname} has size {size}, export.json recorded another", []
+        how = _source_matches(dest_dir, fname, outputs.get(key) or {})
+        if how is None:
+            return f"{fname} is not the file exported (sha256 differs from export.json)", []
+        if how == "hashed":
+            rehashed.append(("outputs", key))
     sources = meta.get("sources")
     if not isinstance(sources, dict) or set(sources) != set(SOURCE_FILES):
         return "export.json does not list the source files", []
-    rehashed = []
     for name in SOURCE_FILES:
         how = _source_matches(model_dir, name, sources[name])
         if how is None:
             return f"{name} changed since the export (sha256 differs)", []
         if how == "hashed":
-            rehashed.append(name)
+            rehashed.append(("sources", name))
     if not isinstance(meta.get("pipeline"), dict):
         return "export.json lacks the pipeline description", []
     return None, rehashed
 
 
-def _refresh_source_stats(dest_dir: Path, model_dir: Path, names: list[str]) -> None:
-    """Same content, new stat (e.g. the package was reinstalled): record it so loads skip hashing again."""
+def _refresh_stats(dest_dir: Path, model_dir: Path, rehashed: list[tuple[str, str]]) -> None:
+    """Same content, new stat (e.g. the package was reinstalled, the cache copied): record it so loads
+    skip hashing again."""
     meta = read_export_meta(dest_dir)
     if meta is None:
         return
-    for name in names:
+    for section, key in rehashed:
+        rec = meta[section][key]
+        name = rec["file"] if section == "outputs" else key
         try:
-            st = (model_dir / name).stat()
+            st = ((dest_dir if section == "outputs" else model_dir) / name).stat()
         except OSError:
             return
-        rec = meta["sources"][name]
-        rec.update(size=st.st_size, mtime_ns=st.st_mtime_ns, check=_stat_check(name, rec["sha256"], st.st_size, st.st_mtime_ns))
+        rec.update(size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns,
+                   check=_stat_check(name, rec["sha256"], st.st_size, st.st_mtime_ns, st.st_ctime_ns))
     try:
         _write_atomic(dest_dir / META_FILENAME, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
     except OSError:
@@ -339,7 +350,6 @@ def export_onnx(dest_dir: Path) -> Path:
             )
         onnx.checker.check_model(str(onnx_tmp))
         max_abs_diff = _verify_export(onnx_tmp, wrapper, torch)
-        onnx_size = onnx_tmp.stat().st_size
         os.replace(onnx_tmp, dest_dir / ONNX_FILENAME)
     finally:
         onnx_tmp.unlink(missing_ok=True)
@@ -354,8 +364,9 @@ def export_onnx(dest_dir: Path) -> Path:
         "sources": sources,
         "pipeline": pipeline,
         "outputs": {
-            "onnx": {"file": ONNX_FILENAME, "size": onnx_size, "opset": OPSET, "inputs": list(INPUT_NAMES), "output": OUTPUT_NAME},
-            "tokenizer": {"file": TOKENIZER_FILENAME, "size": len(tokenizer_bytes)},
+            "onnx": {"file": ONNX_FILENAME, **_fingerprint(dest_dir, ONNX_FILENAME), "opset": OPSET,
+                     "inputs": list(INPUT_NAMES), "output": OUTPUT_NAME},
+            "tokenizer": {"file": TOKENIZER_FILENAME, **_fingerprint(dest_dir, TOKENIZER_FILENAME)},
         },
         "verify_max_abs_diff": max_abs_diff,
         "versions": _versions(),
@@ -401,7 +412,7 @@ def ensure_export(cache_dir: Path | None = None) -> Path:
     reason, rehashed = _check_export(cache_dir, model_dir)
     if reason is None:
         if rehashed:
-            _refresh_source_stats(cache_dir, model_dir, rehashed)
+            _refresh_stats(cache_dir, model_dir, rehashed)
         return cache_dir
     if not export_dependencies_available():
         raise EmbedderUnavailable(

@@ -1,0 +1,94 @@
+"""Reading and writing an index's FAISS files with one-line errors instead of FAISS's RuntimeError.
+
+FAISS reports every problem as ``RuntimeError("Error in ... at index_read.cpp:276: ...")``: a file
+cut short, a file of another kind, a missing file, a full disk. These functions name the file and
+the fix. :func:`read_vectors` also checks what it read against what the database says (how many
+vectors, their dimension, the index type), so a ``vectors.faiss`` swapped with ``sentences.faiss`` or
+taken from another index is refused instead of answering with other passages' scores.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from inquire.errors import IndexIncompatible, IndexWriteError
+from inquire.versions import is_disk_full
+
+REBUILD = "run `inquire index --rebuild`"
+
+
+def _location(path: Path, index_dir: Path | None) -> Path:
+    return Path(index_dir) if index_dir is not None else path.parent
+
+
+def read_vectors(path: Path, *, index_dir: Path | None = None, expected: int | None = None, dim: int | None = None,
+                 what: str = "vectors") -> Any:
+    """``faiss.read_index(path)`` as an ``IndexIDMap2``; ``expected``: how many vectors the database
+    has ids for (``what`` names them in the message); ``dim``: the manifest's dimension."""
+    import faiss
+
+    path = Path(path)
+    where = f"index at {_location(path, index_dir)}"
+    try:
+        with open(path, "rb"):
+            pass  # OSError with errno and strerror, which FAISS's message lacks
+    except FileNotFoundError as exc:
+        raise IndexIncompatible(f"{where} is missing {path.name}; {REBUILD}") from exc
+    except IsADirectoryError as exc:
+        raise IndexIncompatible(f"{where}: {path.name} is a folder, not a FAISS file; {REBUILD}") from exc
+    except OSError as exc:
+        raise IndexIncompatible(f"{where}: cannot read {path.name} ({exc.strerror}); check its permissions") from exc
+    try:
+        index = faiss.read_index(str(path))
+    except (RuntimeError, MemoryError) as exc:  # truncated, not FAISS, or a size field that is garbage
+        raise IndexIncompatible(f"{where}: {path.name} is damaged (cut short or not a FAISS file); {REBUILD}") from exc
+    if not isinstance(index, faiss.IndexIDMap2):
+        raise IndexIncompatible(f"{where}: {path.name} is a FAISS {type(index).__name__}, not the id-mapped index inquire writes; {REBUILD}")
+    if dim is not None and index.d != dim:
+        raise IndexIncompatible(f"{where}: {path.name} holds {index.d}-d vectors, the manifest says {dim}-d; {REBUILD}")
+    if expected is not None and index.ntotal != expected:
+        raise IndexIncompatible(
+            f"{where}: {path.name} holds {index.ntotal} vectors but the database has {expected} {what} "
+            f"(the file was replaced or damaged); {REBUILD}"
+        )
+    return index
+
+
+def write_error(path: Path, exc: BaseException, index_dir: Path | None = None) -> IndexWriteError:
+    """The one-line error for a failed write of ``path`` (FAISS, SQLite or plain file)."""
+    path = Path(path)
+    location = _location(path, index_dir)
+    if is_disk_full(exc):
+        try:
+            free = shutil.disk_usage(path.parent if path.parent.exists() else location).free
+            room = f", {free / 1e6:.0f} MB free"
+        except OSError:
+            room = ""
+        return IndexWriteError(
+            f"no space left on the disk of {location} while writing {path.name}{room}; free some space "
+            f"and run the same command again (the previous index is unchanged)"
+        )
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).rsplit(": ", 1)[-1]
+    return IndexWriteError(f"cannot write {path.name} in {location} ({reason}); check the folder's permissions and free space, then run the same command again")
+
+
+def write_vectors(index: Any, path: Path, *, index_dir: Path | None = None) -> None:
+    """Write a FAISS index to ``path`` (flushed and fsync'ed), with a one-line :class:`IndexWriteError`
+    for a full disk or a folder that cannot be written.
+
+    FAISS writes through Python's file object here, not through its own ``fopen``: FAISS ignores
+    the error of its final ``fclose``, so a disk that fills during the last buffer would leave a
+    short file without a word; Python raises it (with its errno), and it is as fast."""
+    import faiss
+
+    path = Path(path)
+    try:
+        with open(path, "wb") as fh:
+            faiss.write_index(index, faiss.PyCallbackIOWriter(fh.write))
+            fh.flush()
+            os.fsync(fh.fileno())
+    except (OSError, RuntimeError) as exc:
+        raise write_error(path, exc, index_dir) from exc
