@@ -24,6 +24,7 @@ from inquire.query.search import Searcher
 
 from inquire.embedding import Embedder
 from inquire.errors import IndexIncompatible, IndexMissing, QueryError
+from inquire.params import ANSWER, FUSION, LINK, FusionWeights
 from inquire.paths import bundled_corpus_dir, eval_pdf_dir, inquire_home
 from inquire.store import read_manifest
 
@@ -111,6 +112,7 @@ def run_eval(
     retrievers: tuple[str, ...] = RETRIEVERS,
     k: int = 10,
     progress: Callable[[str, int, int], None] | None = None,
+    weights: FusionWeights = FUSION,
 ) -> dict:
     unknown = [r for r in retrievers if r not in RETRIEVERS]
     if unknown:
@@ -136,7 +138,7 @@ def run_eval(
     units: dict[str, dict[str, str]] = {}
     seconds: dict[str, float] = {}
     if "inquire" in retrievers:
-        searcher = Searcher(index_dir, embedder)
+        searcher = Searcher(index_dir, embedder, weights=weights)
         units["inquire"] = searcher.index.chunk_texts()
         t0 = time.perf_counter()
         runs["inquire"] = {}
@@ -160,7 +162,8 @@ def run_eval(
             seconds[name] = time.perf_counter() - t0
 
     results: dict = {"queries": len(queries), "k": k, "index": str(index_dir), "out": str(out_dir),
-                     "documents": report.documents, "retrievers": {}}
+                     "documents": report.documents, "retrievers": {},
+                     "params": {"fusion": weights.to_dict(), "answer": ANSWER.to_dict(), "link": LINK.to_dict()}}
     per_query_all: dict[str, dict] = {}
     for name, run in runs.items():
         qrels: dict[str, dict[str, int]] = {}

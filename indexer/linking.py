@@ -3,7 +3,7 @@
 1. Sources. Documents that print the same recommendations (a committee report and the
    Government response that quotes it; an inquiry's recommendations summarised by a briefing)
    are grouped: a recommendation in one document is the same recommendation as one in another
-   when their texts overlap strongly (word containment >= SAME_REC). Each group's source is
+   when their texts overlap strongly (word containment >= LinkParams.same_rec). Each group's source is
    the document with the most recommendations and fewest responses (the report that made them);
    every recommendation row gets ``canonical_id`` (its twin in the source) and ``source``.
 2. Explicit links (confidence 1.0): a response printed under a recommendation, e.g. "Response
@@ -17,8 +17,8 @@
    (the council report's PARTNERS section for IOPC recommendation 7). Each unlinked passage is
    compared with every recommendation's own text and its explicit responses (cosine of the stored
    vectors); it is linked to its best recommendation when the similarity reaches
-   CONTENT_THRESHOLD, and to a second one only within CONTENT_MARGIN of the best.
-   CONTENT_THRESHOLD was chosen on evaluation/golden/links.json (scripts/eval_links.py).
+   ``content_threshold``, and to a second one only within ``content_margin`` of the best.
+   The threshold was chosen on evaluation/golden/links.json (scripts/eval_links.py).
 
 ``find_links`` reads an ``Index`` and returns the verdicts; ``link_index`` writes them.
 """
@@ -32,17 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from inquire.params import LINK, LinkParams
 from inquire.recnum import normalise_rec, rec_matches
 from inquire.records import ROLE_RECOMMENDATION
 from inquire.store import ChunkRow, Index, IndexWriter, LinkRow, RecommendationRow, SourceAssignment
-
-SAME_REC = 0.6
-CONTENT_THRESHOLD = 0.80
-CONTENT_MARGIN = 0.03
-REFERENCE_CONFIDENCE = 0.9
-MIN_CONTENT_WORDS = 25
-MAX_REFERENCES = 3  # a passage naming this many recommendations is a contents list or summary table, not a response
-DOC_HEAD = 1500  # characters at the top of a document searched for the body that wrote it
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -55,9 +48,9 @@ class LinkPlan:
     links: tuple[LinkRow, ...]
 
 
-def link_index(writer: IndexWriter, threshold: float = CONTENT_THRESHOLD) -> LinkPlan:
+def link_index(writer: IndexWriter, params: LinkParams = LINK) -> LinkPlan:
     """Link the index being written (all its documents are in) and record the links."""
-    plan = find_links(writer.index, threshold)
+    plan = find_links(writer.index, params)
     writer.clear_links()
     writer.set_sources(plan.sources)
     for link in plan.links:
@@ -65,15 +58,15 @@ def link_index(writer: IndexWriter, threshold: float = CONTENT_THRESHOLD) -> Lin
     return plan
 
 
-def find_links(index: Index, threshold: float = CONTENT_THRESHOLD) -> LinkPlan:
+def find_links(index: Index, params: LinkParams = LINK) -> LinkPlan:
     """Sources, then explicit, reference and content links (reads only)."""
-    recs = _Recs.load(index)
+    recs = _Recs.load(index, params)
     chunks = index.chunks()
-    state = _State(index, recs)
+    state = _State(index, recs, params)
     links = _explicit_links(index, recs, state)
     state.note_recommendation_chunks(chunks)
     links += _reference_links(recs, chunks, state)
-    links += _content_links(index, recs, chunks, state, threshold)
+    links += _content_links(index, recs, chunks, state)
     return LinkPlan(tuple(recs.assignments), tuple(links))
 
 
@@ -98,9 +91,9 @@ class _Recs:
     positions: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def load(cls, index: Index) -> _Recs:
+    def load(cls, index: Index, params: LinkParams) -> _Recs:
         rows = index.recommendations()
-        canonical, assignments = _assign_sources(index, rows)
+        canonical, assignments = _assign_sources(index, rows, params.same_rec)
         recs = cls({r.id: r for r in sorted(rows, key=lambda r: (r.doc_id, r.start))}, canonical, assignments)
         for r in recs.rows.values():
             recs.positions[(r.doc_id, normalise_rec(r.number))].append((r.start, r.id))
@@ -114,7 +107,7 @@ class _Recs:
         return before[-1] if before else (cands[0][1] if cands else None)
 
 
-def _assign_sources(index: Index, recs: list[RecommendationRow]) -> tuple[dict[int, int], list[SourceAssignment]]:
+def _assign_sources(index: Index, recs: list[RecommendationRow], same_rec: float) -> tuple[dict[int, int], list[SourceAssignment]]:
     """Group documents that print the same recommendations under the report that made them;
     return rec id -> canonical id and each recommendation's assignment."""
     by_doc: dict[str, list[RecommendationRow]] = defaultdict(list)
@@ -127,7 +120,7 @@ def _assign_sources(index: Index, recs: list[RecommendationRow]) -> tuple[dict[i
     canonical: dict[int, int] = {}
     source_doc: dict[str, str] = {}
     for d in docs:
-        best_src, best_map = _repeated_source(by_doc, d, list(dict.fromkeys(source_doc.values())), words)
+        best_src, best_map = _repeated_source(by_doc, d, list(dict.fromkeys(source_doc.values())), words, same_rec)
         source_doc[d] = best_src or d
         for r in by_doc[d]:
             canonical[r.id] = best_map.get(r.id, r.id)
@@ -137,7 +130,7 @@ def _assign_sources(index: Index, recs: list[RecommendationRow]) -> tuple[dict[i
 
 
 def _repeated_source(by_doc: dict[str, list[RecommendationRow]], doc: str, sources: list[str],
-                     words: dict[int, set[str]]) -> tuple[str | None, dict[int, int]]:
+                     words: dict[int, set[str]], same_rec: float) -> tuple[str | None, dict[int, int]]:
     """Which already-placed source does ``doc`` repeat (most recommendations matched, at least
     half of its own and two), and the map from its recommendations to the source's."""
     best_src: str | None = None
@@ -146,7 +139,7 @@ def _repeated_source(by_doc: dict[str, list[RecommendationRow]], doc: str, sourc
         mapping = {}
         for r in by_doc[doc]:
             match = max(by_doc[src], key=lambda s: (_containment(words[r.id], words[s.id]), normalise_rec(s.number) == normalise_rec(r.number)))
-            if _containment(words[r.id], words[match.id]) >= SAME_REC:
+            if _containment(words[r.id], words[match.id]) >= same_rec:
                 mapping[r.id] = match.id
         if len(mapping) >= max(2, len(by_doc[doc]) // 2) and len(mapping) > len(best_map):
             best_src, best_map = src, mapping
@@ -160,8 +153,9 @@ class _State:
     """What the link steps share: chunks already linked, the vectors that stand for each
     canonical recommendation, and who wrote each document."""
 
-    def __init__(self, index: Index, recs: _Recs) -> None:
+    def __init__(self, index: Index, recs: _Recs, params: LinkParams) -> None:
         self.index = index
+        self.params = params
         self.recs = recs
         self.linked_chunks: set[str] = set()
         self.explicit_vec_ids: dict[int, list[int]] = defaultdict(list)  # canonical id -> chunks of its explicit responses
@@ -186,7 +180,7 @@ class _State:
         if ch.doc_id not in self._doc_responder:
             if self._known is None:
                 self._known = self.index.response_responders()
-            head = self.index.document_head(ch.doc_id, DOC_HEAD).lower()
+            head = self.index.document_head(ch.doc_id, self.params.doc_head).lower()
             hits = [(head.find(k.lower()), -len(k), k) for k in self._known if k and k.lower() in head]
             self._doc_responder[ch.doc_id] = min(hits)[2] if hits else None
         return self._doc_responder[ch.doc_id]
@@ -233,13 +227,13 @@ def _reference_links(recs: _Recs, chunks: list[ChunkRow], state: _State) -> list
         if src is None or ch.role == ROLE_RECOMMENDATION:
             continue
         named = set(ch.mentions)
-        if len(named) >= MAX_REFERENCES:
+        if len(named) >= state.params.max_references:
             continue
         own = recs.at(ch.doc_id, ch.recommendation, ch.start) if ch.recommendation else None
         rids = dict.fromkeys(rid for number in sorted(named) for rid in _named(canon_by_src[src], number))
         for rid in rids:
             if not own or canonical.get(own) != rid:
-                out.append(state.link(rid, ch, "reference", REFERENCE_CONFIDENCE))
+                out.append(state.link(rid, ch, "reference", state.params.reference_confidence))
     return out
 
 
@@ -260,7 +254,7 @@ def _named(numbers: dict[str, int], mention: str) -> list[int]:
 # ---- 4. content links
 
 
-def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _State, threshold: float) -> list[LinkRow]:
+def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _State) -> list[LinkRow]:
     """Unlinked passages of other documents, by similarity to a recommendation and its explicit responses."""
     vectors = index.vectors
     targets = sorted(set(state.rec_vec_ids) | set(state.explicit_vec_ids))
@@ -271,7 +265,7 @@ def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _St
     rec_docs = {t: {rows[t].doc_id} | {rows[r].doc_id for r, c in canonical.items() if c == t} for t in targets}
     out = []
     for ch in chunks:
-        if ch.chunk_id in state.linked_chunks or len(_WORD.findall(ch.text)) < MIN_CONTENT_WORDS:
+        if ch.chunk_id in state.linked_chunks or len(_WORD.findall(ch.text)) < state.params.min_content_words:
             continue
         v = vectors.reconstruct(int(ch.id))
         scores = {t: float((queries[t] @ v).max()) for t in targets if ch.doc_id not in rec_docs[t] and len(queries[t])}
@@ -279,7 +273,7 @@ def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _St
             continue
         best = max(scores.values())
         for t, s in scores.items():
-            if s >= threshold and s >= best - CONTENT_MARGIN:
+            if s >= state.params.content_threshold and s >= best - state.params.content_margin:
                 out.append(state.link(t, ch, "content", s))
     return out
 

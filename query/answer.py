@@ -21,14 +21,9 @@ from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters, Searcher
 from inquire.query.understand import STOPWORDS
 
+from inquire.params import ANSWER, AnswerParams
 from inquire.records import CleanDocument
 from inquire.text import word_count
-
-ABSTAIN_BELOW = 0.42  # midpoint of the gap between off-topic max (0.372) and in-domain min (0.466); see README
-MAX_SENTENCES = 3
-PASSAGES_FOR_SENTENCES = 5
-W_LEXICAL = 0.25
-KEEP_WITHIN = 0.12  # quote sentences scoring within this of the best one
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,7 @@ class Answer:
     quotes: tuple[Quote, ...]
     abstained: bool
     hits: tuple[Hit, ...]
-    confidence: float  # best sentence's score; compared with ABSTAIN_BELOW
+    confidence: float  # best sentence's score; compared with AnswerParams.abstain_below
 
     def to_json(self) -> dict:
         return {
@@ -127,23 +122,28 @@ class DocPages:
 
 
 def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | None = None,
-           max_sentences: int = MAX_SENTENCES, abstain_below: float = ABSTAIN_BELOW) -> Answer:
-    hits = searcher.search(question, k=max(k, PASSAGES_FOR_SENTENCES), filters=filters)
+           max_sentences: int | None = None, abstain_below: float | None = None, params: AnswerParams = ANSWER) -> Answer:
+    """Quote the best sentences of the top passages, or abstain. ``max_sentences`` and
+    ``abstain_below`` override the matching fields of ``params``."""
+    if max_sentences is not None or abstain_below is not None:
+        params = replace(params, max_sentences=params.max_sentences if max_sentences is None else max_sentences,
+                         abstain_below=params.abstain_below if abstain_below is None else abstain_below)
+    hits = searcher.search(question, k=max(k, params.passages_for_sentences), filters=filters)
     shown = tuple(hits[:k])
-    cands, ids = _candidates(searcher, hits[:PASSAGES_FOR_SENTENCES])
+    cands, ids = _candidates(searcher, hits[:params.passages_for_sentences])
     if not cands:
         return Answer(question, (), True, shown, 0.0)
     cos = searcher.sentence_vectors(ids) @ searcher.query_vector(question.strip())
-    scores = np.array([cos[i] + W_LEXICAL * lexical_evidence(question, c.text) for i, c in enumerate(cands)])
+    scores = np.array([cos[i] + params.w_lexical * lexical_evidence(question, c.text) for i, c in enumerate(cands)])
     best = float(scores.max())
-    if best < abstain_below:
+    if best < params.abstain_below:
         return Answer(question, (), True, shown, best)
     pages = DocPages(searcher)
     quotes: list[Quote] = []
     seen: dict[str, int] = {}
     for i in np.argsort(-scores, kind="stable"):
         c, score = cands[int(i)], float(scores[int(i)])
-        if score < best - KEEP_WITHIN or len(quotes) == max_sentences:
+        if score < best - params.keep_within or len(quotes) == params.max_sentences:
             break
         key = c.text  # exact text: every merged citation slices to exactly this quote
         cites = [pages.cite(c.hit.citation, c.start, c.end)]

@@ -15,27 +15,14 @@ from inquire.query.understand import STOPWORDS, QueryIntent, parse_query, title_
 
 from inquire.embedding import Embedder, get_embedder
 from inquire.errors import QueryError
+from inquire.params import FUSION, FusionWeights
 from inquire.recnum import normalise_rec, rec_matches
 from inquire.records import KIND_BODY
 from inquire.store import Index, Passage, check_model, read_manifest
 
-# Fusion weights, tuned on evaluation/queries/dev.jsonl with scripts/tune_fusion.py: weighted
-# reciprocal-rank fusion of three rankings (passage vectors, best sentence per passage, FTS5 BM25)
-# plus boosts for what the query names. RRF_K tuned to 40 (the textbook value is 60).
-RRF_K = 40
-W_DENSE = 0.75
-W_LEXICAL = 1.0
-W_SENTENCE = 1.0  # chunks ranked by their best-matching sentence
-SENTENCE_CANDIDATES = 300
-B_REC = 0.01  # chunk belongs to a recommendation the query names
-B_REC_ROLE = 0.05  # ... and has the role the query asks for (the recommendation itself / a response)
-B_RESPONDER = 0.0  # chunk's responder is named in the query
-B_DOC = 0.02  # chunk's document is named in the query
-B_ROLE = 0.01  # chunk has the role the query asks for (no recommendation number named)
-B_LEAD = 0.02  # for a recommendation lookup: the first passage of that recommendation or response
-B_MENTION = 0.03  # passage outside the named recommendation that names it ("recommendation 9 was accepted")
-P_ASIDE = 0.02  # contents lists and footnote blocks rank below body text
-CANDIDATES = 100
+# Fusion weights (inquire.params.FusionWeights), tuned on evaluation/queries/dev.jsonl with
+# scripts/tune_fusion.py: weighted reciprocal-rank fusion of three rankings (passage vectors, best
+# sentence per passage, FTS5 BM25) plus boosts for what the query names.
 
 @dataclass(frozen=True)
 class Filters:
@@ -64,8 +51,9 @@ def row_to_hit(row: Passage, rank: int, score: float) -> Hit:
 class Searcher:
     """Loads an index once; ``search`` may be called many times (batch mode)."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder | None = None) -> None:
+    def __init__(self, index_dir: Path, embedder: Embedder | None = None, weights: FusionWeights = FUSION) -> None:
         self.index_dir = Path(index_dir)
+        self.weights = weights
         self.manifest = read_manifest(self.index_dir)
         self.index = Index.open(self.index_dir, self.manifest)
         self._embedder = embedder
@@ -105,7 +93,7 @@ class Searcher:
         n = self.sentence_faiss.ntotal
         if n == 0:
             return []
-        search_k = n if allowed is not None else min(SENTENCE_CANDIDATES, n)
+        search_k = n if allowed is not None else min(self.weights.sentence_candidates, n)
         scores, ids = self.sentence_faiss.search(np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32), search_k)
         chunk_of = self.index.sentence_chunks([int(i) for i in ids[0] if i >= 0])
         best: dict[int, float] = {}
@@ -204,7 +192,7 @@ class Searcher:
         filters = filters or Filters()
         allowed = self.allowed_ids(filters)
         intent = parse_query(query.strip(), self.responders(), self.doc_aliases())
-        n = max(CANDIDATES, 3 * k)
+        n = max(self.weights.candidates, 3 * k)
         qvec = self.query_vector(query.strip()) if mode != "lexical" else None
         dense = self.dense(qvec, n, allowed) if qvec is not None and mode in ("hybrid", "dense") else []
         lex = self.lexical(intent.terms, n, allowed) if mode in ("hybrid", "lexical") else []
@@ -230,18 +218,19 @@ class Searcher:
         return out
 
     def _fuse(self, intent: QueryIntent, dense, lex, sent, allowed) -> list[tuple[int, float]]:
+        w = self.weights
         scores: dict[int, float] = {}
-        for weight, ranking in ((W_DENSE, dense), (W_LEXICAL, lex), (W_SENTENCE, sent)):
+        for weight, ranking in ((w.w_dense, dense), (w.w_lexical, lex), (w.w_sentence, sent)):
             for rank, (i, _) in enumerate(ranking, 1):
-                scores[i] = scores.get(i, 0.0) + weight / (RRF_K + rank)
+                scores[i] = scores.get(i, 0.0) + weight / (w.rrf_k + rank)
         recs = self.rec_ids(intent.recommendations, allowed)
-        lead = self._leads(list(recs), intent.recommendations) if recs and B_LEAD else set()
+        lead = self._leads(list(recs), intent.recommendations) if recs and w.b_lead else set()
         for i, (num, role) in recs.items():
-            bonus = B_REC * (1.0 if num in intent.recommendations else 0.5)
+            bonus = w.b_rec * (1.0 if num in intent.recommendations else 0.5)
             if intent.wants and role == intent.wants:
-                bonus += B_REC_ROLE
+                bonus += w.b_rec_role
             if i in lead:
-                bonus += B_LEAD
+                bonus += w.b_lead
             scores[i] = scores.get(i, 0.0) + bonus
         ids = list(scores)
         meta = self.index.chunk_meta(ids)
@@ -249,16 +238,16 @@ class Searcher:
         for i in ids:
             m = meta[i]
             if m.kind != KIND_BODY:
-                scores[i] -= P_ASIDE
+                scores[i] -= w.p_aside
             if intent.recommendations and i not in recs and m.mentions:
                 if any(rec_matches(a, b) or rec_matches(b, a) for a in m.mentions for b in intent.recommendations):
-                    scores[i] += B_MENTION
+                    scores[i] += w.b_mention
             if intent.wants and not intent.recommendations and m.role == intent.wants:
-                scores[i] += B_ROLE
+                scores[i] += w.b_role
             if named and m.responder and m.responder.lower() in named:
-                scores[i] += B_RESPONDER
+                scores[i] += w.b_responder
             if m.doc_id in intent.docs:
-                scores[i] += B_DOC
+                scores[i] += w.b_doc
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

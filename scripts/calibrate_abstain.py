@@ -22,10 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from inquire.evaluation.harness import default_corpora, eval_index_dir  # noqa: E402
-from inquire.query.answer import ABSTAIN_BELOW, answer  # noqa: E402
+from inquire.query.answer import answer  # noqa: E402
 from inquire.query.search import Searcher  # noqa: E402
 
 from inquire.embedding import get_embedder  # noqa: E402
+from inquire.params import ANSWER  # noqa: E402
 
 
 def main() -> None:
@@ -49,12 +50,12 @@ def main() -> None:
         table.append({"threshold": t, "false_refusals": sum(c < t for c in ins), "in_domain": len(ins),
                       "false_answers": sum(c >= t for c in outs), "off_topic": len(outs)})
     if args.json:
-        print(json.dumps({"current": ABSTAIN_BELOW, "table": table, "rows": rows}, indent=2))
+        print(json.dumps({"current": ANSWER.abstain_below, "table": table, "rows": rows}, indent=2))
         return
-    print(f"in-domain {len(ins)} (min conf {min(ins):.3f}), off-topic {len(outs)} (max conf {max(outs):.3f}); current threshold {ABSTAIN_BELOW}")
+    print(f"in-domain {len(ins)} (min conf {min(ins):.3f}), off-topic {len(outs)} (max conf {max(outs):.3f}); current threshold {ANSWER.abstain_below}")
     print(f"{'threshold':>9} {'false refusals':>15} {'false answers':>14}")
     for row in table:
-        mark = "  <- current" if abs(row["threshold"] - ABSTAIN_BELOW) < 1e-9 else ""
+        mark = "  <- current" if abs(row["threshold"] - ANSWER.abstain_below) < 1e-9 else ""
         print(f"{row['threshold']:>9.2f} {row['false_refusals']:>9}/{row['in_domain']:<5} {row['false_answers']:>8}/{row['off_topic']:<5}{mark}")
     print("\nlowest-confidence in-domain:", *sorted((r for r in rows if r["in_domain"]), key=lambda r: r["confidence"])[:5], sep="\n  ")
     print("highest-confidence off-topic:", *sorted((r for r in rows if not r["in_domain"]), key=lambda r: -r["confidence"])[:5], sep="\n  ")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,10 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 from inquire.evaluation.harness import default_corpora  # noqa: E402
 from inquire.evaluation.judge import squash  # noqa: E402
-from inquire.indexer.linking import CONTENT_THRESHOLD, LinkPlan, find_links  # noqa: E402
+from inquire.indexer.linking import LinkPlan, find_links  # noqa: E402
 from inquire.indexer.pipeline import build_index  # noqa: E402
 
 from inquire.embedding import get_embedder  # noqa: E402
+from inquire.params import LINK  # noqa: E402
 from inquire.paths import inquire_home  # noqa: E402
 from inquire.store import Index  # noqa: E402
 
@@ -62,15 +64,15 @@ def main() -> None:
     args = ap.parse_args()
     golden = json.loads((ROOT / "evaluation" / "golden" / "links.json").read_text())
     embedder = get_embedder()
-    out = {"current_threshold": CONTENT_THRESHOLD, "sets": {}}
+    out = {"current_threshold": LINK.content_threshold, "sets": {}}
     for gset in golden["sets"]:
         names = {gset["source_doc"]} | {lk["response_doc"] for lk in gset["links"]}
         index_dir = inquire_home() / "linkeval" / gset["name"]
         build_index([_find(n) for n in sorted(names)], index_dir, embedder)
         sweep = {}
         with Index.open(index_dir) as index:
-            for t in [x / 100 for x in range(50, 96, 3)] + [CONTENT_THRESHOLD]:
-                sweep[f"{t:.2f}"] = score(predicted(index, find_links(index, threshold=t)), gset["links"])
+            for t in [x / 100 for x in range(50, 96, 3)] + [LINK.content_threshold]:
+                sweep[f"{t:.2f}"] = score(predicted(index, find_links(index, replace(LINK, content_threshold=t))), gset["links"])
         out["sets"][gset["name"]] = sweep
     if args.json:
         print(json.dumps(out, indent=2))
@@ -78,7 +80,7 @@ def main() -> None:
     for name, sweep in out["sets"].items():
         print(f"\n{name}: threshold  precision  recall  (correct/predicted, found/golden)")
         for t, s in sorted(sweep.items()):
-            mark = "  <- current" if abs(float(t) - CONTENT_THRESHOLD) < 1e-9 else ""
+            mark = "  <- current" if abs(float(t) - LINK.content_threshold) < 1e-9 else ""
             print(f"  {t}  {s['precision']:>9.3f} {s['recall']:>7.3f}  ({s['correct']}/{s['predicted']}, {s['found']}/{s['golden']}){mark}")
 
 

@@ -4,7 +4,7 @@
 
 Objective: mean of Success@1, Success@5 and MRR@10 over evaluation/queries/dev.jsonl (the same
 judging rule as `inquire eval`). Query vectors are computed once and cached. Prints the best
-setting; copy it into query/search.py by hand (the weights are documented constants).
+setting; copy it into the defaults of inquire.params.FusionWeights by hand.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,18 +25,18 @@ from inquire.evaluation.judge import passage_matches  # noqa: E402
 from inquire.embedding import get_embedder  # noqa: E402
 
 GRID = {
-    "RRF_K": [5, 10, 20, 40, 60, 100],
-    "W_DENSE": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
-    "W_LEXICAL": [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
-    "W_SENTENCE": [0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
-    "B_REC": [0.0, 0.01, 0.02, 0.05, 0.1],
-    "B_REC_ROLE": [0.0, 0.005, 0.01, 0.02, 0.05],
-    "B_RESPONDER": [0.0, 0.002, 0.005, 0.01, 0.02],
-    "B_DOC": [0.0, 0.002, 0.005, 0.01, 0.02],
-    "B_ROLE": [0.0, 0.002, 0.005, 0.01, 0.02],
-    "B_LEAD": [0.0, 0.005, 0.01, 0.02, 0.04],
-    "B_MENTION": [0.0, 0.005, 0.01, 0.02, 0.03, 0.05],
-    "P_ASIDE": [0.0, 0.005, 0.01, 0.02, 0.05],
+    "rrf_k": [5, 10, 20, 40, 60, 100],
+    "w_dense": [0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+    "w_lexical": [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+    "w_sentence": [0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+    "b_rec": [0.0, 0.01, 0.02, 0.05, 0.1],
+    "b_rec_role": [0.0, 0.005, 0.01, 0.02, 0.05],
+    "b_responder": [0.0, 0.002, 0.005, 0.01, 0.02],
+    "b_doc": [0.0, 0.002, 0.005, 0.01, 0.02],
+    "b_role": [0.0, 0.002, 0.005, 0.01, 0.02],
+    "b_lead": [0.0, 0.005, 0.01, 0.02, 0.04],
+    "b_mention": [0.0, 0.005, 0.01, 0.02, 0.03, 0.05],
+    "p_aside": [0.0, 0.005, 0.01, 0.02, 0.05],
 }
 
 
@@ -77,19 +78,19 @@ def main() -> None:
     queries = [json.loads(x) for x in (ROOT / "evaluation" / "queries" / "dev.jsonl").read_text().splitlines() if x.strip()]
     searcher = qs.Searcher(args.index or eval_index_dir(default_corpora()), CachedEmbedder(get_embedder()))
     best = evaluate(searcher, queries)
-    print("start", {k: getattr(qs, k) for k in GRID}, best)
+    print("start", searcher.weights.to_dict(), best)
     if held_out:
         print("held-out at start", evaluate(searcher, held_out))
     for _ in range(args.rounds):
         for name, values in GRID.items():
-            keep = getattr(qs, name)
+            keep = searcher.weights
             for v in values:
-                setattr(qs, name, v)
+                searcher.weights = replace(keep, **{name: v})
                 r = evaluate(searcher, queries)
                 if r["objective"] > best["objective"] + 1e-9:
-                    best, keep = r, v
-            setattr(qs, name, keep)
-        print("round", {k: getattr(qs, k) for k in GRID}, best)
+                    best, keep = r, searcher.weights
+            searcher.weights = keep
+        print("round", searcher.weights.to_dict(), best)
     if held_out:
         print("held-out after tuning", evaluate(searcher, held_out))
 

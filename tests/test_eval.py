@@ -8,6 +8,7 @@ from inquire.evaluation.harness import PHANTOM, EvalQuery, _metrics, load_querie
 from inquire.evaluation.judge import passage_matches
 
 from inquire.embedding.fake import FakeEmbedder
+from inquire.params import ANSWER, FUSION, LINK
 
 
 def test_metrics_match_hand_computed_values():
@@ -50,8 +51,23 @@ def test_run_eval_writes_trec_files_and_scores_every_retriever(tmp_path):
     # BM25 puts a window with every query word first for q1 and q2: S@1 = RR = 2/3
     bm25 = result["retrievers"]["bm25"]["overall"]
     assert (bm25["Success@1"], bm25["RR@10"]) == (0.6667, 0.6667)
-    assert json.loads((tmp_path / "out" / "metrics.json").read_text())["queries"] == 3
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["queries"] == 3
+    # the parameters the run used are recorded with its figures
+    assert metrics["params"]["fusion"] == FUSION.to_dict() and metrics["params"]["fusion"]["rrf_k"] == 40
+    assert metrics["params"]["answer"]["abstain_below"] == ANSWER.abstain_below
+    assert metrics["params"]["link"]["content_threshold"] == LINK.content_threshold
     assert len(result["worst"]) == 3
+
+
+def test_eval_runs_with_the_weights_it_is_given(tmp_path):
+    from dataclasses import replace
+
+    queries = [EvalQuery("q1", "ISVA single point of contact", "factoid", None, ("single point of contact",))]
+    weights = replace(FUSION, w_dense=0.0, w_sentence=0.0)
+    result = run_eval(queries, FakeEmbedder(), index_dir=tmp_path / "idx", out_dir=tmp_path / "out", corpora=[CORPUS],
+                      retrievers=("inquire",), weights=weights)
+    assert result["params"]["fusion"]["w_dense"] == 0.0
 
 
 def test_bundled_query_set_is_well_formed():

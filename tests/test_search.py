@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from inquire.indexer.pipeline import build_index
@@ -7,6 +9,7 @@ from inquire.query.search import Filters, Searcher, read_batch
 
 from inquire.embedding.fake import FakeEmbedder
 from inquire.errors import IndexIncompatible, IndexMissing, QueryError
+from inquire.params import FUSION
 
 
 @pytest.fixture
@@ -167,33 +170,29 @@ def _score(hits, part):
 
 
 def test_contents_lists_are_stored_as_such_and_rank_lower(briefing, monkeypatch):
-    import inquire.query.search as qs
-
     rows = {r["text"][:8]: r for r in _db(briefing).execute("SELECT text, kind, mentions FROM chunks")}
     assert rows["Contents"]["kind"] == "contents" and rows["Contents"]["mentions"] == ""
     query = "haemophilia care recommendation 9 review of centres"
-    monkeypatch.setattr(qs, "P_ASIDE", 0.0)
+    monkeypatch.setattr(briefing, "weights", replace(FUSION, p_aside=0.0))
     before = briefing.search(query, k=10)
-    monkeypatch.setattr(qs, "P_ASIDE", 0.02)
+    monkeypatch.setattr(briefing, "weights", replace(FUSION, p_aside=0.02))
     after = briefing.search(query, k=10)
     assert _score(after, "Contents") == pytest.approx(_score(before, "Contents") - 0.02)
     assert _score(after, "The Scottish") == pytest.approx(_score(before, "The Scottish"))
 
 
 def test_passages_naming_the_recommendation_get_its_boost(briefing, monkeypatch):
-    import inquire.query.search as qs
-
     (mentions,) = _db(briefing).execute("SELECT mentions FROM chunks WHERE text LIKE '%Scottish%'").fetchone()
     assert mentions == "9"
-    monkeypatch.setattr(qs, "B_MENTION", 0.0)
+    monkeypatch.setattr(briefing, "weights", replace(FUSION, b_mention=0.0))
     plain = briefing.search("did the Scottish Government accept recommendation 9", k=10)
-    monkeypatch.setattr(qs, "B_MENTION", 0.03)
+    monkeypatch.setattr(briefing, "weights", replace(FUSION, b_mention=0.03))
     boosted = briefing.search("did the Scottish Government accept recommendation 9", k=10)
     assert _score(boosted, "The Scottish") == pytest.approx(_score(plain, "The Scottish") + 0.03)
     assert "The Scottish" in boosted[0].text
     # naming another recommendation gives no boost
     other = briefing.search("did the Scottish Government accept recommendation 8", k=10)
-    monkeypatch.setattr(qs, "B_MENTION", 0.0)
+    monkeypatch.setattr(briefing, "weights", replace(FUSION, b_mention=0.0))
     other_plain = briefing.search("did the Scottish Government accept recommendation 8", k=10)
     assert _score(other, "The Scottish") == pytest.approx(_score(other_plain, "The Scottish"))
 
