@@ -20,6 +20,7 @@ from pathlib import Path
 from inquire.evaluation.judge import passage_matches
 from inquire.evaluation.reference import WindowRetriever, make_windows
 from inquire.indexer.pipeline import build_index, collect_files
+from inquire.query.backends import backend_name
 from inquire.query.search import Searcher
 
 from inquire.embedding import Embedder
@@ -113,6 +114,7 @@ def run_eval(
     k: int = 10,
     progress: Callable[[str, int, int], None] | None = None,
     weights: FusionWeights = FUSION,
+    backend: str | None = None,
 ) -> dict:
     unknown = [r for r in retrievers if r not in RETRIEVERS]
     if unknown:
@@ -131,6 +133,11 @@ def run_eval(
         except IndexMissing:
             pass
     report = build_index(corpora, index_dir, embedder, rebuild=rebuild, progress=progress)
+    backend = backend_name(backend)
+    if backend == "qdrant" and "inquire" in retrievers:
+        from inquire.query.backends.qdrant import sync
+
+        sync(index_dir, progress=progress)
     files, _ = collect_files(corpora)
     files = [f for f in files if str(f) not in {e.path for e in report.failed}]
 
@@ -138,7 +145,7 @@ def run_eval(
     units: dict[str, dict[str, str]] = {}
     seconds: dict[str, float] = {}
     if "inquire" in retrievers:
-        searcher = Searcher(index_dir, embedder, weights=weights)
+        searcher = Searcher(index_dir, embedder, weights=weights, backend=backend)
         units["inquire"] = searcher.index.chunk_texts()
         t0 = time.perf_counter()
         runs["inquire"] = {}
@@ -162,7 +169,7 @@ def run_eval(
             seconds[name] = time.perf_counter() - t0
 
     results: dict = {"queries": len(queries), "k": k, "index": str(index_dir), "out": str(out_dir),
-                     "documents": report.documents, "retrievers": {},
+                     "documents": report.documents, "backend": backend, "retrievers": {},
                      "params": {"fusion": weights.to_dict(), "answer": ANSWER.to_dict(), "link": LINK.to_dict()}}
     per_query_all: dict[str, dict] = {}
     for name, run in runs.items():

@@ -23,6 +23,8 @@ app = typer.Typer(
 
 IndexOpt = typer.Option(None, "--index", help="Index directory (default: $INQUIRE_INDEX or $INQUIRE_HOME/index, INQUIRE_HOME defaulting to ~/.local/share/inquire).")
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON (format documented in the README).")
+BackendOpt = typer.Option(None, "--backend", help="Where passages are searched: local (FAISS + FTS5 in the index folder) or qdrant "
+                          "(the server at $QDRANT_URL, else a local Qdrant store in the index folder). Default: $INQUIRE_BACKEND or local.")
 CsvOpt = typer.Option(False, "--csv", help="Print CSV (one header line; lists joined with '; '), for a spreadsheet.")
 
 
@@ -150,7 +152,18 @@ def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: boo
     check_location(index_dir)  # `--index /`, a file, a folder of reports: refused before anything is written
     embedder = embedder or _embedder()
     with _Progress(show_progress) as progress:
-        return build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress)
+        report = build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress)
+    return report
+
+
+def _sync(index_dir: Path, backend: str, show_progress: bool) -> dict | None:
+    """With the qdrant backend, bring its collections in line with the index (by document)."""
+    if backend != "qdrant":
+        return None
+    from inquire.query.backends.qdrant import sync
+
+    with _Progress(show_progress) as progress:
+        return sync(index_dir, progress=progress).to_json()
 
 
 @app.command()
@@ -158,6 +171,7 @@ def index(
     paths: list[Path] = typer.Argument(None, help="Files or folders to index (.pdf .html .htm .txt .md). Default: the bundled corpus."),
     index: Path | None = IndexOpt,
     rebuild: bool = typer.Option(False, "--rebuild", help="Ignore the existing index and re-embed everything."),
+    backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Index reports: parse, clean, find structure, chunk, embed, store. Re-running re-embeds only what changed."""
@@ -165,10 +179,17 @@ def index(
 
     index_dir, _ = _index_dir(index)
     with _errors():
+        from inquire.query.backends import backend_name
+
+        backend = backend_name(backend)  # an unknown name is refused before anything is built
         report = _build(list(paths or [bundled_corpus_dir()]), index_dir, rebuild, show_progress=True)
+        synced = _sync(index_dir, backend, show_progress=True) if report.written or report.documents else None
     if as_json:
-        _echo(json.dumps(report.to_json(), indent=2))
+        _echo(json.dumps(report.to_json() | ({"qdrant": synced} if synced else {}), indent=2))
     else:
+        if synced:
+            _echo(f"{synced['where']}: {len(synced['added'])} documents written ({synced['passages']} passages, "
+                  f"{synced['sentences']} sentences), {len(synced['removed'])} removed, {synced['kept']} kept", err=True)
         for err in report.failed:
             _echo(f"skipped: {_one_line(err.message)}", err=True)
         for note in report.duplicates:
@@ -191,10 +212,11 @@ def index(
         raise typer.Exit(1)
 
 
-def _open_searcher(index: Path | None):
+def _open_searcher(index: Path | None, backend: str | None = None):
     """Open the index; on first use of the default location, build the bundled corpus index."""
     from inquire.errors import IndexMissing
     from inquire.paths import bundled_corpus_dir
+    from inquire.query.backends import backend_name
     from inquire.query.search import Searcher
     from inquire.store import read_manifest
 
@@ -205,12 +227,13 @@ def _open_searcher(index: Path | None):
         if explicit:
             raise IndexMissing(f"no index at {index_dir}: run `inquire index PATH... --index {index_dir}`") from None
     else:
-        return Searcher(index_dir, _embedder())
+        return Searcher(index_dir, _embedder(), backend=backend)
     embedder = _embedder()
     _echo(f"No index yet at {index_dir}: building it from the bundled corpus ({bundled_corpus_dir()}) ...", err=True)
     report = _build([bundled_corpus_dir()], index_dir, rebuild=False, show_progress=True, embedder=embedder)
     _echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.", err=True)
-    return Searcher(index_dir, embedder)
+    _sync(index_dir, backend_name(backend), show_progress=True)
+    return Searcher(index_dir, embedder, backend=backend)
 
 
 def _check_k(k: int) -> None:
@@ -269,6 +292,7 @@ def search(
     responder: str | None = ResponderOpt,
     role: str | None = RoleOpt,
     index: Path | None = IndexOpt,
+    backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Return the passages most relevant to QUERY, each with its citation and score."""
@@ -279,7 +303,7 @@ def search(
 
         _check_k(k)
         items = _read_batch(read_batch, batch) if batch else None
-        searcher = _open_searcher(index)
+        searcher = _open_searcher(index, backend)
         filters = _filters(doc, rec, responder, role)
         if items is not None:
             for item in items:
@@ -305,6 +329,7 @@ def ask(
     responder: str | None = ResponderOpt,
     role: str | None = RoleOpt,
     index: Path | None = IndexOpt,
+    backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Answer QUESTION with sentences quoted from the reports, each with its citation, or say the corpus does not answer."""
@@ -312,7 +337,7 @@ def ask(
 
     _check_k(k)
     with _errors():
-        searcher = _open_searcher(index)
+        searcher = _open_searcher(index, backend)
         result = answer(searcher, question, k=k, filters=_filters(doc, rec, responder, role))
     if as_json:
         _echo(json.dumps(result.to_json(), indent=2))
@@ -495,6 +520,7 @@ def eval_(
     k: int = typer.Option(10, "--k", min=10, help="Depth of each run (metrics are @1, @5, @10)."),
     index: Path | None = typer.Option(None, "--index", help="Evaluation index directory (default: $INQUIRE_HOME/eval/index-<hash of the documents' paths>)."),
     out: Path | None = typer.Option(None, "--out", help="Where to write qrels, runs and metrics (default $INQUIRE_HOME/eval/runs/TIMESTAMP)."),
+    backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Score inquire and the reference retrievers: Success@1/5/10, MRR@10, nDCG@10, TREC qrels and runs."""
@@ -511,7 +537,7 @@ def eval_(
         out_dir = out or inquire_home() / "eval" / "runs" / _time.strftime("%Y%m%d-%H%M%S")
         with _Progress(True) as progress:
             result = run_eval(qs, get_embedder(), index_dir=index_dir, out_dir=out_dir, corpora=list(corpus or []) or None,
-                              retrievers=tuple(retriever), k=k, progress=progress)
+                              retrievers=tuple(retriever), k=k, progress=progress, backend=backend)
     if as_json:
         _echo(json.dumps(result, indent=2))
         return

@@ -38,6 +38,7 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 DATABASE = "meta.sqlite"
+FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"  # chunks_fts's tokenizer (SCHEMA); FtsTokenizer repeats it
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -457,6 +458,40 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+@dataclass(frozen=True)
+class ChunkSelection:
+    """A search filter resolved to stored values: the chunks whose document, responder,
+    recommendation (each one of the given values) and role match; ``None`` leaves that field free.
+    Search backends apply it inside their search (SQL here, payload filters in Qdrant)."""
+
+    doc_ids: frozenset[str] | None = None
+    responders: frozenset[str] | None = None
+    recommendations: frozenset[str] | None = None
+    role: str | None = None
+
+    def empty(self) -> bool:
+        """No chunk can match (a field restricted to no value)."""
+        return any(v is not None and not v for v in (self.doc_ids, self.responders, self.recommendations))
+
+    def admits(self, chunk: ChunkMeta) -> bool:
+        return ((self.doc_ids is None or chunk.doc_id in self.doc_ids)
+                and (self.responders is None or chunk.responder in self.responders)
+                and (self.recommendations is None or chunk.recommendation in self.recommendations)
+                and (self.role is None or chunk.role == self.role))
+
+    def sql(self, alias: str = "chunks") -> tuple[str, list[Any]]:
+        """A WHERE clause over ``alias`` (one JSON parameter per list, so any length fits)."""
+        clauses, args = [], []
+        for column, values in (("doc_id", self.doc_ids), ("responder", self.responders), ("recommendation", self.recommendations)):
+            if values is not None:
+                clauses.append(f"{alias}.{column} IN (SELECT value FROM json_each(?))")
+                args.append(json.dumps(sorted(values)))
+        if self.role is not None:
+            clauses.append(f"{alias}.role = ?")
+            args.append(self.role)
+        return " AND ".join(clauses) or "1=1", args
+
+
 class Index:
     """Every read of an index: documents, chunks, sentences, recommendations, responses, sections,
     links, the FTS5 table and the vectors (FAISS files are opened on first use, so commands that do
@@ -620,14 +655,61 @@ class Index:
             out.update((k, i) for k, i in self._conn.execute(q, part))
         return out
 
-    def bm25(self, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25) from the FTS5 table for chunks containing any of ``terms``, best first
-        (FTS5's bm25 is lower for better matches); ``limit`` -1 for all."""
+    def bm25(self, terms: Sequence[str], limit: int, within: ChunkSelection | None = None) -> list[tuple[int, float]]:
+        """(chunk id, bm25) from the FTS5 table for chunks containing any of ``terms`` (and, with
+        ``within``, selected by it), best first (FTS5's bm25 is lower for better matches); ``limit`` -1 for all."""
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
-        q = "SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
-        return [(int(r[0]), float(r[1])) for r in self._conn.execute(q, (match, limit))]
+        where, args = "", []
+        if within is not None:
+            clause, args = within.sql("c")
+            where = f" AND rowid IN (SELECT c.id FROM chunks c WHERE {clause})"
+        q = f"SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ?{where} ORDER BY s LIMIT ?"
+        return [(int(r[0]), float(r[1])) for r in self._conn.execute(q, (match, *args, limit))]
+
+    # filters resolved to stored values (see ChunkSelection)
+    def document_ids_like(self, text: str) -> list[str]:
+        """doc_ids of the documents whose file name or title contains ``text`` (case-insensitive, literally)."""
+        q = r"SELECT doc_id FROM documents WHERE lower(name) LIKE ? ESCAPE '\' OR lower(coalesce(title,'')) LIKE ? ESCAPE '\'"
+        return [r[0] for r in self._conn.execute(q, (_like(text), _like(text)))]
+
+    def responders_like(self, text: str) -> list[str]:
+        """The distinct chunk responders that contain ``text`` (case-insensitive, literally)."""
+        q = r"SELECT DISTINCT responder FROM chunks WHERE lower(coalesce(responder,'')) LIKE ? ESCAPE '\'"
+        return [r[0] for r in self._conn.execute(q, (_like(text),))]
+
+    def recommendation_values(self) -> list[str]:
+        """The distinct recommendation numbers chunks carry, as printed."""
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT recommendation FROM chunks WHERE recommendation IS NOT NULL")]
+
+    def chunk_ids_where(self, within: ChunkSelection) -> np.ndarray:
+        """Ids of the chunks ``within`` selects, ascending (int64)."""
+        clause, args = within.sql("c")
+        rows = self._conn.execute(f"SELECT c.id FROM chunks c WHERE {clause} ORDER BY c.id", args).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def sentence_ids_where(self, within: ChunkSelection) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence ids, their chunk ids) of the chunks ``within`` selects."""
+        clause, args = within.sql("c")
+        q = f"SELECT s.id, s.chunk FROM sentences s JOIN chunks c ON c.id = s.chunk WHERE {clause}"
+        rows = np.array(self._conn.execute(q, args).fetchall(), dtype=np.int64).reshape(-1, 2)
+        return rows[:, 0].copy(), rows[:, 1].copy()
+
+    def chunk_rowids(self, chunk_ids: Sequence[str]) -> dict[str, int]:
+        """chunk_id (``<doc_id>-<seq>``) -> chunks.id."""
+        out: dict[str, int] = {}
+        for part, marks in _batches(list(chunk_ids)):
+            out.update(self._conn.execute(f"SELECT chunk_id, id FROM chunks WHERE chunk_id IN ({marks})", part).fetchall())
+        return out
+
+    def sentence_keys(self, sentence_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+        """sentence id -> (its chunk's chunk_id, its start offset): a sentence's identity across rebuilds."""
+        out: dict[int, tuple[str, int]] = {}
+        for part, marks in _batches(list(sentence_ids)):
+            q = f"SELECT s.id, c.chunk_id, s.start FROM sentences s JOIN chunks c ON c.id = s.chunk WHERE s.id IN ({marks})"
+            out.update((r[0], (r[1], r[2])) for r in self._conn.execute(q, part))
+        return out
 
     # sentences
     def sentences_of(self, chunk_ids: Sequence[int]) -> dict[int, list[SentenceRow]]:
@@ -773,3 +855,26 @@ class IndexWriter:
             self._conn.close()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class FtsTokenizer:
+    """Terms exactly as the index's FTS5 table makes them (``FTS_TOKENIZE``: unicode61 words,
+    diacritics removed, Porter stems), for texts that are not in it: an in-memory FTS5 table."""
+
+    def __init__(self) -> None:
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(text, tokenize='{FTS_TOKENIZE}')")
+        self._conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+
+    def counts(self, texts: Sequence[str]) -> list[dict[str, int]]:
+        """For each text, term -> how many times it occurs."""
+        out: list[dict[str, int]] = [{} for _ in texts]
+        with self._conn:
+            self._conn.executemany("INSERT INTO t(rowid, text) VALUES (?, ?)", ((i + 1, t) for i, t in enumerate(texts)))
+            for doc, term, n in self._conn.execute("SELECT doc, term, COUNT(*) FROM v GROUP BY doc, term"):
+                out[doc - 1][term] = n
+            self._conn.execute("DELETE FROM t")
+        return out
+
+    def close(self) -> None:
+        self._conn.close()

@@ -332,6 +332,11 @@ def before_auto_build(location: Path) -> bool:
     raises :class:`IndexMissing` with the fix when an interrupted write left files there, so nothing
     is ever built over what might be the user's index."""
     location = Path(location)
+    try:
+        resolve(location)
+        return True  # the usual case: published, no lock taken (a search never waits for a writer)
+    except IndexMissing:
+        pass
     if not location.exists() and not _legacy_siblings(location, "old") and not _legacy_siblings(location, "tmp"):
         return False
     check_location(location)

@@ -1,5 +1,6 @@
-"""Search an index directory: dense (FAISS), sentence and FTS5 rankings fused, with the metadata
-the store reads (``inquire.store.Index``)."""
+"""Search an index directory: dense, sentence and lexical rankings from a backend
+(``inquire.query.backends``: FAISS + FTS5 by default, or Qdrant) fused here, with the metadata the
+store reads (``inquire.store.Index``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from inquire.query.backends import Backend, open_backend
 from inquire.query.grouping import group_duplicates
 from inquire.query.results import Hit
 from inquire.query.understand import STOPWORDS, QueryIntent, parse_query, title_initialisms
@@ -18,7 +20,7 @@ from inquire.errors import QueryError
 from inquire.params import FUSION, FusionWeights
 from inquire.recnum import normalise_rec, rec_matches
 from inquire.records import KIND_BODY
-from inquire.store import Index, Passage, check_model, read_manifest
+from inquire.store import ChunkSelection, Index, Passage, check_model, read_manifest
 
 # Fusion weights (inquire.params.FusionWeights), tuned on evaluation/queries/dev.jsonl with
 # scripts/tune_fusion.py: weighted reciprocal-rank fusion of three rankings (passage vectors, best
@@ -51,7 +53,8 @@ def row_to_hit(row: Passage, rank: int, score: float) -> Hit:
 class Searcher:
     """Loads an index once; ``search`` may be called many times (batch mode)."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder | None = None, weights: FusionWeights = FUSION) -> None:
+    def __init__(self, index_dir: Path, embedder: Embedder | None = None, weights: FusionWeights = FUSION,
+                 backend: str | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.weights = weights
         self.manifest = read_manifest(self.index_dir)
@@ -59,9 +62,21 @@ class Searcher:
         self._embedder = embedder
         if embedder is not None:
             check_model(self.index_dir, self.manifest, embedder.name, embedder.dim)
-        self.faiss = self.index.vectors
-        self.sentence_faiss = self.index.sentence_vectors
+        try:
+            self.backend: Backend = open_backend(backend, self.index, self.index_dir)
+        except BaseException:
+            self.index.close()
+            raise
         self._query_vectors: dict[str, np.ndarray] = {}
+
+    @property
+    def faiss(self):
+        """The local index's FAISS passage vectors."""
+        return self.index.vectors
+
+    @property
+    def sentence_faiss(self):
+        return self.index.sentence_vectors
 
     @property
     def embedder(self) -> Embedder:
@@ -84,71 +99,45 @@ class Searcher:
         return {c: [(s.id, s.start, s.end) for s in rows] for c, rows in self.index.sentences_of(chunk_rowids).items()}
 
     def sentence_vectors(self, ids: list[int]) -> np.ndarray:
-        if not ids:
-            return np.zeros((0, self.sentence_faiss.d), dtype=np.float32)
-        return np.vstack([self.sentence_faiss.reconstruct(int(i)) for i in ids])
+        return self.backend.sentence_vectors(ids)
 
-    def by_sentence(self, query_vec: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
-        """Chunks ranked by the cosine of their best sentence to the query."""
-        n = self.sentence_faiss.ntotal
-        if n == 0:
-            return []
-        search_k = n if allowed is not None else min(self.weights.sentence_candidates, n)
-        scores, ids = self.sentence_faiss.search(np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32), search_k)
-        chunk_of = self.index.sentence_chunks([int(i) for i in ids[0] if i >= 0])
-        best: dict[int, float] = {}
-        for i, sc in zip(ids[0], scores[0]):
-            c = chunk_of.get(int(i))
-            if c is None or (allowed is not None and c not in allowed) or c in best:
-                continue
-            best[c] = float(sc)
-            if len(best) == k:
-                break
-        return list(best.items())
+    def by_sentence(self, query_vec: np.ndarray, k: int, allowed: ChunkSelection | None = None) -> list[tuple[int, float]]:
+        """Chunks ranked by the cosine of their best sentence to the query: among the best
+        ``sentence_candidates`` sentences, or with a filter among all the selected ones."""
+        candidates = None if allowed is not None else self.weights.sentence_candidates
+        return self.backend.sentences(query_vec, k, allowed, candidates)
 
     def close(self) -> None:
-        self.index.close()
+        try:
+            self.backend.close()
+        finally:
+            self.index.close()
 
     def rows(self, ids: list[int]) -> dict[int, Passage]:
         return self.index.passages(ids)
 
-    def allowed_ids(self, filters: Filters) -> set[int] | None:
+    def allowed_ids(self, filters: Filters) -> ChunkSelection | None:
+        """The filters resolved to stored values (documents, responders, recommendation numbers),
+        which the backend applies inside its search; ``None`` without filters."""
         if not filters.active():
             return None
         filters.check()
-        rows = self.index.filtered_chunks(doc=filters.doc, responder=filters.responder, role=filters.role)
-        if filters.rec:  # the same number rule as everywhere: "4a" includes "4a iv"
-            return {r.id for r in rows if r.recommendation and rec_matches(r.recommendation, filters.rec)}
-        return {r.id for r in rows}
+        return ChunkSelection(
+            doc_ids=frozenset(self.index.document_ids_like(filters.doc)) if filters.doc else None,
+            responders=frozenset(self.index.responders_like(filters.responder)) if filters.responder else None,
+            # the same number rule as everywhere: "4a" includes "4a iv"
+            recommendations=frozenset(v for v in self.index.recommendation_values() if rec_matches(v, filters.rec))
+            if filters.rec else None,
+            role=filters.role or None,
+        )
 
-    def dense(self, query_vec: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
-        """Top-k (id, cosine) by exact inner product; with a filter, ranks only allowed ids."""
-        n = self.faiss.ntotal
-        if n == 0 or k <= 0:
-            return []
-        search_k = n if allowed is not None else min(k, n)
-        scores, ids = self.faiss.search(np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32), search_k)
-        out = []
-        for i, s in zip(ids[0], scores[0]):
-            if i < 0 or (allowed is not None and int(i) not in allowed):
-                continue
-            out.append((int(i), float(s)))
-            if len(out) == k:
-                break
-        return out
+    def dense(self, query_vec: np.ndarray, k: int, allowed: ChunkSelection | None = None) -> list[tuple[int, float]]:
+        """Top-k (id, cosine) by inner product; with a filter, over the selected passages only."""
+        return self.backend.dense(query_vec, k, allowed)
 
-    def lexical(self, terms: tuple[str, ...], k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
-        """Top-k (id, -bm25) from the FTS5 table (porter stemming); OR of the query's content words."""
-        if not terms:
-            return []
-        out = []
-        for rowid, score in self.index.bm25(terms, -1 if allowed is not None else k):
-            if allowed is not None and rowid not in allowed:
-                continue
-            out.append((int(rowid), -float(score)))
-            if len(out) == k:
-                break
-        return out
+    def lexical(self, terms: tuple[str, ...], k: int, allowed: ChunkSelection | None = None) -> list[tuple[int, float]]:
+        """Top-k (id, BM25 score) for the OR of the query's content words."""
+        return self.backend.lexical(terms, k, allowed)
 
     # What the index knows, for query understanding (cached per Searcher).
     def responders(self) -> list[str]:
@@ -169,7 +158,7 @@ class Searcher:
             self._aliases = {d: {w for w in ws if df[w] <= limit} for d, ws in words.items()}
         return self._aliases
 
-    def rec_ids(self, recs: tuple[str, ...], allowed: set[int] | None) -> dict[int, tuple[str, str]]:
+    def rec_ids(self, recs: tuple[str, ...], allowed: ChunkSelection | None) -> dict[int, tuple[str, str]]:
         """Chunks belonging to the named recommendations (exact number or a sub-part of it)."""
         if not recs:
             return {}
@@ -179,7 +168,7 @@ class Searcher:
         for r in self._rec_chunks:
             num = normalise_rec(r.recommendation or "")
             if any(rec_matches(num, q) for q in recs):
-                if allowed is None or r.id in allowed:
+                if allowed is None or allowed.admits(r):
                     out[r.id] = (num, r.role)
         return out
 
@@ -191,6 +180,8 @@ class Searcher:
             raise QueryError(f"k must be at least 1 (got {k})")
         filters = filters or Filters()
         allowed = self.allowed_ids(filters)
+        if allowed is not None and allowed.empty():
+            return []
         intent = parse_query(query.strip(), self.responders(), self.doc_aliases())
         n = max(self.weights.candidates, 3 * k)
         qvec = self.query_vector(query.strip()) if mode != "lexical" else None

@@ -132,14 +132,32 @@ def _all_documents() -> list[Path]:
 # --------------------------------------------------------------------------- predicted links
 
 
+_CACHE: dict[tuple[str, str], dict] = {}
+_STORES: dict[str, object] = {}
+
+
 def rec_json(number: str, index: Path) -> dict:
-    env = dict(os.environ, INQUIRE_INDEX=str(index))
-    cli = Path(sys.executable).with_name("inquire")
-    cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "inquire"]
-    out = subprocess.run(cmd + ["rec", number, "--json"], capture_output=True, text=True, env=env)
-    if out.returncode != 0 or not out.stdout.strip():
-        return {"number": number, "sources": []}
-    return json.loads(out.stdout)
+    """What ``inquire rec NUMBER --json`` prints, read in-process (the same functions the CLI calls), falling
+    back to running the CLI when the query API cannot be imported."""
+    key = (str(index), number)
+    if key in _CACHE:
+        return _CACHE[key]
+    try:
+        from inquire.query.recs import rec_views
+
+        from inquire.store import Index
+
+        if str(index) not in _STORES:
+            _STORES[str(index)] = Index.open(index)
+        data = {"number": number, "sources": [v.to_json() for v in rec_views(_STORES[str(index)], number, None)]}
+    except ImportError:
+        env = dict(os.environ, INQUIRE_INDEX=str(index))
+        cli = Path(sys.executable).with_name("inquire")
+        cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "inquire"]
+        out = subprocess.run(cmd + ["rec", number, "--json"], capture_output=True, text=True, env=env)
+        data = json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {"number": number, "sources": []}
+    _CACHE[key] = data
+    return data
 
 
 def shown_passages(pair: dict, number: str, index: Path) -> tuple[list[dict], str]:

@@ -252,7 +252,9 @@ def summarise(rows: list[dict]) -> dict:
     correct = sum(r["got"] == r["gold"] for r in stated)
     with_sentence = sum(r["got"] == r["gold"] and r["sentence_ok"] for r in stated)
     invented = [r for r in none if r["got"]]
+    pages = sum(r["got"] == r["gold"] and r["got_page"] == r["gold_page"] for r in stated if r["gold_page"])
     return {"stated": len(stated), "correct": correct, "accuracy": round(correct / len(stated), 3) if stated else None,
+            "correct_on_golden_page": pages,
             "correct_with_sentence": with_sentence, "no_stance": len(none), "invented": len(invented),
             "errors": sum("error" in r for r in rows)}
 
@@ -276,6 +278,7 @@ def main() -> int:
     total = summarise(rows)
     print(f"{'ALL':62} {total['stated']:6} {total['correct']:6} {total['accuracy'] or 0:6.3f} {total['correct_with_sentence']:6} "
           f"{total['no_stance']:5} {total['invented']:4}")
+    print(f"right stance cited on the golden page: {total['correct_on_golden_page']} of {total['correct']} (PDF pages; the text files have none)")
     print("\n(stated: responses the document gives a stance; right: same stance; +sent: and the quoted sentence is the golden one;"
           " none: responses that state no stance; inv: stances given to those)\n")
     print(confusion([(r["gold"], r["got"]) for r in rows if "error" not in r and not r.get("whole_text")], list(STANCES)))

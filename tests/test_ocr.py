@@ -115,4 +115,23 @@ def test_post_office_response_is_read(tmp_path):
     assert len(raw.pages) == 16 and all(p.ocr for p in raw.pages)
     text = "\n".join(p.text for p in raw.pages)
     assert all(f"Recommendation {n}" in text for n in range(1, 20))
-    assert "DBT rejects this recommendation" in raw.pages[10].text  # recommendation 13, on PDF p. 11
+    assert "DBT rejects this recommendation" in raw.pages[11].text  # recommendation 13's answer, on PDF p. 12
+
+
+def test_missing_tesseract_leaves_a_mostly_text_pdf_readable(tmp_path, monkeypatch):
+    """A report whose text pages are fine but one page is an image: without tesseract that page
+    stays empty (a warning), the rest is indexed; only a PDF with no text at all is refused."""
+    from pypdf import PdfReader, PdfWriter
+
+    text_pdf = make_pdf(tmp_path / "text.pdf", [["Recommendation 1", "The Government accepts this recommendation."]])
+    scan_pdf = make_scanned_pdf(tmp_path / "scan.pdf", PAGES[1:], tmp_path)
+    writer = PdfWriter()
+    for src in (text_pdf, scan_pdf):
+        for page in PdfReader(str(src)).pages:
+            writer.add_page(page)
+    mixed = tmp_path / "mixed.pdf"
+    writer.write(str(mixed))
+    monkeypatch.setattr(ocr, "tesseract_binary", lambda: None)
+    raw = parse(mixed)
+    assert "accepts this recommendation" in raw.pages[0].text
+    assert raw.pages[1].text.strip() == "" and not raw.pages[1].ocr
