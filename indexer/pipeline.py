@@ -27,7 +27,7 @@ from inquire.indexer.chunk import ChunkParams, embedding_text
 from inquire.indexer.files import FileError, collect_files
 from inquire.indexer.reading import ProcessedDoc, process_file, processing_fingerprint
 
-from inquire.embedding import Embedder
+from inquire.embedding import MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path
 from inquire.errors import IndexIncompatible, IndexMissing, InquireError
 from inquire.records import Chunk
 from inquire.store import (
@@ -67,6 +67,7 @@ class IndexReport:
     chunks: int = 0
     embedded: int = 0
     reused: int = 0  # chunk vectors taken from the previous index for re-processed text that did not change
+    truncated: int = 0  # passages embedded in this run whose text is longer than the model reads (MAX_SEQ_LENGTH tokens)
     seconds: float = 0.0
     written: bool = False
 
@@ -85,6 +86,7 @@ class IndexReport:
             "chunks": self.chunks,
             "embedded": self.embedded,
             "reused": self.reused,
+            "truncated": self.truncated,
             "seconds": round(self.seconds, 3),
             "written": self.written,
         }
@@ -254,7 +256,7 @@ def _write(writer: IndexWriter, plan: _Plan, embedder: Embedder, progress: Progr
     if old is not None:  # text embedded before keeps its vector
         pending, plan.report.reused = _reuse_vectors(writer, pending, old, sentences=False)
         sentences, _ = _reuse_vectors(writer, sentences, old, sentences=True)
-    _embed(writer, pending, embedder, progress, "embedding", batch_size)
+    plan.report.truncated = _embed(writer, pending, embedder, progress, "embedding", batch_size)
     _embed(writer, sentences, embedder, progress, "sentences", 64)
     plan.report.embedded = len(pending)
     from inquire.indexer.linking import link_index  # after all documents are in
@@ -349,14 +351,46 @@ def _reuse_vectors(writer: IndexWriter, pending: list[tuple[int, str]], old: Ind
     return [(i, t) for i, t, k in keyed if k not in old_ids], len(found)
 
 
+@functools.cache
+def _model_tokenizer(name: str):
+    """The packaged model's tokenizer without truncation or padding (None for another embedder or
+    when it cannot be loaded): counts what the model would see."""
+    if name != MODEL_NAME:
+        return None
+    try:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
+    except Exception:  # no tokenizers, no model package: fall back to character lengths
+        return None
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def _lengths(embedder: Embedder, texts: list[str]) -> tuple[list[int], bool]:
+    """Each text's length in the model's tokens (special tokens included), or in characters when the
+    tokenizer is unknown; the flag says which."""
+    tokenizer = _model_tokenizer(embedder.name)
+    if tokenizer is None:
+        return [len(t) for t in texts], False
+    return [len(e.ids) for e in tokenizer.encode_batch(texts)], True
+
+
 def _embed(writer: IndexWriter, pending: list[tuple[int, str]], embedder: Embedder, progress: Progress,
-           stage: str, batch_size: int) -> None:
+           stage: str, batch_size: int) -> int:
+    """Embed ``pending`` in batches of similar length (longest first), so a batch pads each text only
+    to a neighbour's length, not to the longest text of its stretch of the document; returns how many
+    texts are longer than the model reads (``MAX_SEQ_LENGTH`` tokens)."""
     sentences = stage == "sentences"
-    for start in range(0, len(pending), batch_size):
+    lengths, tokens = _lengths(embedder, [t for _, t in pending])
+    order = sorted(range(len(pending)), key=lambda i: -lengths[i])
+    for start in range(0, len(order), batch_size):
         progress(stage, start, len(pending))
-        batch = pending[start : start + batch_size]
+        batch = [pending[i] for i in order[start : start + batch_size]]
         writer.add_vectors([i for i, _ in batch], embedder.encode([t for _, t in batch], batch_size=batch_size), sentences=sentences)
     progress(stage, len(pending), len(pending))
+    return sum(n > MAX_SEQ_LENGTH for n in lengths) if tokens else 0
 
 
 def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict[str, int]) -> Manifest:

@@ -92,7 +92,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((start, _rstrip_end(text, start, line_start)))
             start = line_start + len(line) - len(line.lstrip())
         # sentence ends inside the line
-        for m in re.finditer(r"(?<![A-Z])(?<!\b[Nn]o)(?<!\bpara)(?<!\be\.g)(?<!\bi\.e)[.!?][”’\"')\]]*(?=\s+[\"“‘(]?[A-Z0-9•●])", line):
+        ends = r"(?<![A-Z])(?<!\b[Nn]o)(?<!\bpara)(?<!\be\.g)(?<!\bi\.e)[.!?][”’\"')\]]*(?=\s+[\"“‘(]?[A-Z0-9•●])"
+        ends += r"|\(\d{1,3}(?:\.\d{1,3})+\)(?=\s+[A-Z])"  # a paragraph reference closing a quoted recommendation: "(113.31)"
+        for m in re.finditer(ends, line):
             end = line_start + m.end()
             if start is not None and end > start:
                 spans.append((start, end))
@@ -123,13 +125,6 @@ def _rstrip_end(text: str, start: int, end: int) -> int:
 
 
 # ----------------------------------------------------------------------------- recommendation numbers
-
-
-def _norm_number(raw: str) -> str:
-    s = raw.lower().replace("(", " ").replace(")", " ").replace(".", " ")
-    s = re.sub(r"\s*-\s*", "-", s)
-    s = re.sub(r"(\d)\s+([a-z])\b", r"\1\2", s) if re.match(r"^\s*\d+\s+[a-z](?:-|\s|$)", s) and not re.match(r"^\s*\d+\s+[ivx]+\b", s) else s
-    return re.sub(r"\s+", " ", s).strip()
 
 
 _NUM = r"\d{1,3}(?![\d,.]\d)\s*\)?\s*(?:[a-z](?![a-z’'])(?:\s*-\s*[a-z](?![a-z]))?\)?)?\s*(?:\(?[ivx]{1,4}(?![a-z])\)?(?:\s*-\s*\(?[ivx]{1,4}(?![a-z])\)?)?\.?)?"

@@ -202,6 +202,10 @@ def index(
                 + f"{len(report.removed)} removed; {report.embedded} chunks embedded"
                 + (f", {report.reused} kept" if report.reused else "") + f" in {report.seconds:.1f} s)"
             )
+            if report.truncated:
+                _echo(f"note: {report.truncated} of the {report.embedded} passages embedded are longer than the model reads "
+                      f"(256 tokens): their passage vector covers their opening; each of their sentences has its own vector "
+                      f"and BM25 covers every word", err=True)
         elif report.documents and report.failed:  # nothing new could be read: not "up to date"
             _echo(f"the index at {index_dir} is unchanged ({report.documents} documents, {report.chunks} chunks)", err=True)
         elif report.documents:

@@ -38,6 +38,7 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 DATABASE = "meta.sqlite"
+KEPT_FOLDERS = ("qdrant",)  # what other parts keep inside the index folder: the Qdrant backend's local store
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"  # chunks_fts's tokenizer (SCHEMA); FtsTokenizer repeats it
 
 SCHEMA = """
@@ -664,7 +665,8 @@ class Index:
         where, args = "", []
         if within is not None:
             clause, args = within.sql("c")
-            where = f" AND rowid IN (SELECT c.id FROM chunks c WHERE {clause})"
+            # ``+rowid``: a plain ``rowid IN`` is handed to FTS5, which then runs the MATCH once per id (60x slower)
+            where = f" AND +rowid IN (SELECT c.id FROM chunks c WHERE {clause})"
         q = f"SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ?{where} ORDER BY s LIMIT ?"
         return [(int(r[0]), float(r[1])) for r in self._conn.execute(q, (match, *args, limit))]
 
@@ -688,6 +690,11 @@ class Index:
         clause, args = within.sql("c")
         rows = self._conn.execute(f"SELECT c.id FROM chunks c WHERE {clause} ORDER BY c.id", args).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def chunk_meta_where(self, within: ChunkSelection) -> list[ChunkMeta]:
+        """The chunks ``within`` selects (a recommendation-number selection uses ``chunks_rec``)."""
+        clause, args = within.sql("c")
+        return [_record(ChunkMeta, r) for r in self._conn.execute(f"SELECT {_columns(ChunkMeta, 'c')} FROM chunks c WHERE {clause}", args)]
 
     def sentence_ids_where(self, within: ChunkSelection) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, their chunk ids) of the chunks ``within`` selects."""
@@ -844,6 +851,9 @@ class IndexWriter:
         check_target(self.index_dir)  # never move aside a folder that is not an index
         old = None
         if self.index_dir.exists():
+            for name in KEPT_FOLDERS:  # carried into the new version, not rebuilt
+                if (self.index_dir / name).is_dir():
+                    os.replace(self.index_dir / name, self.tmp / name)
             old = self.index_dir.with_name(f".{self.index_dir.name}.old-{os.getpid()}")
             os.replace(self.index_dir, old)
         os.replace(self.tmp, self.index_dir)

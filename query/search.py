@@ -159,18 +159,20 @@ class Searcher:
         return self._aliases
 
     def rec_ids(self, recs: tuple[str, ...], allowed: ChunkSelection | None) -> dict[int, tuple[str, str]]:
-        """Chunks belonging to the named recommendations (exact number or a sub-part of it)."""
+        """Chunks belonging to the named recommendations (exact number or a sub-part of it): the
+        distinct numbers are matched (once each), then only their chunks are read (``chunks_rec``)."""
         if not recs:
             return {}
-        if not hasattr(self, "_rec_chunks"):
-            self._rec_chunks = self.index.recommendation_chunks()
-        out = {}
-        for r in self._rec_chunks:
-            num = normalise_rec(r.recommendation or "")
-            if any(rec_matches(num, q) for q in recs):
-                if allowed is None or allowed.admits(r):
-                    out[r.id] = (num, r.role)
-        return out
+        if not hasattr(self, "_rec_values"):
+            by_number: dict[str, list[str]] = {}
+            for value in self.index.recommendation_values():
+                by_number.setdefault(normalise_rec(value), []).append(value)
+            self._rec_values = by_number
+        values = [v for num, vs in self._rec_values.items() if any(rec_matches(num, q) for q in recs) for v in vs]
+        if not values:
+            return {}
+        rows = self.index.chunk_meta_where(ChunkSelection(recommendations=frozenset(values)))
+        return {r.id: (normalise_rec(r.recommendation or ""), r.role) for r in rows if allowed is None or allowed.admits(r)}
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         """Rank passages for ``query``. ``mode``: hybrid (default), dense, lexical or sentence."""

@@ -116,13 +116,15 @@ def score_responses(golden: dict, corpora: Path) -> tuple[list[dict], dict]:
             continue
         doc = docs[name] = Doc(path)
         timings[name] = round(doc.seconds, 1)
-        pos = 0
+        pos, prev_block = -1, None
         for entry in spec["responses"]:
-            start = doc.find(entry["text_from"], pos)
+            # entries of one block share their first and last words; the next block starts after this one
+            block = (entry["text_from"], entry["text_until"])
+            start = pos if block == prev_block else doc.find(entry["text_from"], pos + 1)
             if start is None:
                 rows.append({"doc": name, "recs": entry["recs"], "error": f"text_from not found: {entry['text_from'][:50]!r}"})
                 continue
-            pos = start
+            pos, prev_block = start, block
             end = doc.find(entry["text_until"], start + 1) if entry["text_until"] else len(doc.clean.text)
             end = end if end is not None else len(doc.clean.text)
             text = doc.clean.text[start:end]
@@ -278,7 +280,8 @@ def main() -> int:
     total = summarise(rows)
     print(f"{'ALL':62} {total['stated']:6} {total['correct']:6} {total['accuracy'] or 0:6.3f} {total['correct_with_sentence']:6} "
           f"{total['no_stance']:5} {total['invented']:4}")
-    print(f"right stance cited on the golden page: {total['correct_on_golden_page']} of {total['correct']} (PDF pages; the text files have none)")
+    paged = sum(r["got"] == r["gold"] for r in rows if r.get("gold") and r.get("gold_page") and not r.get("whole_text"))
+    print(f"right stance cited on the golden PDF page: {total['correct_on_golden_page']} of {paged}")
     print("\n(stated: responses the document gives a stance; right: same stance; +sent: and the quoted sentence is the golden one;"
           " none: responses that state no stance; inv: stances given to those)\n")
     print(confusion([(r["gold"], r["got"]) for r in rows if "error" not in r and not r.get("whole_text")], list(STANCES)))

@@ -176,3 +176,19 @@ def test_tokenizer_agrees_with_the_index_fts_table(searcher):
         assert tokenizer.counts([c.text for c in chunks]) == [stored.get(c.id, {}) for c in chunks]
     finally:
         tokenizer.close()
+
+
+@pytest.mark.parametrize("recs", [("7",), ("1", "3"), ("4a",), ("12",), ("99",)])
+@pytest.mark.parametrize("f", [Filters(), Filters(role="response"), Filters(doc="rotherham")], ids=str)
+def test_rec_ids_equal_scanning_every_recommendation_chunk(searcher, recs, f):
+    from inquire.recnum import normalise_rec
+
+    allowed = searcher.allowed_ids(f)
+    want = {}
+    for r in searcher.index.recommendation_chunks():  # the rule as it was: every recommendation chunk, each query
+        num = normalise_rec(r.recommendation or "")
+        if any(rec_matches(num, q) for q in recs) and (allowed is None or allowed.admits(r)):
+            want[r.id] = (num, r.role)
+    assert searcher.rec_ids(recs, allowed) == want
+    if recs == ("7",) and allowed is None:
+        assert want  # the corpus has a recommendation 7

@@ -287,3 +287,17 @@ def test_against_a_real_server(tmp_path, monkeypatch):
         store = QdrantStore(tmp_path / "idx")
         store.drop()
         store.close()
+
+
+def test_collections_made_by_hand_must_fit(tmp_path):
+    """sync creates only missing collections (cluster settings are the operator's), and refuses ones
+    whose vectors do not fit."""
+    from qdrant_client import models
+
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    build_index([tmp_path / "corpus"], tmp_path / "idx", FakeEmbedder())
+    store = QdrantStore(tmp_path / "idx")
+    store.client.create_collection("passages", vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.DOT)})
+    store.close()
+    with pytest.raises(BackendUnavailable, match=r"collection passages needs a 64-d dot-product vector named 'dense'"):
+        sync(tmp_path / "idx")

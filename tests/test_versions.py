@@ -293,7 +293,7 @@ def test_a_writer_killed_at_each_step_of_publishing_leaves_the_old_or_new_versio
         assert _publish_killed_at(loc, step) == -signal.SIGKILL
         outcomes.append(_label(resolve(loc)))  # complete, never mixed
         assert _label(_publish(loc, "C")) == "C"  # the next run succeeds ...
-        assert _entries(loc) == {"CURRENT", ".lock", "v-%06d" % resolve(loc).generation}  # ... and leaves nothing
+        assert _entries(loc) == {"CURRENT", ".lock", f"v-{resolve(loc).generation:06d}"}  # ... and leaves nothing
     assert set(outcomes) == {"A", "B"} and outcomes[0] == "A" and outcomes[-1] == "B"
 
 

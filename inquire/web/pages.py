@@ -128,14 +128,24 @@ class HitView:
         return getattr(self.hit, name)
 
 
+def documents(opened: Opened) -> list:
+    return opened.memo("documents", opened.index.documents)
+
+
+def cached_rec_views(opened: Opened, number: str, source: str | None = None) -> list:
+    """``rec_views`` (as ``inquire rec N``), once per version and number."""
+    from inquire.query.recs import rec_views
+
+    return opened.memo(("rec_views", number, source), lambda: rec_views(opened.index, number, source))
+
+
 class Links:
     """Builds citation links for one page; remembers which documents are PDFs."""
 
     def __init__(self, opened: Opened, urls: Urls) -> None:
         self.urls = urls
         self.opened = opened
-        self._formats = {d.doc_id: d.format for d in opened.index.documents()}
-        self._rec_sources: dict[tuple[str, str], str | None] = {}
+        self._formats = {d.doc_id: d.format for d in documents(opened)}
 
     def citation(self, c: Citation, label: str | None = None) -> CitationView:
         doc_id = doc_id_of(c.chunk_id)
@@ -151,18 +161,13 @@ class Links:
         documents include the passage's document when exactly one does."""
         if not number:
             return None
-        key = (number, doc)
-        if key not in self._rec_sources:
-            from inquire.query.recs import rec_views
-
-            try:
-                views = rec_views(self.opened.index, number)
-            except QueryError:
-                views = []
-            owners = [v for v in views if doc in {v.recommendation.doc, *(p.doc for p in v.printed_in), *(r.doc for r in v.responses)}]
-            chosen = owners[0].recommendation if len(owners) == 1 else None
-            self._rec_sources[key] = (chosen.source or chosen.doc) if chosen else None
-        return self.urls.rec(number, self._rec_sources[key])
+        try:
+            views = cached_rec_views(self.opened, number)
+        except QueryError:
+            views = []
+        owners = [v for v in views if doc in {v.recommendation.doc, *(p.doc for p in v.printed_in), *(r.doc for r in v.responses)}]
+        chosen = owners[0].recommendation if len(owners) == 1 else None
+        return self.urls.rec(number, (chosen.source or chosen.doc) if chosen else None)
 
     def hit(self, hit: Hit) -> HitView:
         return HitView(hit, self.citation(hit.citation), self.rec(hit.recommendation, hit.doc),
@@ -200,14 +205,14 @@ def filter_fields(opened: Opened, filters: Filters) -> list[FilterField]:
         options: tuple[tuple[str, str], ...] = ()
         suggestions: tuple[str, ...] = ()
         if name == "doc":
-            docs = sorted(opened.index.documents(), key=lambda d: (d.title or d.name).lower())
+            docs = sorted(documents(opened), key=lambda d: (d.title or d.name).lower())
             options = tuple((d.name, f"{d.title} ({d.name})" if d.title else d.name) for d in docs)
         elif name == "role":
             options = tuple((r, r) for r in (ROLE_RECOMMENDATION, ROLE_RESPONSE, ROLE_OTHER))
         elif name == "responder":
-            suggestions = tuple(sorted(set(opened.index.chunk_responders())))
+            suggestions = opened.memo("responders", lambda: tuple(sorted(set(opened.index.chunk_responders()))))
         elif name == "rec":
-            suggestions = tuple(dict.fromkeys(r.number for r in opened.index.recommendations()))
+            suggestions = opened.memo("numbers", lambda: tuple(dict.fromkeys(r.number for r in opened.index.recommendations())))
         if options and value and value not in {v for v, _ in options}:
             options += ((value, value),)  # a substring typed into the URL stays selected
         out.append(FilterField(name, label, value, options, suggestions, FILTER_HINTS.get(name, "")))
@@ -356,7 +361,7 @@ class DocIds:
     def __init__(self, opened: Opened) -> None:
         self.index = opened.index
         self._by_name: dict[str, list[str]] = {}
-        for d in self.index.documents():
+        for d in documents(opened):
             self._by_name.setdefault(d.name, []).append(d.doc_id)
 
     def __call__(self, name: str, start: int, end: int, text: str) -> str | None:
@@ -367,9 +372,7 @@ class DocIds:
 
 
 def rec_page(opened: Opened, number: str, source: str | None, urls: Urls) -> RecPage:
-    from inquire.query.recs import rec_views
-
-    views = rec_views(opened.index, number, source)
+    views = cached_rec_views(opened, number, source)
     if not views:
         known = "; ".join(opened.index.sources()) or "none"
         where = f" from a source matching {source!r}" if source else ""
@@ -523,7 +526,7 @@ class OriginalFiles:
 
     def get(self, opened: Opened, doc_id: str, urls: Urls) -> tuple[Path, str]:
         """(path, file name) of the original, or :class:`NotFound` saying why not and where the text is."""
-        info = next((d for d in opened.index.documents() if d.doc_id == doc_id), None)
+        info = next((d for d in documents(opened) if d.doc_id == doc_id), None)
         if info is None:
             raise NotFound(f"no document {doc_id} in the index; search again (the index may have been rebuilt)")
         text_at = urls.source(doc_id)

@@ -26,6 +26,7 @@ from inquire.store import DATABASE, MANIFEST, Index
 
 T = TypeVar("T")
 OPEN_ATTEMPTS = 5
+MEMO_ENTRIES = 1000
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,16 @@ class Opened:
         self.index = Index.open(key.directory)
         self._embedder_factory = embedder_factory
         self._searcher = None
+        self._memo: dict[Any, Any] = {}
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()`` once per version (what the pages list in every form: documents, responders,
+        recommendation numbers; recommendation views): a version never changes once written."""
+        if key not in self._memo:
+            if len(self._memo) >= MEMO_ENTRIES:  # URLs can ask for any number: keep memory bounded
+                self._memo.clear()
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def database(self) -> Path:

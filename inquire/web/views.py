@@ -31,25 +31,27 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
-def _distinct_array(column: str, where: str = "") -> str:
-    """JSON array of the distinct non-null values of ``links.<column>`` for the row's recommendation,
-    in link order (a JSON array lets Datasette facet on each value: ``?_facet_array=``)."""
-    extra = f" AND {where}" if where else ""
+def _values(column: str, alias: str) -> str:
+    """Per recommendation (``rec_id``), a JSON array of the distinct non-null values of ``column`` over
+    its links, in link order (a JSON array lets Datasette facet on each value: ``?_facet_array=``).
+    Aggregated once for all recommendations and joined, not re-queried per row."""
     return (
-        f"(SELECT json_group_array(v) FROM (SELECT {column} AS v FROM links l JOIN documents ld USING(doc_id) "
-        f"WHERE l.rec_id = r.id AND {column} IS NOT NULL{extra} GROUP BY {column} ORDER BY min(l.id)))"
+        f"LEFT JOIN (SELECT rec_id, json_group_array(v) AS {alias} FROM "
+        f"(SELECT l.rec_id, {column} AS v, min(l.id) AS first FROM links l JOIN documents ld USING(doc_id) "
+        f"WHERE {column} IS NOT NULL GROUP BY l.rec_id, {column} ORDER BY l.rec_id, first) GROUP BY rec_id) "
+        f"{alias} ON {alias}.rec_id = r.id"
     )
 
 
 def tracker_sql(conn: sqlite3.Connection) -> str:
     links = _columns(conn, "links")
     docs = _columns(conn, "documents")
-    optional = []
+    arrays = {"responders": "l.responder", "response_docs": "ld.name", "linked": "l.method"}
     if "stance" in links:
-        optional.append(f"{_distinct_array('l.stance')} AS stances")
-    if "date" in docs:
-        optional.append("d.date AS date")
-    extra = "".join(f",\n       {c}" for c in optional)
+        arrays["stances"] = "l.stance"
+    extra = ",\n       d.date AS date" if "date" in docs else ""
+    columns = "".join(f"\n       coalesce({name}.{name}, '[]') AS {name}," for name in arrays)
+    joins = "\n".join(_values(column, name) for name, column in arrays.items())
     return f"""CREATE VIEW {TRACKER} AS
 SELECT r.id AS id,
        coalesce(r.source, d.title, d.name) AS source,
@@ -58,15 +60,13 @@ SELECT r.id AS id,
        r.addressee AS addressee,
        d.name AS doc,
        r.page_start AS page_start,
-       r.page_end AS page_end,
-       {_distinct_array('l.responder')} AS responders,
-       {_distinct_array('ld.name')} AS response_docs,
-       (SELECT count(*) FROM links l WHERE l.rec_id = r.id) AS responses,
-       {_distinct_array('l.method')} AS linked{extra},
-       CASE WHEN EXISTS (SELECT 1 FROM links l WHERE l.rec_id = r.id) THEN '{UNANSWERED_NO}'
-            ELSE '{UNANSWERED_YES}' END AS unanswered,
+       r.page_end AS page_end,{columns}
+       coalesce(n.responses, 0) AS responses,
+       CASE WHEN n.responses > 0 THEN '{UNANSWERED_NO}' ELSE '{UNANSWERED_YES}' END AS unanswered{extra},
        r.text AS text
 FROM recommendations r JOIN documents d USING(doc_id)
+LEFT JOIN (SELECT rec_id, count(*) AS responses FROM links GROUP BY rec_id) n ON n.rec_id = r.id
+{joins}
 WHERE coalesce(r.canonical_id, r.id) = r.id"""
 
 

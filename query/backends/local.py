@@ -37,8 +37,14 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, index: Index) -> None:
+        import faiss
+
         self.index = index
         index.vectors, index.sentence_vectors  # noqa: B018 - open both now: a damaged file is reported at open
+        # A query is one row: FAISS gains nothing from more threads, and its idle OpenMP threads spin
+        # against ONNX Runtime's (scripts/bench_scale.py --compare-threads: at 10k passages on a busy
+        # 2-core machine, dense 51 -> 12 ms and sentence 270 -> 104 ms at p50).
+        faiss.omp_set_num_threads(1)
 
     def dense(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None) -> Ranking:
         vectors = self.index.vectors

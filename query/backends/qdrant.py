@@ -181,6 +181,16 @@ class QdrantStore:
                        vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.DOT)})
         if not self.exists(DOCUMENTS):
             self._call(self.client.create_collection, self.names[DOCUMENTS], vectors_config={})
+        for what in (PASSAGES, SENTENCES):  # collections made by hand (cluster settings) must fit
+            params = self._call(self.client.get_collection, self.names[what]).config.params
+            dense = (params.vectors or {}).get(DENSE) if isinstance(params.vectors, dict) else None
+            if dense is None or dense.size != dim or dense.distance != models.Distance.DOT:
+                raise BackendUnavailable(f"{self.where}: collection {self.names[what]} needs a {dim}-d dot-product vector "
+                                         f"named {DENSE!r}; drop it, or set INQUIRE_QDRANT_PREFIX to use other collections")
+        sparse = self._call(self.client.get_collection, self.names[PASSAGES]).config.params.sparse_vectors or {}
+        if SPARSE not in sparse or sparse[SPARSE].modifier != models.Modifier.IDF:
+            raise BackendUnavailable(f"{self.where}: collection {self.names[PASSAGES]} needs a sparse vector {SPARSE!r} with "
+                                     f"modifier=idf; drop it, or set INQUIRE_QDRANT_PREFIX to use other collections")
         if os.environ.get("QDRANT_URL"):  # local mode has no payload indexes (it scans)
             for what in (PASSAGES, SENTENCES):
                 for field in ("chunk", *FILTER_FIELDS):

@@ -1,0 +1,67 @@
+"""Indexing embeds in batches of similar length and reports passages longer than the model reads."""
+
+from __future__ import annotations
+
+import numpy as np
+from inquire.indexer.pipeline import _embed, _lengths, build_index
+
+from inquire.embedding import MAX_SEQ_LENGTH, MODEL_DIM, MODEL_NAME
+from inquire.embedding.fake import FakeEmbedder
+
+
+class Recording(FakeEmbedder):
+    """The fake embedder, named as the real model (so its tokenizer counts), recording each batch."""
+
+    name = MODEL_NAME
+
+    def __init__(self) -> None:
+        super().__init__(MODEL_DIM)
+        self.batches: list[list[str]] = []
+
+    def encode(self, texts, batch_size=32):
+        self.batches.append(list(texts))
+        return super().encode(texts, batch_size)
+
+
+class Writer:
+    def __init__(self) -> None:
+        self.vectors: dict[int, np.ndarray] = {}
+
+    def add_vectors(self, ids, vectors, sentences=False) -> None:
+        self.vectors.update(zip(ids, vectors))
+
+
+def test_batches_hold_texts_of_similar_length_and_every_id_gets_its_own_vector():
+    rng = np.random.default_rng(0)
+    texts = [" ".join(["word"] * int(n)) for n in rng.integers(1, 300, size=100)]
+    pending = list(enumerate(texts, 1))
+    embedder, writer = Recording(), Writer()
+    truncated = _embed(writer, pending, embedder, lambda *a: None, "embedding", 8)
+    lengths = [len(b) for batch in embedder.batches for b in batch]
+    assert lengths == sorted(lengths, reverse=True)  # longest first, so neighbours pad each other little
+    assert sorted(len(b) for b in embedder.batches)[-1] == 8 and sum(map(len, embedder.batches)) == 100
+    plain = FakeEmbedder(MODEL_DIM)
+    for i, text in pending:
+        assert np.allclose(writer.vectors[i], plain.encode([text])[0])
+    counted, exact = _lengths(embedder, texts)
+    assert exact and truncated == sum(n > MAX_SEQ_LENGTH for n in counted) > 0
+    assert counted[texts.index(min(texts, key=len))] == len(min(texts, key=len).split()) + 2  # [CLS] ... [SEP]
+
+
+def test_another_embedder_batches_by_characters_and_counts_nothing():
+    writer = Writer()
+    embedder = FakeEmbedder()
+    texts = ["a b", "a much longer text than the others here", "mid length text"]
+    assert _embed(writer, list(enumerate(texts)), embedder, lambda *a: None, "sentences", 2) == 0
+    assert _lengths(embedder, texts) == ([len(t) for t in texts], False)
+    assert set(writer.vectors) == {0, 1, 2}
+
+
+def test_the_index_report_counts_passages_longer_than_the_model_reads(corpus_copy, tmp_path):
+    embedder = Recording()
+    report = build_index([corpus_copy], tmp_path / "idx", embedder)
+    passages = [t for batch in embedder.batches for t in batch][: report.embedded]  # passages are embedded first
+    lengths, _ = _lengths(embedder, passages)
+    assert report.truncated == sum(n > MAX_SEQ_LENGTH for n in lengths) > 0
+    assert report.truncated < report.embedded
+    assert report.to_json()["truncated"] == report.truncated
