@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 QUESTION ?= Who is South Yorkshire Police's single point of contact for the ISVA service?
-# Debian packages the tests need (the web pages' browser tests drive Debian's chromium through
-# Playwright; Playwright's own browser download is not used). One apt-get update, only when one is missing.
-APT_PACKAGES ?= chromium
+# Debian packages inquire and its tests need: tesseract-ocr reads scanned PDF pages; the web pages'
+# browser tests drive Debian's chromium through Playwright (Playwright's own browser download is not used). One apt-get update, only when one is missing.
+APT_PACKAGES ?= chromium tesseract-ocr
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-packages demo test lint bench clean
@@ -26,7 +26,7 @@ system-packages:
 	@missing="$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
-demo: install
+demo: install system-packages
 	$(BIN)/inquire index
 	$(BIN)/inquire ask "$(QUESTION)" --k 2
 

@@ -73,7 +73,7 @@ def parse_text(path: Path) -> RawDocument:
     pages = [Page(None, text)]
     _require_text(path, pages, "empty file; remove it or add its text")
     fmt = "md" if path.suffix.lower() == ".md" else "txt"
-    return RawDocument(path=path, format=fmt, pages=tuple(pages))
+    return _with_meta(RawDocument(path=path, format=fmt, pages=tuple(pages)), None)
 
 
 _BLOCK_TAGS = {
@@ -124,7 +124,7 @@ def parse_html(path: Path) -> RawDocument:
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
     pages = [Page(None, text)]
     _require_text(path, pages, "the HTML has no visible text; save the page after it has loaded")
-    return RawDocument(path=path, format="html", pages=tuple(pages), title=extractor.title or None)
+    return _with_meta(RawDocument(path=path, format="html", pages=tuple(pages), title=extractor.title or None), None)
 
 
 def _decrypt_empty(path: Path, reader) -> None:
@@ -155,9 +155,11 @@ def parse_pdf(path: Path) -> RawDocument:
             _decrypt_empty(path, reader)
         pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
         title = None
+        pdf_meta: dict[str, str] = {}
         try:
             meta = reader.metadata
             title = (meta.title or "").strip() or None if meta else None
+            pdf_meta = {str(k): str(v) for k, v in (meta or {}).items()}
         except Exception:
             title = None
     except ParseError:
@@ -170,7 +172,20 @@ def parse_pdf(path: Path) -> RawDocument:
 
     pages = ocr_missing_pages(path, pages)  # scanned pages (no text layer) are read by tesseract
     _require_text(path, pages, "no page has a text layer or text that OCR could read; check that it is a report")
-    return RawDocument(path=path, format="pdf", pages=tuple(pages), title=title)
+    return _with_meta(RawDocument(path=path, format="pdf", pages=tuple(pages), title=title), pdf_meta, reader)
+
+
+def _with_meta(raw: RawDocument, pdf_meta: dict[str, str] | None, reader=None) -> RawDocument:
+    """The document with its publication date, publisher and printed page labels (indexer.docmeta)."""
+    from dataclasses import replace
+
+    from inquire.indexer.docmeta import docmeta
+
+    meta = docmeta(raw.pages, pdf_meta, reader)
+    pages = raw.pages
+    if meta.page_labels and len(meta.page_labels) == len(pages):
+        pages = tuple(replace(p, label=lab) for p, lab in zip(pages, meta.page_labels))
+    return replace(raw, pages=pages, date=meta.date.value if meta.date else None, publisher=meta.publisher)
 
 
 PARSERS: dict[str, Callable[[Path], RawDocument]] = {

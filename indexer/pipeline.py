@@ -68,6 +68,7 @@ class IndexReport:
     embedded: int = 0
     reused: int = 0  # chunk vectors taken from the previous index for re-processed text that did not change
     truncated: int = 0  # passages embedded in this run whose text is longer than the model reads (MAX_SEQ_LENGTH tokens)
+    ocr_pages: dict[str, list[int]] = field(default_factory=dict)  # file read in this run -> its pages read by OCR
     seconds: float = 0.0
     written: bool = False
 
@@ -87,6 +88,7 @@ class IndexReport:
             "embedded": self.embedded,
             "reused": self.reused,
             "truncated": self.truncated,
+            "ocr_pages": self.ocr_pages,
             "seconds": round(self.seconds, 3),
             "written": self.written,
         }
@@ -223,6 +225,8 @@ def _read_file(path: Path, sha: str, params: ChunkParams, plan: _Plan) -> None:
         return
     plan.seen[doc_id] = str(path)
     plan.new_docs.append(doc)
+    if doc.ocr_pages:
+        report.ocr_pages[str(path)] = list(doc.ocr_pages)
     if old_sha == sha:
         report.reprocessed.append(str(path))
     else:
@@ -268,7 +272,8 @@ def _add_processed(writer: IndexWriter, doc: ProcessedDoc, texts: list[str], nex
     """Rows for a processed document; ``texts`` are what each chunk's vector is made from."""
     writer.add_document(DocumentRow(
         doc_id=doc.doc_id, path=doc.path, name=doc.name, title=doc.title, format=doc.format, sha256=doc.sha256,
-        n_pages=doc.n_pages, text=doc.clean.text, page_starts=doc.clean.page_starts))
+        n_pages=doc.n_pages, published=doc.date, publisher=doc.publisher, page_labels=doc.page_labels,
+        ocr_pages=doc.ocr_pages, text=doc.clean.text, page_starts=doc.clean.page_starts))
     ids = []
     for ch, text in zip(doc.chunks, texts):
         ids.append(writer.add_chunk(_chunk_row(ch, next_id, vector_key(text))))
@@ -280,7 +285,8 @@ def _add_processed(writer: IndexWriter, doc: ProcessedDoc, texts: list[str], nex
     for p in doc.structure.responses:
         writer.add_response(ResponseRow(
             doc_id=doc.doc_id, recommendation=p.recommendation, responder=p.responder, text=p.text, start=p.start,
-            end=p.end, page_start=p.page_start, page_end=p.page_end))
+            end=p.end, page_start=p.page_start, page_end=p.page_end, stance=p.stance, stance_kind=p.stance_kind,
+            stance_start=p.stance_start, stance_end=p.stance_end, stance_page=p.stance_page))
     for s in doc.structure.sections:
         writer.add_section(SectionRow(doc_id=doc.doc_id, path=" > ".join(s.path), start=s.start, end=s.end, page_start=s.page_start))
     return ids

@@ -10,16 +10,17 @@ import ast
 import functools
 import hashlib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from inquire.indexer.chunk import ChunkParams, chunk_document
 from inquire.indexer.clean import clean_document
 from inquire.indexer.parse import parse
+from inquire.indexer.stance import classify
 from inquire.indexer.structure import find_structure
 
 from inquire.errors import ParseError
-from inquire.records import Chunk, CleanDocument, Structure
+from inquire.records import Chunk, CleanDocument, Response, Structure
 
 
 @dataclass
@@ -34,6 +35,10 @@ class ProcessedDoc:
     clean: CleanDocument
     structure: Structure
     chunks: list[Chunk]
+    date: str | None = None  # publication date, ISO 8601 as precise as stated (indexer.docmeta)
+    publisher: str | None = None
+    page_labels: tuple[str | None, ...] = ()  # printed label per physical page (index 0 = page 1)
+    ocr_pages: tuple[int, ...] = field(default_factory=tuple)  # physical pages read by OCR
 
 
 def _is_module(name: str) -> bool:
@@ -111,18 +116,32 @@ def _title(clean: CleanDocument, structure: Structure, meta_title: str | None) -
     return None
 
 
+def _with_stance(clean: CleanDocument, resp: Response) -> Response:
+    """The response with the stance its text states (indexer.stance.classify), or unchanged (no stance)."""
+    found = classify(clean.text[resp.start:resp.end], responder=resp.responder, number=resp.recommendation)
+    if found is None:
+        return resp
+    start, end = resp.start + found.start, resp.start + found.end
+    return replace(resp, stance=found.stance, stance_kind=found.kind, stance_start=start, stance_end=end,
+                   stance_page=clean.page_at(start))
+
+
 def process_file(path: Path, sha: str, params: ChunkParams) -> ProcessedDoc:
     raw = parse(path)
     clean = clean_document(raw)
     if not clean.text.strip():
         raise ParseError(f"{path}: nothing left after removing page furniture; check that it is a report")
     structure = find_structure(clean)
+    structure = replace(structure, responses=tuple(_with_stance(clean, r) for r in structure.responses))
     doc_id = sha[:16]
     chunks = chunk_document(doc_id, clean, structure, params)
     n_pages = len(raw.pages) if raw.format == "pdf" else None
     return ProcessedDoc(
         doc_id=doc_id, path=str(path), name=path.name, title=_title(clean, structure, raw.title),
         format=raw.format, sha256=sha, n_pages=n_pages, clean=clean, structure=structure, chunks=chunks,
+        date=raw.date, publisher=raw.publisher,
+        page_labels=tuple(p.label for p in raw.pages) if raw.format == "pdf" else (),
+        ocr_pages=tuple(p.number for p in raw.pages if p.ocr and p.number is not None),
     )
 
 

@@ -194,6 +194,10 @@ def index(
             _echo(f"skipped: {_one_line(err.message)}", err=True)
         for note in report.duplicates:
             _echo(f"note: {_one_line(note)}", err=True)
+        for path, pages in report.ocr_pages.items():
+            from inquire.indexer.ocr import page_ranges
+
+            _echo(f"read by OCR (no text layer): {Path(path).name}, {len(pages)} page{'s' if len(pages) != 1 else ''}: {page_ranges(pages)}")
         if report.written:
             _echo(
                 f"indexed {report.documents} documents, {report.chunks} chunks into {index_dir} "
@@ -374,6 +378,24 @@ def _where(page_start, page_end, section) -> str:
     return section or ""
 
 
+def _pages(item, section: str | None = None) -> str:
+    """A record's pages as a reader finds them: printed labels beside physical pages, "(OCR)" for OCR'd text."""
+    from inquire.indexer.docmeta import cite_page
+
+    start, end = item.page_start, item.page_end
+    lab_start, lab_end = item.page_label_start, item.page_label_end
+    if start is None:
+        return section or ""
+    if end in (None, start):
+        return cite_page(start, lab_start, ocr=item.ocr)
+    ocr = " (OCR)" if item.ocr else ""
+    if lab_start is None or lab_end is None:
+        return f"PDF pp. {start}-{end}{ocr}"
+    if (lab_start, lab_end) == (str(start), str(end)):
+        return f"pp. {start}-{end}{ocr}"
+    return f"pp. {lab_start}-{lab_end} (PDF pp. {start}-{end}{', OCR' if item.ocr else ''})"
+
+
 def _print_csv(rows: list[dict]) -> None:
     """Rows as CSV: the columns of the first row (then any later ones), lists joined with "; "."""
     import csv
@@ -401,27 +423,43 @@ def _response_rows(views) -> list[dict]:
     return rows
 
 
+def _stance_line(it) -> None:
+    """The stance a response states, with the sentence that states it, quoted and cited."""
+    from inquire.indexer.docmeta import cite_page
+
+    kind = "" if it.stance_kind in ("stated", "status line") else f" ({it.stance_kind})"
+    where = cite_page(it.stance_page, it.stance_page_label, ocr=it.ocr)
+    _secho(f"    Stance: {it.stance}{kind}", bold=True)
+    for line in textwrap.wrap(f"“{it.stance_sentence}”" + (f" ({where})" if where else ""), 92, max_lines=3, placeholder=" …"):
+        _echo(f"      {line}")
+
+
 @app.command()
 def recs(
     doc: str | None = typer.Option(None, "--doc", help="Only recommendations printed in documents whose file name contains this."),
     source: str | None = typer.Option(None, "--source", help="Only recommendations of this report or inquiry (substring)."),
     unanswered: bool = typer.Option(False, "--unanswered", help="Only recommendations with no response found."),
+    status: str | None = typer.Option(None, "--status", help="Only recommendations a response states this stance on: accepted, not accepted, noted, ..."),
+    since: str | None = typer.Option(None, "--since", help="Only recommendations of reports dated on or after this (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--until", help="Only recommendations of reports dated on or before this (YYYY, YYYY-MM or YYYY-MM-DD)."),
     index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
     as_csv: bool = CsvOpt,
 ) -> None:
-    """Tracker: every recommendation found, who responded and in which documents."""
-    from inquire.query.recs import tracker
+    """Tracker: every recommendation found, who responded and in which documents, and what each response states."""
+    from inquire.query.recs import stance_counts, tracker
 
     if as_json and as_csv:
         _fail("choose one of --json and --csv")
     with _errors():
-        rows = tracker(_open_db(index), doc=doc, source=source)
+        rows = tracker(_open_db(index), doc=doc, source=source, status=status, since=since, until=until)
     if unanswered:
         rows = [r for r in rows if not r.n_links]
+    counts = stance_counts(rows)
     if as_json:
         _echo(json.dumps({"recommendations": [r.to_json() for r in rows],
-                               "unanswered": [r.recommendation.number for r in rows if not r.n_links]}, indent=2))
+                               "unanswered": [r.recommendation.number for r in rows if not r.n_links],
+                               "stance_counts": counts}, indent=2))
         return
     if as_csv:
         _print_csv([r.to_json() | {"unanswered": not r.n_links} for r in rows])
@@ -433,17 +471,21 @@ def recs(
             current = rec.source
             _secho(f"\n{current or rec.doc}", bold=True)
         label = rec.title or rec.first_words(10)
-        where = _where(rec.page_start, rec.page_end, None)
+        where = _pages(rec)
         _echo(f"  {rec.number:>6}  {textwrap.shorten(label, 60):<60}  {where:>9}")
         if rec.addressee:
             _echo(f"{'':10}to: {rec.addressee}")
         if row.n_links:
             _secho(f"{'':10}responses: {', '.join(row.responders) or 'responder not stated'}"
                         f"  [{', '.join(row.docs)}; {'/'.join(row.methods)}]", fg="cyan")
+            for body, st in row.stances:
+                _echo(f"{'':10}{body}: {st}")
         else:
             _secho(f"{'':10}no response found", fg="yellow")
     none = sum(1 for r in rows if not r.n_links)
     _echo(f"\n{len(rows)} recommendations; {none} with no response found.")
+    if counts:
+        _echo("Stances stated: " + "; ".join(f"{st} {n}" for st, n in sorted(counts.items(), key=lambda kv: -kv[1])))
 
 
 @app.command()
@@ -479,19 +521,21 @@ def rec(
     for v in views:
         r = v.recommendation
         _secho(f"\n{'=' * 100}\nRecommendation {r.number}" + (f": {r.title}" if r.title else ""), bold=True)
-        _secho(f"{r.source} — {r.doc}" + (f", {_where(r.page_start, r.page_end, None)}" if r.page_start else "")
+        _secho(f"{r.source} — {r.doc}" + (f", {_pages(r)}" if r.page_start else "")
                     + (f"; to {r.addressee}" if r.addressee else ""), fg="cyan")
         for line in textwrap.wrap(" ".join(r.text.split()), 96):
             _echo(f"  {line}")
         for p in v.printed_in:
-            _secho(f"  also printed in {p.doc}" + (f", {_where(p.page_start, p.page_end, None)}" if p.page_start else ""), fg="cyan")
+            _secho(f"  also printed in {p.doc}" + (f", {_pages(p)}" if p.page_start else ""), fg="cyan")
         if not v.responses:
             _secho("\n  No response found in the index.", fg="yellow")
         for (body, doc), items in v.grouped().items():
-            _secho(f"\n  Response from {body} — {doc}", bold=True)
+            _secho(f"\n  Response from {body} — {doc}" + (f" ({items[0].date})" if items[0].date else ""), bold=True)
             for it in items:
                 how = "explicit" if it.method == "explicit" else f"{it.method}, confidence {it.confidence:.2f}"
-                _secho(f"    [{_where(it.page_start, it.page_end, it.section)}; linked: {how}]", fg="cyan")
+                _secho(f"    [{_pages(it, it.section)}; linked: {how}]", fg="cyan")
+                if it.stance:
+                    _stance_line(it)
                 for line in textwrap.wrap(" ".join(it.text.split()), 92, max_lines=4, placeholder=" …"):
                     _echo(f"      {line}")
 

@@ -45,6 +45,8 @@ class RawDocument:
     format: str  # "pdf" | "html" | "txt" | "md"
     pages: tuple[Page, ...]
     title: str | None = None  # from metadata (<title>, PDF /Title) when present
+    date: str | None = None  # publication date, ISO 8601 as precise as stated ("2024-12", "2024"): indexer.docmeta
+    publisher: str | None = None  # who published it, when the document says (indexer.docmeta)
 
 
 class RegionKind(str, Enum):
@@ -122,6 +124,11 @@ class Response:
     end: int
     page_start: int | None = None
     page_end: int | None = None
+    stance: str | None = None  # indexer.stance.STANCES; None when the text states none (never a guess)
+    stance_kind: str | None = None  # "stated", "status line", "implied" or "summary table"
+    stance_start: int | None = None  # the sentence stating it: clean text [stance_start:stance_end]
+    stance_end: int | None = None
+    stance_page: int | None = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import numpy as np
 from inquire.errors import IndexIncompatible, IndexMissing
 from inquire.records import CleanDocument
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6  # 6: documents' date, publisher, page labels, OCR'd pages; responses' stance
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
@@ -50,6 +50,10 @@ CREATE TABLE documents (
     format TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     n_pages INTEGER,
+    published TEXT,                -- publication date, ISO 8601 as precise as stated ("2024-12", "2024")
+    publisher TEXT,
+    page_labels TEXT NOT NULL DEFAULT '[]',  -- JSON: printed page label (or null) per physical page
+    ocr_pages TEXT NOT NULL DEFAULT '[]',    -- JSON: physical pages whose text was read by OCR
     text TEXT NOT NULL,            -- cleaned text: offsets below index into it
     page_starts TEXT NOT NULL      -- JSON [[offset, page], ...]
 );
@@ -109,7 +113,12 @@ CREATE TABLE responses (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     page_start INTEGER,
-    page_end INTEGER
+    page_end INTEGER,
+    stance TEXT,                   -- indexer.stance.STANCES, NULL when the text states none
+    stance_kind TEXT,              -- "stated", "status line", "implied", "summary table"
+    stance_start INTEGER,          -- the sentence stating it: documents.text[stance_start:stance_end]
+    stance_end INTEGER,
+    stance_page INTEGER
 );
 CREATE TABLE links (
     id INTEGER PRIMARY KEY,
@@ -286,6 +295,14 @@ class DocumentInfo:
     format: str
     sha256: str
     n_pages: int | None
+    published: str | None = None  # publication date, ISO 8601 as precise as stated
+    publisher: str | None = None
+    page_labels: tuple[str | None, ...] = ()  # printed label per physical page (index 0 = page 1)
+    ocr_pages: tuple[int, ...] = ()  # physical pages read by OCR
+
+    def page_label(self, page: int | None) -> str | None:
+        """The printed label of physical page ``page``, when known."""
+        return self.page_labels[page - 1] if page and 0 < page <= len(self.page_labels) else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -337,6 +354,10 @@ class Passage:
     responder: str | None
     doc: str  # the document's file name
     title: str | None
+    page_label_start: str | None = None  # printed page labels of page_start / page_end, when known
+    page_label_end: str | None = None
+    ocr: bool = False  # a page of the passage was read by OCR
+    stance: str | None = None  # responses: the stance the response it lies in states, when one (and only one) is stated
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -374,6 +395,11 @@ class ResponseRow:
     end: int
     page_start: int | None = None
     page_end: int | None = None
+    stance: str | None = None  # None when the text states none
+    stance_kind: str | None = None
+    stance_start: int | None = None
+    stance_end: int | None = None
+    stance_page: int | None = None
     id: int = 0
 
 
@@ -419,10 +445,14 @@ Row = TypeVar("Row")
 _ENCODE: dict[str, Any] = {
     "mentions": lambda v: " ".join(v),
     "page_starts": lambda v: json.dumps([list(p) for p in v]),
+    "page_labels": lambda v: json.dumps(list(v)),
+    "ocr_pages": lambda v: json.dumps(list(v)),
 }
 _DECODE: dict[str, Any] = {
     "mentions": lambda v: tuple(v.split()),
     "page_starts": lambda v: tuple(tuple(p) for p in json.loads(v)),
+    "page_labels": lambda v: tuple(json.loads(v)),
+    "ocr_pages": lambda v: tuple(json.loads(v)),
 }
 _BATCH = 500  # ids per IN (...) list
 
@@ -444,6 +474,19 @@ def _record(cls: type[Row], row: sqlite3.Row, prefix: str = "") -> Row:
         if name in values:
             values[name] = decode(values[name])
     return cls(**values)
+
+
+def _passage(r: sqlite3.Row) -> Passage:
+    """A Passage from a row of chunk columns plus its document's page labels and OCR'd pages."""
+    labels, ocr_pages = json.loads(r["page_labels"]), set(json.loads(r["ocr_pages"]))
+    start, end = r["page_start"], r["page_end"]
+
+    def label(page: int | None) -> str | None:
+        return labels[page - 1] if page and 0 < page <= len(labels) else None
+
+    pages = range(start, (end or start) + 1) if start else range(0)
+    values = {name: r[name] for name in _names(Passage) if name not in ("page_label_start", "page_label_end", "ocr")}
+    return Passage(**values, page_label_start=label(start), page_label_end=label(end), ocr=any(p in ocr_pages for p in pages))
 
 
 def _batches(ids: Sequence[Any]) -> Iterator[tuple[Sequence[Any], str]]:
@@ -637,11 +680,16 @@ class Index:
 
     def passages(self, ids: Sequence[int]) -> dict[int, Passage]:
         out: dict[int, Passage] = {}
-        cols = ", ".join(f"c.{name}" for name in _names(Passage) if name not in ("doc", "title"))
+        derived = ("doc", "title", "page_label_start", "page_label_end", "ocr", "stance")
+        cols = ", ".join(f"c.{name}" for name in _names(Passage) if name not in derived)
+        stance = ("(SELECT CASE WHEN COUNT(DISTINCT r.stance) = 1 THEN MAX(r.stance) END FROM responses r"
+                  " WHERE c.role = 'response' AND r.doc_id = c.doc_id AND r.start < c.end AND c.start < r.end"
+                  " AND (c.responder IS NULL OR r.responder IS NULL OR r.responder = c.responder)) AS stance")
         for part, marks in _batches(list(ids)):
-            q = f"SELECT {cols}, d.name AS doc, d.title AS title FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({marks})"
+            q = (f"SELECT {cols}, d.name AS doc, d.title AS title, d.page_labels AS page_labels, d.ocr_pages AS ocr_pages,"
+                 f" {stance} FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({marks})")
             for r in self._conn.execute(q, part):
-                out[r["id"]] = _record(Passage, r)
+                out[r["id"]] = _passage(r)
         return out
 
     def chunk_responders(self) -> list[str]:

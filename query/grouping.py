@@ -16,7 +16,9 @@ exactly, with the same arithmetic as before: the groups are exactly those of the
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -44,8 +46,8 @@ def shingle_keys(texts: list[str], n: int = SHINGLE) -> list[np.ndarray]:
     tuples). Words get ids from 1; a shingle is its ids in base ``len(vocabulary) + 1``, a short
     text's one shingle padded in front with 0 (no word), so it never equals a full one. When that
     does not fit in 64 bits (a vocabulary over 55,000 words), the exact keys are renumbered."""
-    vocabulary: dict[str, int] = {}
-    docs = [[vocabulary.setdefault(w, len(vocabulary) + 1) for w in _WORD.findall(t.lower())] for t in texts]
+    vocabulary: defaultdict[str, int] = defaultdict(itertools.count(1).__next__)  # a new word gets the next id
+    docs = [[vocabulary[w] for w in _WORD.findall(t.lower())] for t in texts]
     base = len(vocabulary) + 1
     renumber: dict[int, int] | None = None if base**n < 2**63 else {}
     out = []

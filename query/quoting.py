@@ -43,7 +43,7 @@ from inquire.query.search import Filters, Searcher
 from inquire.query.understand import STOPWORDS, initialism, parse_query
 
 from inquire.records import KIND_BODY
-from inquire.text import normalise_rec, rec_matches
+from inquire.text import mentioned_recs, normalise_rec, rec_matches
 
 FEATURES = ("cos", "lex", "top", "prel", "role_match", "role_opp", "fact_rec", "resp_match", "rec_match", "type_match", "type_miss",
             "heading")
@@ -56,7 +56,11 @@ class QuotingParams:
 
     passages: int = 5  # top passages whose sentences are candidates
     added: int = 2  # passages added for the question's intent (see candidate_passages)
-    intent_only: bool = True  # quote only the role the question asks for, when the candidates hold it
+    # "how did X respond / what did X say / who is X's ...", X a responding body: quote only responses
+    # (when the candidates hold some). Only then: "response" intent from words such as "implemented"
+    # or "progress" alone is often answered by a briefing or progress report (dev S@1 0.61 -> 0.56).
+    intent_only: bool = True
+    opening: bool = True  # a recommendation named by number is quoted from its first sentence
     max_quotes: int = 3
     # weights of FEATURES: conditional logit on dev, L2 0.01 (scripts/fit_quoting.py). 5-fold CV over
     # the dev questions: first quote correct 0.603, some quote correct 0.678, quote precision 0.468;
@@ -97,7 +101,9 @@ _ISO_DATE = re.compile(r"\b(20\d\d|19\d\d)-(\d\d)-(\d\d)\b")
 
 @dataclass(frozen=True)
 class LabelledQuote(Quote):
-    label: str | None = None  # "Recommendation 7" / "Response from South Yorkshire Police" when both are quoted
+    # "Recommendation 7" / "Response from South Yorkshire Police" when both are quoted; "in full
+    # (2025-06-05)" / "in principle (2024-12-17)" when documents disagree on how it was received
+    label: str | None = None
     date: str | None = None  # ISO date (or year-month) of the quote's first document, when it prints one
 
 
@@ -134,6 +140,7 @@ class Ask:
     responders: tuple[str, ...]  # bodies named, as the index spells them
     recommendations: tuple[str, ...]
     names: tuple[str, ...]  # names in the question ("Manchester Arena Inquiry", "Hackitt review")
+    docs: tuple[str, ...] = ()  # doc ids the question names ("Operation Linden", "HC 381")
 
 
 def read_question(searcher: Searcher, question: str) -> Ask:
@@ -143,7 +150,7 @@ def read_question(searcher: Searcher, question: str) -> Ask:
     intent = parse_query(question.strip(), searcher.responders(), searcher.doc_aliases())
     fact = bool(_FACT.search(question))
     wants = intent.wants or ("response" if fact and intent.responders else None)
-    return Ask(wants, fact, intent.responders, intent.recommendations, question_names(question))
+    return Ask(wants, fact, intent.responders, intent.recommendations, question_names(question), intent.docs)
 
 
 def question_names(question: str) -> tuple[str, ...]:
@@ -341,20 +348,22 @@ def candidate_passages(searcher: Searcher, question: str, ask: Ask, hits: list[H
     pool = list(hits[: params.passages])
     base = filters or Filters()
     wanted: list[Filters] = []
-    if ask.recommendations:
-        wanted.append(replace(base, rec=ask.recommendations[0]))
-    if ask.wants == "response":
+    if ask.recommendations:  # the recommendation named, in the role asked for (both when none is)
+        roles = [ask.wants] if ask.wants else ["recommendation", "response"]
+        wanted += [replace(base, rec=ask.recommendations[0], role=role) for role in roles]
+    elif ask.wants == "response":
         wanted += [replace(base, role="response", responder=r) for r in ask.responders[:1]] + [replace(base, role="response")]
     elif ask.wants == "recommendation":
         wanted.append(replace(base, role="recommendation"))
     top = list(pool)
     seen = {h.row_id for h in pool}
-    for f in wanted:
-        if f.rec and any(h.recommendation and rec_matches(h.recommendation, f.rec) for h in top):
+    for f in wanted if params.added > 0 else []:
+        if any(h.role == f.role and (not f.rec or (h.recommendation and rec_matches(h.recommendation, f.rec)))
+               and (not f.responder or f.responder in (h.responder or "")) for h in top):
             continue
-        if f.role and not f.rec and any(h.role == f.role and (not f.responder or f.responder in (h.responder or "")) for h in top):
-            continue
-        for h in searcher.search(question, k=params.added, filters=f):
+        found = searcher.search(question, k=params.added + 3 if ask.docs else params.added, filters=f)
+        found = sorted(found, key=lambda h: _doc_id(h) not in ask.docs)[: params.added]  # stable: named documents first
+        for h in found:
             if h.row_id not in seen:
                 seen.add(h.row_id)
                 pool.append(replace(h, rank=0))
@@ -404,18 +413,49 @@ def quote(searcher: Searcher, question: str, k: int = 5, filters: Filters | None
         return QuotedAnswer(question, (), True, shown, 0.0, relevance,
                             "The indexed reports do not answer this; the nearest passages follow.")
     scores = X @ np.array(p.weights)
-    order = [int(i) for i in np.argsort(-scores, kind="stable")]
-    if p.intent_only and ask.wants and not ask.recommendations:
+    order = every = [int(i) for i in np.argsort(-scores, kind="stable")]
+    if p.intent_only and ask.wants == "response" and ask.responders and not ask.recommendations:
         order = _intended(cands, order, ask)
+    if p.intent_only and ask.recommendations:
+        order = _of_recommendation(cands, order, ask)
     both = bool(ask.recommendations) and ask.wants is None and not ask.fact
     chosen = _one_per_role(cands, order, ask.recommendations) if both else \
         [i for i in order[: p.max_quotes] if scores[i] >= scores[order[0]] - p.keep_within]
-    confidence = calibrated(float(scores[chosen[0]]), p)
+    if p.opening and ask.recommendations and ask.wants != "response":
+        chosen = list(dict.fromkeys(_opening(cands, i) for i in chosen))
+    labels = {i: _label(cands[i].hit) for i in chosen} if both else {}
+    if ask.recommendations and not both and (disagree := _disagreeing(cands, every, ask.recommendations, vocab, p.max_quotes)):
+        chosen = disagree
+        labels = {i: f"{status(cands[i].text)} ({vocab.dates.get(cands[i].hit.doc)})" for i in chosen}
+    confidence = calibrated(float(scores.max()), p)  # how well the best candidate is supported
     if confidence < p.abstain_below:
         return QuotedAnswer(question, (), True, shown, confidence, relevance,
                             "The indexed reports do not answer this clearly; the nearest passages follow.")
-    quotes = _merge(searcher, [(cands[i], float(scores[i])) for i in chosen], vocab, labelled=both)
+    quotes = _merge(searcher, [(cands[i], float(scores[i]), labels.get(i)) for i in chosen], vocab)
     return QuotedAnswer(question, tuple(_newest_first(quotes)), False, shown, confidence, relevance)
+
+
+def _opening(cands, i: int) -> int:
+    """For a recommendation's own text: its first quotable sentence in the same document (what
+    the recommendation says comes first: "The IOPC recommends ..."), not its best-scoring bullet."""
+    c = cands[i]
+    if c.hit.role != "recommendation" or not c.hit.recommendation:
+        return i
+    same = [j for j, d in enumerate(cands) if d.hit.doc == c.hit.doc and d.hit.role == "recommendation"
+            and d.hit.recommendation == c.hit.recommendation]
+    return min(same, key=lambda j: cands[j].start)
+
+
+def _doc_id(hit: Hit) -> str:
+    return hit.chunk_id.rsplit("-", 1)[0]
+
+
+def _of_recommendation(cands, order: list[int], ask: Ask) -> list[int]:
+    """Only sentences of the recommendation the question names (and of a document it names, when
+    it names one that has them), when the candidates hold some; else all."""
+    about = [i for i in order if cands[i].hit.recommendation and any(rec_matches(cands[i].hit.recommendation, r) for r in ask.recommendations)]
+    named = [i for i in about if _doc_id(cands[i].hit) in ask.docs]
+    return named or about or order
 
 
 def _intended(cands, order: list[int], ask: Ask) -> list[int]:
@@ -423,6 +463,41 @@ def _intended(cands, order: list[int], ask: Ask) -> list[int]:
     (Responses by the body the question names are preferred by their feature, not required: "the
     government" names a responder of some reports and means another's.)"""
     return [i for i in order if cands[i].hit.role == ask.wants] or order
+
+
+_STATUS = (
+    ("in full", re.compile(r"\baccept\w*\b(?:\W+\w+){0,6}?\W+in full\b|\bfully accept", re.I)),
+    ("in principle", re.compile(r"\bin principle\b", re.I)),
+    ("in part", re.compile(r"\b(?:in part|partially accept\w*|partly accept\w*)\b", re.I)),
+    ("not accepted", re.compile(r"\b(?:not accept\w*|reject\w*|do(?:es)? not support)\b", re.I)),
+)
+
+
+def status(sentence: str) -> str | None:
+    """How a sentence says a recommendation was received ("in full", "in principle", "in part",
+    "not accepted"), or None."""
+    return next((name for name, pattern in _STATUS if pattern.search(sentence)), None)
+
+
+def _about(cand, recs: tuple[str, ...]) -> bool:
+    """The sentence belongs to (or names) one of the recommendations."""
+    if cand.hit.recommendation and any(rec_matches(cand.hit.recommendation, r) for r in recs):
+        return True
+    return any(rec_matches(m, r) for m in mentioned_recs(cand.text) for r in recs)
+
+
+def _disagreeing(cands, order: list[int], recs: tuple[str, ...], vocab: Vocabulary, limit: int) -> list[int]:
+    """When documents disagree on how a named recommendation was received (one says "accepted in
+    full", another "in principle"), the best such sentence of each document, newest document
+    first; else nothing."""
+    best: dict[str, int] = {}
+    for i in order:
+        c = cands[i]
+        if c.hit.doc not in best and status(c.text) and _about(c, recs):
+            best[c.hit.doc] = i
+    if len(best) < 2 or len({status(cands[i].text) for i in best.values()}) < 2:
+        return []
+    return sorted(best.values(), key=lambda i: vocab.dates.get(cands[i].hit.doc) or "", reverse=True)[:limit]
 
 
 def _one_per_role(cands, order: list[int], recs: tuple[str, ...]) -> list[int]:
@@ -452,12 +527,12 @@ def _label(hit: Hit) -> str | None:
     return None
 
 
-def _merge(searcher: Searcher, chosen, vocab: Vocabulary, labelled: bool) -> list[LabelledQuote]:
+def _merge(searcher: Searcher, chosen, vocab: Vocabulary) -> list[LabelledQuote]:
     """One quote per distinct sentence, with every citation (its grouped duplicates' too)."""
     pages = DocPages(searcher)
     quotes: list[LabelledQuote] = []
     seen: dict[str, int] = {}
-    for c, score in chosen:
+    for c, score, label in chosen:
         cites = [pages.cite(c.hit.citation, c.start, c.end)]
         cites += [x for x in (pages.find_in(d, c.text) for d in c.hit.also_in) if x is not None]
         if c.text in seen:
@@ -465,7 +540,7 @@ def _merge(searcher: Searcher, chosen, vocab: Vocabulary, labelled: bool) -> lis
             quotes[seen[c.text]] = replace(q, citations=q.citations + tuple(x for x in cites if x not in q.citations))
             continue
         seen[c.text] = len(quotes)
-        quotes.append(LabelledQuote(c.text, tuple(cites), score, _label(c.hit) if labelled else None, vocab.dates.get(c.hit.doc)))
+        quotes.append(LabelledQuote(c.text, tuple(cites), score, label, vocab.dates.get(c.hit.doc)))
     return quotes
 
 

@@ -17,14 +17,29 @@ class Citation:
     chunk_id: str
     start: int
     end: int
+    page_label_start: str | None = None  # printed page labels of page_start / page_end, when known
+    page_label_end: str | None = None
+    ocr: bool = False  # a page of it was read by OCR
+
+    def pages(self) -> str:
+        """"p. 18 (PDF p. 22)", "pp. 3-4", "PDF p. 5 (OCR)": printed labels beside physical pages."""
+        start, end, a, b = self.page_start, self.page_end, self.page_label_start, self.page_label_end
+        ocr = " (OCR)" if self.ocr else ""
+        if start is None:
+            return ""
+        if end in (None, start):
+            if a is None or a == str(start):
+                return f"p. {start}{ocr}"
+            return f"p. {a} (PDF p. {start}{', OCR' if self.ocr else ''})"
+        if a is None or b is None or (a, b) == (str(start), str(end)):
+            return f"pp. {start}-{end}{ocr}"
+        return f"pp. {a}-{b} (PDF pp. {start}-{end}{', OCR' if self.ocr else ''})"
 
     def label(self) -> str:
         """Short human citation: "file.pdf, p. 3, Recommendation 7, Response from X"."""
         parts = [self.doc]
         if self.page_start is not None:
-            parts.append(
-                f"p. {self.page_start}" if self.page_end in (None, self.page_start) else f"pp. {self.page_start}-{self.page_end}"
-            )
+            parts.append(self.pages())
         elif self.section:
             parts.append(self.section)
         if self.recommendation and f"recommendation {self.recommendation}".lower() not in (self.section or "").lower():
@@ -38,6 +53,7 @@ class Citation:
             "doc": self.doc, "title": self.title, "page_start": self.page_start, "page_end": self.page_end,
             "section": self.section, "recommendation": self.recommendation, "responder": self.responder,
             "chunk_id": self.chunk_id, "start": self.start, "end": self.end,
+            "page_label_start": self.page_label_start, "page_label_end": self.page_label_end, "ocr": self.ocr,
         }
 
 
@@ -59,11 +75,16 @@ class Hit:
     end: int
     row_id: int = 0
     also_in: tuple[Citation, ...] = ()  # near-duplicates grouped under this hit
+    page_label_start: str | None = None
+    page_label_end: str | None = None
+    ocr: bool = False
+    stance: str | None = None  # responses: the stance stated by the response the passage lies in (None: none stated)
 
     @property
     def citation(self) -> Citation:
         return Citation(self.doc, self.title, self.page_start, self.page_end, self.section,
-                        self.recommendation, self.responder, self.chunk_id, self.start, self.end)
+                        self.recommendation, self.responder, self.chunk_id, self.start, self.end,
+                        self.page_label_start, self.page_label_end, self.ocr)
 
     def to_json(self) -> dict:
         return {
@@ -82,4 +103,8 @@ class Hit:
             "end": self.end,
             "text": self.text,
             "also_in": [c.to_json() for c in self.also_in],
+            "page_label_start": self.page_label_start,
+            "page_label_end": self.page_label_end,
+            "ocr": self.ocr,
+            "stance": self.stance,
         }

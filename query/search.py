@@ -47,6 +47,7 @@ def row_to_hit(row: Passage, rank: int, score: float) -> Hit:
         page_start=row.page_start, page_end=row.page_end, section=row.section,
         recommendation=row.recommendation, responder=row.responder, role=row.role,
         text=row.text, start=row.start, end=row.end, row_id=row.id,
+        page_label_start=row.page_label_start, page_label_end=row.page_label_end, ocr=row.ocr, stance=row.stance,
     )
 
 

@@ -301,3 +301,22 @@ def test_collections_made_by_hand_must_fit(tmp_path):
     store.close()
     with pytest.raises(BackendUnavailable, match=r"collection passages needs a 64-d dot-product vector named 'dense'"):
         sync(tmp_path / "idx")
+
+
+def test_eval_scores_the_same_with_either_backend(tmp_path):
+    """inquire eval on the dev questions about the bundled corpus: the qdrant backend (local mode)
+    scores as the local one (the real-model run on all of dev is in the README)."""
+    from inquire.evaluation.harness import QUERIES_DIR, load_queries, run_eval
+
+    names = {p.name for p in CORPUS.iterdir()}
+    queries = [q for q in load_queries(QUERIES_DIR / "dev.jsonl") if q.doc in names]
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    scores = {}
+    for backend in ("local", "qdrant"):
+        result = run_eval(queries, FakeEmbedder(), index_dir=tmp_path / "idx", out_dir=tmp_path / backend,
+                          corpora=[tmp_path / "corpus"], retrievers=("inquire",), backend=backend)
+        assert result["backend"] == backend
+        scores[backend] = result["retrievers"]["inquire"]["overall"]
+    assert len(queries) >= 30
+    for measure in ("Success@5", "RR@10"):
+        assert abs(scores["qdrant"][measure] - scores["local"][measure]) <= 1 / len(queries), (measure, scores)

@@ -16,6 +16,7 @@ SETTINGS = {
     "truncate_cells_html": 300,  # long recommendation texts stay readable in the tracker table
     "default_page_size": 100,
     "sql_time_limit_ms": 3000,
+    "facet_time_limit_ms": 1000,  # the tracker's facets on a slow or busy machine (Datasette's default: 200)
 }
 
 

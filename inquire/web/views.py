@@ -67,7 +67,9 @@ SELECT r.id AS id,
 FROM recommendations r JOIN documents d USING(doc_id)
 LEFT JOIN (SELECT rec_id, count(*) AS responses FROM links GROUP BY rec_id) n ON n.rec_id = r.id
 {joins}
-WHERE coalesce(r.canonical_id, r.id) = r.id"""
+WHERE coalesce(r.canonical_id, r.id) = r.id
+LIMIT -1"""  # no limit, but it keeps SQLite from flattening the view into a join, which returned no rows
+#              for Datasette's array facet (json_each(inner.col) JOIN inner) on SQLite 3.40
 
 
 def responses_sql(conn: sqlite3.Connection) -> str:

@@ -135,7 +135,8 @@ class QdrantStore:
         self.names = {c: prefix + c for c in (PASSAGES, SENTENCES, DOCUMENTS)}
         if url:
             self.where = f"Qdrant at {url}"
-            self.client = QdrantClient(url=url, api_key=os.environ.get("QDRANT_API_KEY") or None, timeout=60)
+            self.client = QdrantClient(url=url, api_key=os.environ.get("QDRANT_API_KEY") or None, timeout=60,
+                                       check_compatibility=False)  # no background version probe: the call below checks
             self._call(self.client.get_collections)  # unreachable server: one line, now
         else:
             path = Path(index_dir) / LOCAL_DIR
@@ -230,6 +231,9 @@ class QdrantStore:
         for what in (PASSAGES, SENTENCES):
             self._call(self.client.delete, self.names[what], points_selector=models.FilterSelector(filter=by_doc), wait=True)
 
+    def count(self, what: str) -> int:
+        return int(self._call(self.client.count, self.names[what], exact=True).count)
+
     def upsert(self, what: str, points: list) -> None:
         for start in range(0, len(points), BATCH):
             self._call(self.client.upsert, self.names[what], points[start:start + BATCH], wait=True)
@@ -319,10 +323,12 @@ def sync(index_dir: Path, progress: Callable[[str, int, int], None] | None = Non
             progress("qdrant: removing", i, len(removed))
             store.delete_document(doc_id)
         added = sorted(d for d in want if have.get(d) != want[d])
+        fresh = store.count(PASSAGES) == 0 and store.count(SENTENCES) == 0
         n_passages = n_sentences = 0
         for i, doc_id in enumerate(added):
             progress("qdrant: writing", i, len(added))
-            store.delete_document(doc_id)  # points left by an interrupted run
+            if not fresh:
+                store.delete_document(doc_id)  # points an interrupted run left without a record
             chunks = index.chunks(doc_id)
             passages = _passage_points(index, chunks, tokenizer, avgdl)
             sentences = _sentence_points(index, chunks)
