@@ -35,6 +35,8 @@ test: install system-packages
 
 lint: install
 	$(BIN)/ruff check indexer query evaluation inquire tests scripts
+	$(BIN)/ruff format --check indexer query evaluation inquire tests scripts
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info

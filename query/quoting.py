@@ -252,7 +252,8 @@ def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = D
     missing, passing = [], []
     for name in names:
         words = re.findall(r"[a-z0-9]+", _norm(name))
-        distinctive = [w for w in words if w not in _GENERIC and not w.isdigit() and len(w) > 2]
+        # codes and numbers ("R12", "HC 381", "2024") are not names
+        distinctive = [w for w in words if w not in _GENERIC and not any(ch.isdigit() for ch in w) and len(w) > 2]
         if not distinctive:
             continue
         if not all(vocab.has_word(w) for w in distinctive):

@@ -100,9 +100,8 @@ def print_report(report: AnswerReport, split: str) -> None:
             fr = f"{m['false_refusals']}/{m['n'] - m.get('should_abstain', 0)}" if m["n"] > m.get("should_abstain", 0) else "-"
             c = m["confidence"]
             print(f"{name:12} {set_name:14} {m['n']:>4} {fa:>14} {fr:>15} {c['min']:>9.3f} {c['max']:>9.3f} {c['outside_0_1']:>3}")
-    mentioned = [r for r in report.rows(next(iter(report.results)), "other_inquiry")]
-    if mentioned:
-        print("\nOther-inquiry questions answered, by system (* = the index names the subject in passing):")
+    if report.rows(next(iter(report.results)), "other_inquiry"):
+        print("\nOther-inquiry questions answered (false answers), by system, with their confidence:")
         for name in report.results:
             wrong = [r for r in report.rows(name, "other_inquiry") if not r.abstained]
             print(f"  {name}: " + (", ".join(f"{r.id} ({r.confidence:.2f})" for r in wrong) or "none"))

@@ -82,6 +82,8 @@ def test_names_the_index_holds_are_covered(searcher):
     assert coverage(vocab, ("Steering Group Inquiry",)).missing == ("Steering Group Inquiry",)
     # a word no passage holds: missing; a word some passage word begins with ("Humber" -> "Humberside"): known
     assert vocab.has_word("rotherh") and not vocab.has_word("lampard")
+    # recommendation references and codes are not names ("R12" of "in response to R12 of ...")
+    assert coverage(vocab, ("R12", "HC 381")).missing == ()
 
 
 def test_a_bare_recommendation_number_quotes_recommendation_and_response_labelled(searcher):
