@@ -32,6 +32,7 @@ import numpy as np
 
 from inquire.errors import IndexIncompatible, IndexMissing
 from inquire.records import CleanDocument
+from inquire.views import create_views
 
 FORMAT_VERSION = 6  # 6: documents' date, publisher, page labels, OCR'd pages; responses' stance
 MANIFEST = "manifest.json"
@@ -891,6 +892,7 @@ class IndexWriter:
         import faiss
 
         self._conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
+        create_views(self._conn)  # the tracker as tables (Datasette), in the file readers open read-only
         self._conn.commit()
         self._conn.close()
         faiss.write_index(self.faiss, str(self.tmp / VECTORS))
