@@ -43,7 +43,7 @@ from inquire.query.search import Filters, Searcher
 from inquire.query.understand import STOPWORDS, initialism, parse_query
 
 from inquire.records import KIND_BODY
-from inquire.text import mentioned_recs, normalise_rec, rec_matches
+from inquire.recnum import mentioned_recs, normalise_rec, rec_matches
 
 FEATURES = ("cos", "lex", "top", "prel", "role_match", "role_opp", "fact_rec", "resp_match", "rec_match", "type_match", "type_miss",
             "heading")
