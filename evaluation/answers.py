@@ -86,8 +86,14 @@ def load_abstain_queries(path: Path, split: str | None = None) -> list[AbstainQu
             continue
         try:
             o = json.loads(line)
-            q = AbstainQuery(str(o["id"]), str(o["query"]), bool(o["in_domain"]) and o.get("covered", True) is not False,
-                             o.get("split"), o.get("subject"), o.get("mentioned"))
+            q = AbstainQuery(
+                str(o["id"]),
+                str(o["query"]),
+                bool(o["in_domain"]) and o.get("covered", True) is not False,
+                o.get("split"),
+                o.get("subject"),
+                o.get("mentioned"),
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise QueryError(f"{path}:{n}: bad query line ({exc}); see evaluation/queries/README.md for the format") from exc
         if split is None or q.split == split:
@@ -226,9 +232,17 @@ class QuestionResult:
         return () if self.abstained else self.quotes
 
     def to_dict(self) -> dict:
-        return {"set": self.set, "id": self.id, "query": self.query, "kind": self.kind, "answerable": self.answerable,
-                "abstained": self.abstained, "confidence": round(self.confidence, 4), "subject": self.subject,
-                "quotes": [{"text": q.text, "rule": q.rule} for q in self.quotes]}
+        return {
+            "set": self.set,
+            "id": self.id,
+            "query": self.query,
+            "kind": self.kind,
+            "answerable": self.answerable,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "subject": self.subject,
+            "quotes": [{"text": q.text, "rule": q.rule} for q in self.quotes],
+        }
 
 
 def _rate(num: int, den: int) -> float:
@@ -263,8 +277,11 @@ def answer_metrics(rows: Sequence[QuestionResult]) -> dict:
         out["false_answers"] = sum(not r.abstained for r in should_abstain)
     conf = [r.confidence for r in rows]
     if conf:
-        out["confidence"] = {"min": round(min(conf), 4), "max": round(max(conf), 4),
-                             "outside_0_1": sum(not 0.0 <= c <= 1.0 for c in conf)}
+        out["confidence"] = {
+            "min": round(min(conf), 4),
+            "max": round(max(conf), 4),
+            "outside_0_1": sum(not 0.0 <= c <= 1.0 for c in conf),
+        }
     return out
 
 
@@ -305,13 +322,24 @@ def threshold_table(rows: Iterable[QuestionResult], thresholds: Iterable[float])
     rows = list(rows)
     table = []
     for t in thresholds:
-        moved = [QuestionResult(r.set, r.id, r.query, r.kind, r.answerable, r.judged, r.confidence < t, r.confidence,
-                                r.quotes, r.subject) for r in rows]
+        moved = [
+            QuestionResult(
+                r.set, r.id, r.query, r.kind, r.answerable, r.judged, r.confidence < t, r.confidence, r.quotes, r.subject
+            )
+            for r in rows
+        ]
         m = answer_metrics(moved)
-        table.append({"threshold": round(t, 4), "false_refusals": m["false_refusals"],
-                      "answerable": sum(r.answerable for r in rows), "false_answers": m.get("false_answers", 0),
-                      "should_abstain": m.get("should_abstain", 0), "quote_precision": m.get("quote_precision"),
-                      "success_at_1": m.get("success_at_1")})
+        table.append(
+            {
+                "threshold": round(t, 4),
+                "false_refusals": m["false_refusals"],
+                "answerable": sum(r.answerable for r in rows),
+                "false_answers": m.get("false_answers", 0),
+                "should_abstain": m.get("should_abstain", 0),
+                "quote_precision": m.get("quote_precision"),
+                "success_at_1": m.get("success_at_1"),
+            }
+        )
     return table
 
 
@@ -357,7 +385,19 @@ def run_answer_eval(
             progress(system, n, len(questions))
             view = ask(searcher, q.query)
             judged = tuple(JudgedQuote(t, judge_quote(t, q.answers) if q.answers else None) for t in view.quotes)
-            out.append(QuestionResult(q.set, q.id, q.query, q.kind, q.answerable, bool(q.answers), view.abstained,
-                                      view.confidence, judged, q.subject))
+            out.append(
+                QuestionResult(
+                    q.set,
+                    q.id,
+                    q.query,
+                    q.kind,
+                    q.answerable,
+                    bool(q.answers),
+                    view.abstained,
+                    view.confidence,
+                    judged,
+                    q.subject,
+                )
+            )
         results[system] = tuple(out)
     return AnswerReport(results)

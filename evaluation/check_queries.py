@@ -102,8 +102,11 @@ def check_dev(errors: list[str], warnings: list[str], path: Path = DEV, tag: str
         if rec is not None and not (isinstance(rec, str) and rec.strip()):
             errors.append(f"{tag} {rid}: recommendation must be a non-empty string or null")
         answers = r.get("answers")
-        if not (isinstance(answers, list) and 1 <= len(answers) <= MAX_ANSWERS
-                and all(isinstance(a, str) and a.strip() for a in answers)):
+        if not (
+            isinstance(answers, list)
+            and 1 <= len(answers) <= MAX_ANSWERS
+            and all(isinstance(a, str) and a.strip() for a in answers)
+        ):
             errors.append(f"{tag} {rid}: answers must be 1-{MAX_ANSWERS} non-empty strings")
             continue
         try:

@@ -57,8 +57,11 @@ def load_queries(path: Path) -> list[EvalQuery]:
             continue
         try:
             o = json.loads(line)
-            out.append(EvalQuery(str(o["id"]), o["query"], o.get("kind", "other"), o.get("doc"),
-                                 tuple(o["answers"]), o.get("recommendation")))
+            out.append(
+                EvalQuery(
+                    str(o["id"]), o["query"], o.get("kind", "other"), o.get("doc"), tuple(o["answers"]), o.get("recommendation")
+                )
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise QueryError(f"{path}:{n}: bad query line ({exc}); see evaluation/queries/README.md for the format") from exc
     return out
@@ -168,9 +171,16 @@ def run_eval(
                 runs[name][q.id] = [windows[i].docid for i in fn(q.query, k)]
             seconds[name] = time.perf_counter() - t0
 
-    results: dict = {"queries": len(queries), "k": k, "index": str(index_dir), "out": str(out_dir),
-                     "documents": report.documents, "backend": backend, "retrievers": {},
-                     "params": {"fusion": weights.to_dict(), "answer": ANSWER.to_dict(), "link": LINK.to_dict()}}
+    results: dict = {
+        "queries": len(queries),
+        "k": k,
+        "index": str(index_dir),
+        "out": str(out_dir),
+        "documents": report.documents,
+        "backend": backend,
+        "retrievers": {},
+        "params": {"fusion": weights.to_dict(), "answer": ANSWER.to_dict(), "link": LINK.to_dict()},
+    }
     per_query_all: dict[str, dict] = {}
     for name, run in runs.items():
         qrels: dict[str, dict[str, int]] = {}
@@ -198,8 +208,10 @@ def run_eval(
     (out_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
     with (out_dir / "per_query.jsonl").open("w") as fh:
         for q in queries:
-            fh.write(json.dumps({"id": q.id, "kind": q.kind, "query": q.query,
-                                 **{n: per_query_all[n][q.id] for n in per_query_all}}) + "\n")
+            fh.write(
+                json.dumps({"id": q.id, "kind": q.kind, "query": q.query, **{n: per_query_all[n][q.id] for n in per_query_all}})
+                + "\n"
+            )
     return results
 
 
@@ -211,9 +223,17 @@ def _worst(queries: list[EvalQuery], per_query: dict, run: dict, units: dict, n:
         top = run[q.id][0] if run[q.id] else None
         relevant = [d for d, t in units.items() if passage_matches(t, list(q.answers))]
         first_rel = next((r for r, d in enumerate(run[q.id], 1) if d in relevant), None)
-        out.append({
-            "id": q.id, "kind": q.kind, "query": q.query, "doc": q.doc, "RR@10": per_query[q.id]["RR@10"],
-            "first_relevant_rank": first_rel, "relevant_passages": len(relevant),
-            "top_hit": top, "top_text": " ".join(units.get(top, "").split())[:160] if top else None,
-        })
+        out.append(
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "query": q.query,
+                "doc": q.doc,
+                "RR@10": per_query[q.id]["RR@10"],
+                "first_relevant_rank": first_rel,
+                "relevant_passages": len(relevant),
+                "top_hit": top,
+                "top_text": " ".join(units.get(top, "").split())[:160] if top else None,
+            }
+        )
     return out

@@ -82,9 +82,7 @@ def _merge_headings(text: str, segments: tuple[Segment, ...]) -> list[Segment]:
     return out
 
 
-def chunk_document(
-    doc_id: str, clean: CleanDocument, structure: Structure, params: ChunkParams | None = None
-) -> list[Chunk]:
+def chunk_document(doc_id: str, clean: CleanDocument, structure: Structure, params: ChunkParams | None = None) -> list[Chunk]:
     params = params or ChunkParams()
     chunks: list[Chunk] = []
     for seg in _merge_headings(clean.text, structure.segments):

@@ -29,9 +29,20 @@ from inquire.records import Page
 MONTHS = {
     m: i
     for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-         ("december", "dec")],
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
         1,
     )
     for m in names
@@ -68,7 +79,9 @@ class DocMeta:
 
 def _iso(match: re.Match) -> tuple[str, str] | None:
     g = match.groupdict()
-    day, month, year = (g["d1"], g["m1"], g["y1"]) if g["m1"] else (g["d2"], g["m2"], g["y2"]) if g["m2"] else (None, g["m3"], g["y3"])
+    day, month, year = (
+        (g["d1"], g["m1"], g["y1"]) if g["m1"] else (g["d2"], g["m2"], g["y2"]) if g["m2"] else (None, g["m3"], g["y3"])
+    )
     m = MONTHS.get(month.lower().rstrip("."))
     if m is None:
         return None
@@ -113,7 +126,7 @@ def _found(flat: str, cue: re.Match, d: re.Match, page_no: int | None) -> Public
 
 
 def _strong_date(page: Page) -> PublicationDate | None:
-    """"Published 21 March 2024", "Updated 5 November 2025", "It was published on 3 July 2025",
+    """ "Published 21 March 2024", "Updated 5 November 2025", "It was published on 3 July 2025",
     a line "DATE 07 APRIL 2022"."""
     flat = _norm(page.text)
     for cue in _STRONG_RE.finditer(flat):
@@ -136,7 +149,7 @@ _PRESENTED_CUES = re.compile(
 
 
 def _presented_date(page: Page) -> PublicationDate | None:
-    """"Presented to Parliament ... by Command of His Majesty 17 December 2024", "Ordered by the
+    """ "Presented to Parliament ... by Command of His Majesty 17 December 2024", "Ordered by the
     House of Commons to be printed 18 July 2024": the first date within 200 characters after the cue."""
     flat = _norm(page.text)
     for cue in _PRESENTED_CUES.finditer(flat):
@@ -251,7 +264,7 @@ def _titlecase(name: str) -> str:
 
 
 def _inquiry_name(text: str) -> str | None:
-    """"UK Covid-19 Inquiry", "Infected Blood Inquiry", "Post Office Horizon IT Inquiry"."""
+    """ "UK Covid-19 Inquiry", "Infected Blood Inquiry", "Post Office Horizon IT Inquiry"."""
     pat = re.compile(r"\b((?:[A-Z][\w\-']*)(?: [A-Z][\w\-']*)*? Inquiry)\b")
     counts = Counter(m.group(1) for m in pat.finditer(text) if not m.group(1).startswith(("The ", "This ", "An ", "A ")))
     if not counts:
@@ -288,7 +301,9 @@ def publisher(pages: Sequence[Page], pdf_meta: Mapping[str, str] | None = None) 
     if re.search(r"\b(?:commons|lords) library (?:research )?briefing\b|\bhouse of (?:commons|lords) library\b", flat, re.I):
         house = "Lords" if re.search(r"\blords library\b", flat, re.I) else "Commons"
         return f"House of {house} Library"
-    if re.search(r"\bpursuant to section 26 of (?:the )?inquiries act\b", flat, re.I) or re.search(r"\ba report by\b.{0,80}\bchair of the\b", flat, re.I):
+    if re.search(r"\bpursuant to section 26 of (?:the )?inquiries act\b", flat, re.I) or re.search(
+        r"\ba report by\b.{0,80}\bchair of the\b", flat, re.I
+    ):
         name = _inquiry_name(front)
         if name:
             return name
@@ -425,7 +440,7 @@ def page_labels(pages: Sequence[Page], reader=None) -> list[str | None]:
 
 
 def cite_page(number: int | None, label: str | None, *, ocr: bool = False) -> str:
-    """"p. 18 (PDF p. 22)", "PDF p. 22" when no label is printed, "p. 5" when they agree."""
+    """ "p. 18 (PDF p. 22)", "PDF p. 22" when no label is printed, "p. 5" when they agree."""
     if number is None:
         return ""
     note = ", OCR" if ocr else ""

@@ -43,7 +43,10 @@ def _kind(mode: int) -> str:
 
 
 def not_regular(path: Path, mode: int) -> FileError:
-    return FileError(str(path), f"{path}: is {_kind(mode)}, not a regular file; inquire reads only regular files (copy its content into a file)")
+    return FileError(
+        str(path),
+        f"{path}: is {_kind(mode)}, not a regular file; inquire reads only regular files (copy its content into a file)",
+    )
 
 
 def stat_error(path: Path, exc: OSError) -> FileError:
@@ -101,8 +104,11 @@ class _Walk:
         try:
             entries = sorted(os.scandir(shown), key=lambda e: e.name)
         except OSError as exc:
-            self.errors.append(stat_error(shown, exc) if exc.errno != errno.EACCES else
-                               FileError(str(shown), f"{shown}: cannot list this folder (permission denied); check its permissions"))
+            self.errors.append(
+                stat_error(shown, exc)
+                if exc.errno != errno.EACCES
+                else FileError(str(shown), f"{shown}: cannot list this folder (permission denied); check its permissions")
+            )
             return
         for entry in entries:
             if entry.name.startswith("."):
@@ -137,9 +143,15 @@ class _Walk:
             return
         if not (target == root or target.is_relative_to(root)):
             if stat.S_ISDIR(mode) or _supported(path) or _supported(target):
-                self.errors.append(FileError(str(path), (
-                    f"{path}: symbolic link to {target}, outside {root}; not followed: "
-                    f"index only what you name (name {target} itself to index it)")))
+                self.errors.append(
+                    FileError(
+                        str(path),
+                        (
+                            f"{path}: symbolic link to {target}, outside {root}; not followed: "
+                            f"index only what you name (name {target} itself to index it)"
+                        ),
+                    )
+                )
             return
         if not stat.S_ISDIR(mode):  # a folder inside the root is walked through its own path
             self.entry(path, mode, target)
@@ -161,12 +173,20 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
             walk.folder(path, path.resolve())
             if len(walk.files) == found and len(walk.errors) == failed:  # nothing to index, and nothing said why
                 other = walk.ignored - ignored
-                walk.errors.append(FileError(str(path), (
-                    f"{path}: no {READS} files in this folder"
-                    + (f" ({other} other file{'s' if other != 1 else ''})" if other else " (it is empty)")
-                    + "; nothing to index there: name a folder or files holding reports")))
+                walk.errors.append(
+                    FileError(
+                        str(path),
+                        (
+                            f"{path}: no {READS} files in this folder"
+                            + (f" ({other} other file{'s' if other != 1 else ''})" if other else " (it is empty)")
+                            + "; nothing to index there: name a folder or files holding reports"
+                        ),
+                    )
+                )
         elif not _supported(path):
-            walk.errors.append(FileError(str(path), f"{path}: unsupported file type {path.suffix or '(none)'!r}; inquire reads {READS}"))
+            walk.errors.append(
+                FileError(str(path), f"{path}: unsupported file type {path.suffix or '(none)'!r}; inquire reads {READS}")
+            )
         elif stat.S_ISREG(mode):
             walk.files.append(path.resolve())
         else:

@@ -107,7 +107,9 @@ class _Recs:
         return before[-1] if before else (cands[0][1] if cands else None)
 
 
-def _assign_sources(index: Index, recs: list[RecommendationRow], same_rec: float) -> tuple[dict[int, int], list[SourceAssignment]]:
+def _assign_sources(
+    index: Index, recs: list[RecommendationRow], same_rec: float
+) -> tuple[dict[int, int], list[SourceAssignment]]:
     """Group documents that print the same recommendations under the report that made them;
     return rec id -> canonical id and each recommendation's assignment."""
     by_doc: dict[str, list[RecommendationRow]] = defaultdict(list)
@@ -129,8 +131,9 @@ def _assign_sources(index: Index, recs: list[RecommendationRow], same_rec: float
     return canonical, assignments
 
 
-def _repeated_source(by_doc: dict[str, list[RecommendationRow]], doc: str, sources: list[str],
-                     words: dict[int, set[str]], same_rec: float) -> tuple[str | None, dict[int, int]]:
+def _repeated_source(
+    by_doc: dict[str, list[RecommendationRow]], doc: str, sources: list[str], words: dict[int, set[str]], same_rec: float
+) -> tuple[str | None, dict[int, int]]:
     """Which already-placed source does ``doc`` repeat (most recommendations matched, at least
     half of its own and two), and the map from its recommendations to the source's."""
     best_src: str | None = None
@@ -138,7 +141,10 @@ def _repeated_source(by_doc: dict[str, list[RecommendationRow]], doc: str, sourc
     for src in sources:
         mapping = {}
         for r in by_doc[doc]:
-            match = max(by_doc[src], key=lambda s: (_containment(words[r.id], words[s.id]), normalise_rec(s.number) == normalise_rec(r.number)))
+            match = max(
+                by_doc[src],
+                key=lambda s: (_containment(words[r.id], words[s.id]), normalise_rec(s.number) == normalise_rec(r.number)),
+            )
             if _containment(words[r.id], words[match.id]) >= same_rec:
                 mapping[r.id] = match.id
         if len(mapping) >= max(2, len(by_doc[doc]) // 2) and len(mapping) > len(best_map):
@@ -186,9 +192,19 @@ class _State:
         return self._doc_responder[ch.doc_id]
 
     def link(self, rid: int, ch: ChunkRow, method: str, conf: float) -> LinkRow:
-        return LinkRow(rec_id=rid, doc_id=ch.doc_id, chunk_id=ch.chunk_id, responder=self.responder_of(ch), section=ch.section,
-                       start=ch.start, end=ch.end, page_start=ch.page_start, page_end=ch.page_end, method=method,
-                       confidence=round(conf, 4))
+        return LinkRow(
+            rec_id=rid,
+            doc_id=ch.doc_id,
+            chunk_id=ch.chunk_id,
+            responder=self.responder_of(ch),
+            section=ch.section,
+            start=ch.start,
+            end=ch.end,
+            page_start=ch.page_start,
+            page_end=ch.page_end,
+            method=method,
+            confidence=round(conf, 4),
+        )
 
 
 def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
@@ -201,9 +217,21 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
         if rid is None:
             continue
         canon = recs.canonical[rid]
-        out.append(LinkRow(rec_id=canon, doc_id=resp.doc_id, response_id=resp.id, responder=resp.responder,
-                           section=index.section_at(resp.doc_id, resp.start), start=resp.start, end=resp.end,
-                           page_start=resp.page_start, page_end=resp.page_end, method="explicit", confidence=1.0))
+        out.append(
+            LinkRow(
+                rec_id=canon,
+                doc_id=resp.doc_id,
+                response_id=resp.id,
+                responder=resp.responder,
+                section=index.section_at(resp.doc_id, resp.start),
+                start=resp.start,
+                end=resp.end,
+                page_start=resp.page_start,
+                page_end=resp.page_end,
+                method="explicit",
+                confidence=1.0,
+            )
+        )
         for chunk_row_id, chunk_id in index.chunk_ids_overlapping(resp.doc_id, resp.start, resp.end):
             state.explicit_vec_ids[canon].append(chunk_row_id)
             state.linked_chunks.add(chunk_id)

@@ -57,7 +57,9 @@ def _open_pdf(path: Path):
     try:
         import pypdfium2 as pdfium
     except ImportError as exc:  # pragma: no cover - pypdfium2 is a core dependency
-        raise ParseError(f"{path}: some pages have no text layer and reading them needs pypdfium2: pip install pypdfium2") from exc
+        raise ParseError(
+            f"{path}: some pages have no text layer and reading them needs pypdfium2: pip install pypdfium2"
+        ) from exc
     try:
         return pdfium.PdfDocument(str(path))
     except Exception as exc:  # PdfiumError and friends: the file is unreadable to PDFium too
@@ -105,7 +107,9 @@ def _tesseract(binary: str, image: bytes, *, dpi: int, lang: str, path: Path, nu
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", "replace").strip().splitlines()
         reason = err[-1] if err else f"exit code {done.returncode}"
-        hint = f"install its language data (apt-get install tesseract-ocr-{lang})" if "language" in reason.lower() else INSTALL_HINT
+        hint = (
+            f"install its language data (apt-get install tesseract-ocr-{lang})" if "language" in reason.lower() else INSTALL_HINT
+        )
         raise ParseError(f"{path}: OCR of page {number} failed ({reason}); {hint}")
     return done.stdout.decode("utf-8", "replace").replace("\x0c", "").replace("\r\n", "\n")
 
@@ -115,13 +119,17 @@ def _rendered(pdf, numbers: Sequence[int], dpi: int) -> Iterator[tuple[int, byte
         yield n, _pgm(pdf[n - 1], dpi)
 
 
-def ocr_pages(path: Path, numbers: Sequence[int], *, dpi: int = OCR_DPI, lang: str = OCR_LANG, workers: int | None = None) -> dict[int, str]:
+def ocr_pages(
+    path: Path, numbers: Sequence[int], *, dpi: int = OCR_DPI, lang: str = OCR_LANG, workers: int | None = None
+) -> dict[int, str]:
     """OCR text of the given 1-based pages of a PDF, read in parallel (one tesseract per core)."""
     if not numbers:
         return {}
     binary = tesseract_binary()
     if binary is None:
-        raise ParseError(f"{path}: {_describe(numbers)} no text layer and reading them needs OCR; {INSTALL_HINT}, then index it again")
+        raise ParseError(
+            f"{path}: {_describe(numbers)} no text layer and reading them needs OCR; {INSTALL_HINT}, then index it again"
+        )
     workers = max(1, min(len(numbers), workers or os.cpu_count() or 1))
     pdf = _open_pdf(path)
     texts: dict[int, str] = {}

@@ -77,8 +77,31 @@ def parse_text(path: Path) -> RawDocument:
 
 
 _BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "h1", "h2", "h3",
-    "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "dl", "hr", "main", "td", "th",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "main",
+    "td",
+    "th",
 }
 _SKIP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "template", "svg", "form"}
 
@@ -135,11 +158,17 @@ def _decrypt_empty(path: Path, reader) -> None:
     try:
         opened = reader.decrypt("")
     except DependencyError as exc:  # AES needs the cryptography package (a core dependency)
-        raise ParseError(f"{path}: PDF is AES-encrypted and reading it needs the cryptography package: pip install 'cryptography>=3.1'") from exc
+        raise ParseError(
+            f"{path}: PDF is AES-encrypted and reading it needs the cryptography package: pip install 'cryptography>=3.1'"
+        ) from exc
     except Exception as exc:  # unknown or broken security handler
-        raise ParseError(f"{path}: PDF is encrypted in a way pypdf cannot open ({exc}); decrypt it first (qpdf --decrypt {path.name} decrypted.pdf)") from exc
+        raise ParseError(
+            f"{path}: PDF is encrypted in a way pypdf cannot open ({exc}); decrypt it first (qpdf --decrypt {path.name} decrypted.pdf)"
+        ) from exc
     if not opened:
-        raise ParseError(f"{path}: encrypted with a password; decrypt it first (qpdf --decrypt --password=PASSWORD {path.name} decrypted.pdf)")
+        raise ParseError(
+            f"{path}: encrypted with a password; decrypt it first (qpdf --decrypt --password=PASSWORD {path.name} decrypted.pdf)"
+        )
 
 
 def parse_pdf(path: Path) -> RawDocument:
@@ -202,7 +231,6 @@ def parse(path: Path) -> RawDocument:
     parser = PARSERS.get(path.suffix.lower())
     if parser is None:
         raise UnsupportedFormat(
-            f"{path}: unsupported file type {path.suffix or '(none)'!r}; inquire reads "
-            + ", ".join(SUPPORTED_SUFFIXES)
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}; inquire reads " + ", ".join(SUPPORTED_SUFFIXES)
         )
     return parser(path)

@@ -220,7 +220,9 @@ def _read_file(path: Path, sha: str, params: ChunkParams, plan: _Plan) -> None:
         plan.keep_previous(path)
         return
     except Exception as exc:  # a parser bug must not abort the whole run
-        report.failed.append(FileError(str(path), f"{path}: could not be indexed ({type(exc).__name__}: {exc}); please report this file"))
+        report.failed.append(
+            FileError(str(path), f"{path}: could not be indexed ({type(exc).__name__}: {exc}); please report this file")
+        )
         plan.keep_previous(path)
         return
     plan.seen[doc_id] = str(path)
@@ -235,8 +237,13 @@ def _read_file(path: Path, sha: str, params: ChunkParams, plan: _Plan) -> None:
 
 def _nothing_changed(plan: _Plan) -> bool:
     previous, report = plan.previous, plan.report
-    return (not plan.new_docs and not report.removed and previous.manifest is not None
-            and len(plan.reuse) == len(previous.files) and not report.kept_previous)
+    return (
+        not plan.new_docs
+        and not report.removed
+        and previous.manifest is not None
+        and len(plan.reuse) == len(previous.files)
+        and not report.kept_previous
+    )
 
 
 # ---- write: rows, vectors, links, manifest
@@ -270,34 +277,85 @@ def _write(writer: IndexWriter, plan: _Plan, embedder: Embedder, progress: Progr
 
 def _add_processed(writer: IndexWriter, doc: ProcessedDoc, texts: list[str], next_id: int) -> list[int]:
     """Rows for a processed document; ``texts`` are what each chunk's vector is made from."""
-    writer.add_document(DocumentRow(
-        doc_id=doc.doc_id, path=doc.path, name=doc.name, title=doc.title, format=doc.format, sha256=doc.sha256,
-        n_pages=doc.n_pages, published=doc.date, publisher=doc.publisher, page_labels=doc.page_labels,
-        ocr_pages=doc.ocr_pages, text=doc.clean.text, page_starts=doc.clean.page_starts))
+    writer.add_document(
+        DocumentRow(
+            doc_id=doc.doc_id,
+            path=doc.path,
+            name=doc.name,
+            title=doc.title,
+            format=doc.format,
+            sha256=doc.sha256,
+            n_pages=doc.n_pages,
+            published=doc.date,
+            publisher=doc.publisher,
+            page_labels=doc.page_labels,
+            ocr_pages=doc.ocr_pages,
+            text=doc.clean.text,
+            page_starts=doc.clean.page_starts,
+        )
+    )
     ids = []
     for ch, text in zip(doc.chunks, texts):
         ids.append(writer.add_chunk(_chunk_row(ch, next_id, vector_key(text))))
         next_id += 1
     for r in doc.structure.recommendations:
-        writer.add_recommendation(RecommendationRow(
-            doc_id=doc.doc_id, number=r.number, title=r.title, addressee=r.addressee, text=r.text, start=r.start,
-            end=r.end, page_start=r.page_start, page_end=r.page_end))
+        writer.add_recommendation(
+            RecommendationRow(
+                doc_id=doc.doc_id,
+                number=r.number,
+                title=r.title,
+                addressee=r.addressee,
+                text=r.text,
+                start=r.start,
+                end=r.end,
+                page_start=r.page_start,
+                page_end=r.page_end,
+            )
+        )
     for p in doc.structure.responses:
-        writer.add_response(ResponseRow(
-            doc_id=doc.doc_id, recommendation=p.recommendation, responder=p.responder, text=p.text, start=p.start,
-            end=p.end, page_start=p.page_start, page_end=p.page_end, stance=p.stance, stance_kind=p.stance_kind,
-            stance_start=p.stance_start, stance_end=p.stance_end, stance_page=p.stance_page))
+        writer.add_response(
+            ResponseRow(
+                doc_id=doc.doc_id,
+                recommendation=p.recommendation,
+                responder=p.responder,
+                text=p.text,
+                start=p.start,
+                end=p.end,
+                page_start=p.page_start,
+                page_end=p.page_end,
+                stance=p.stance,
+                stance_kind=p.stance_kind,
+                stance_start=p.stance_start,
+                stance_end=p.stance_end,
+                stance_page=p.stance_page,
+            )
+        )
     for s in doc.structure.sections:
-        writer.add_section(SectionRow(doc_id=doc.doc_id, path=" > ".join(s.path), start=s.start, end=s.end, page_start=s.page_start))
+        writer.add_section(
+            SectionRow(doc_id=doc.doc_id, path=" > ".join(s.path), start=s.start, end=s.end, page_start=s.page_start)
+        )
     return ids
 
 
 def _chunk_row(ch: Chunk, row_id: int, key: str) -> ChunkRow:
     return ChunkRow(
-        id=row_id, chunk_id=ch.chunk_id, doc_id=ch.doc_id, seq=ch.seq, text=ch.text, start=ch.start, end=ch.end,
-        page_start=ch.page_start, page_end=ch.page_end, section=" > ".join(ch.section) or None,
-        recommendation=ch.recommendation, role=ch.role, responder=ch.responder,
-        kind=ch.kind, mentions=ch.mentions, vector_key=key)
+        id=row_id,
+        chunk_id=ch.chunk_id,
+        doc_id=ch.doc_id,
+        seq=ch.seq,
+        text=ch.text,
+        start=ch.start,
+        end=ch.end,
+        page_start=ch.page_start,
+        page_end=ch.page_end,
+        section=" > ".join(ch.section) or None,
+        recommendation=ch.recommendation,
+        role=ch.role,
+        responder=ch.responder,
+        kind=ch.kind,
+        mentions=ch.mentions,
+        vector_key=key,
+    )
 
 
 def _add_sentences(writer: IndexWriter, chunk_ids: list[int], chunks: list[Chunk]) -> list[tuple[int, str]]:
@@ -344,8 +402,9 @@ def _reconstruct(vectors, ids: Sequence[int]) -> np.ndarray:
     return np.vstack([vectors.reconstruct(int(i)) for i in ids])
 
 
-def _reuse_vectors(writer: IndexWriter, pending: list[tuple[int, str]], old: Index,
-                   sentences: bool) -> tuple[list[tuple[int, str]], int]:
+def _reuse_vectors(
+    writer: IndexWriter, pending: list[tuple[int, str]], old: Index, sentences: bool
+) -> tuple[list[tuple[int, str]], int]:
     """Copy the previous index's vector for every pending text it embedded already; return the
     texts still to embed and how many vectors were reused."""
     keyed = [(i, t, vector_key(t)) for i, t in pending]
@@ -383,8 +442,9 @@ def _lengths(embedder: Embedder, texts: list[str]) -> tuple[list[int], bool]:
     return [len(e.ids) for e in tokenizer.encode_batch(texts)], True
 
 
-def _embed(writer: IndexWriter, pending: list[tuple[int, str]], embedder: Embedder, progress: Progress,
-           stage: str, batch_size: int) -> int:
+def _embed(
+    writer: IndexWriter, pending: list[tuple[int, str]], embedder: Embedder, progress: Progress, stage: str, batch_size: int
+) -> int:
     """Embed ``pending`` in batches of similar length (longest first), so a batch pads each text only
     to a neighbour's length, not to the longest text of its stretch of the document; returns how many
     texts are longer than the model reads (``MAX_SEQ_LENGTH`` tokens)."""
@@ -394,7 +454,9 @@ def _embed(writer: IndexWriter, pending: list[tuple[int, str]], embedder: Embedd
     for start in range(0, len(order), batch_size):
         progress(stage, start, len(pending))
         batch = [pending[i] for i in order[start : start + batch_size]]
-        writer.add_vectors([i for i, _ in batch], embedder.encode([t for _, t in batch], batch_size=batch_size), sentences=sentences)
+        writer.add_vectors(
+            [i for i, _ in batch], embedder.encode([t for _, t in batch], batch_size=batch_size), sentences=sentences
+        )
     progress(stage, len(pending), len(pending))
     return sum(n > MAX_SEQ_LENGTH for n in lengths) if tokens else 0
 
@@ -405,13 +467,19 @@ def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict
         files_map[path] = plan.previous.files[path]
     old = plan.previous.manifest
     return Manifest(
-        model=embedder.name, dim=embedder.dim, chunking=params.to_dict(), processing=processing_fingerprint(),
-        files=dict(sorted(files_map.items())), created=old.created if old else now_iso(), counts=counts,
+        model=embedder.name,
+        dim=embedder.dim,
+        chunking=params.to_dict(),
+        processing=processing_fingerprint(),
+        files=dict(sorted(files_map.items())),
+        created=old.created if old else now_iso(),
+        counts=counts,
     )
 
 
 def _one_writer(build: Callable[..., IndexReport]) -> Callable[..., IndexReport]:
     """Run ``build(paths, index_dir, ...)`` holding the index location's write lock."""
+
     @functools.wraps(build)
     def locked(paths: Iterable[Path], index_dir: Path, *args, **kwargs) -> IndexReport:
         with write_lock(index_dir):

@@ -118,12 +118,13 @@ def _title(clean: CleanDocument, structure: Structure, meta_title: str | None) -
 
 def _with_stance(clean: CleanDocument, resp: Response) -> Response:
     """The response with the stance its text states (indexer.stance.classify), or unchanged (no stance)."""
-    found = classify(clean.text[resp.start:resp.end], responder=resp.responder, number=resp.recommendation)
+    found = classify(clean.text[resp.start : resp.end], responder=resp.responder, number=resp.recommendation)
     if found is None:
         return resp
     start, end = resp.start + found.start, resp.start + found.end
-    return replace(resp, stance=found.stance, stance_kind=found.kind, stance_start=start, stance_end=end,
-                   stance_page=clean.page_at(start))
+    return replace(
+        resp, stance=found.stance, stance_kind=found.kind, stance_start=start, stance_end=end, stance_page=clean.page_at(start)
+    )
 
 
 def process_file(path: Path, sha: str, params: ChunkParams) -> ProcessedDoc:
@@ -137,11 +138,18 @@ def process_file(path: Path, sha: str, params: ChunkParams) -> ProcessedDoc:
     chunks = chunk_document(doc_id, clean, structure, params)
     n_pages = len(raw.pages) if raw.format == "pdf" else None
     return ProcessedDoc(
-        doc_id=doc_id, path=str(path), name=path.name, title=_title(clean, structure, raw.title),
-        format=raw.format, sha256=sha, n_pages=n_pages, clean=clean, structure=structure, chunks=chunks,
-        date=raw.date, publisher=raw.publisher,
+        doc_id=doc_id,
+        path=str(path),
+        name=path.name,
+        title=_title(clean, structure, raw.title),
+        format=raw.format,
+        sha256=sha,
+        n_pages=n_pages,
+        clean=clean,
+        structure=structure,
+        chunks=chunks,
+        date=raw.date,
+        publisher=raw.publisher,
         page_labels=tuple(p.label for p in raw.pages) if raw.format == "pdf" else (),
         ocr_pages=tuple(p.number for p in raw.pages if p.ocr and p.number is not None),
     )
-
-

@@ -66,7 +66,9 @@ class Stance:
 
 # ----------------------------------------------------------------------------- sentences
 
-_REC_START = re.compile(r"^\s*(?:\d{1,3}[a-z]?\)|\d{1,3}[a-z]?\.(?!\d)|\d{1,3}[a-z]\)?\s*[ivx]+\.|[a-z]\)|\(?[ivx]+\)|[•●▪\-–])\s", re.I)
+_REC_START = re.compile(
+    r"^\s*(?:\d{1,3}[a-z]?\)|\d{1,3}[a-z]?\.(?!\d)|\d{1,3}[a-z]\)?\s*[ivx]+\.|[a-z]\)|\(?[ivx]+\)|[•●▪\-–])\s", re.I
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -110,7 +112,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         ends_sentence = stripped.endswith((".", "!", "?", ":", ".”", ".’", '."'))
         short = len(stripped) < 0.75 * wrap
         next_new = bool(re.match(r"\s*(?:[A-Z0-9•●▪“\"(]|$)", nxt))
-        if ends_sentence and next_new or (short and next_new and not stripped.endswith((",", ";", "-", "–", "&", " and", " or", " the", " of"))):
+        if (
+            ends_sentence
+            and next_new
+            or (short and next_new and not stripped.endswith((",", ";", "-", "–", "&", " and", " or", " the", " of")))
+        ):
             spans.append((start, _rstrip_end(text, start, line_start + len(stripped))))
             start = None
     if start is not None:
@@ -128,9 +134,7 @@ def _rstrip_end(text: str, start: int, end: int) -> int:
 
 
 _NUM = r"\d{1,3}(?![\d,.]\d)\s*\)?\s*(?:[a-z](?![a-z’'])(?:\s*-\s*[a-z](?![a-z]))?\)?)?\s*(?:\(?[ivx]{1,4}(?![a-z])\)?(?:\s*-\s*\(?[ivx]{1,4}(?![a-z])\)?)?\.?)?"
-_REC_NUMBERS = re.compile(
-    rf"\brecommendations?\s+(?P<list>{_NUM}(?:\s*(?:,|/|and|&|to)\s*{_NUM})*)", re.I
-)
+_REC_NUMBERS = re.compile(rf"\brecommendations?\s+(?P<list>{_NUM}(?:\s*(?:,|/|and|&|to)\s*{_NUM})*)", re.I)
 
 
 def numbers_named(sentence: str) -> tuple[str, ...]:
@@ -138,7 +142,10 @@ def numbers_named(sentence: str) -> tuple[str, ...]:
     "recommendations 12d/12e" -> ("12d", "12e"); "recommendation 4a) iv." -> ("4a iv",)."""
     out: list[str] = []
     for m in _REC_NUMBERS.finditer(sentence):
-        if re.match(r"\s*(?:of|in|from|made\s+by)\s+the\s+(?:[A-Z][\w’'\-]*\s+){1,5}(?:[Rr]eport|[Rr]eview|[Cc]ommittee|[Ii]nquiry)\b", sentence[m.end() : m.end() + 80]):
+        if re.match(
+            r"\s*(?:of|in|from|made\s+by)\s+the\s+(?:[A-Z][\w’'\-]*\s+){1,5}(?:[Rr]eport|[Rr]eview|[Cc]ommittee|[Ii]nquiry)\b",
+            sentence[m.end() : m.end() + 80],
+        ):
             continue  # "recommendation 11 of the Second Interim Report": another report's numbering
         for part in re.split(r"\s*(?:,|/|\band\b|&)\s*", m.group("list")):
             if part.strip():
@@ -213,7 +220,7 @@ _ORG_HEAD = re.compile(
 
 
 def split_bodies(phrase: str) -> tuple[str, ...]:
-    """"the UK Government, the Scottish Government and the Welsh Government" -> three bodies;
+    """ "the UK Government, the Scottish Government and the Welsh Government" -> three bodies;
     "His Majesty's Inspectorate of Constabulary and Fire and Rescue Services (HMICFRS)" -> one."""
     phrase = re.sub(r"\s+", " ", phrase).strip(" ,.;")
     pieces = [p for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", phrase) if p.strip()]
@@ -250,7 +257,7 @@ def _acronym(s: str) -> str:
 
 
 def _abbreviates(short: str, long: str) -> bool:
-    """"ni executive" abbreviates "northern ireland executive" (a token may stand for the
+    """ "ni executive" abbreviates "northern ireland executive" (a token may stand for the
     initials of several words)."""
     words, i = long.split(), 0
     for tok in short.split():
@@ -289,10 +296,22 @@ _OBJ = (
     r"(?:(?:this|that|these|those|the|each|both|all(?:\s+(?:of\s+)?the)?|its|their)\s+(?:\w+\s+){0,2}?"
     r"(?:sub[- ]?)?recommendations?(?:\s+(?:in|made|directed|relevant|aimed|set)\b[^.;]{0,60}?)?"
     r"|recommendations?\s+" + _NUM + r"(?:\s*(?:,|/|and|&)\s*" + _NUM + r")*"
-    r"|the\s+principles?\s+(?:of|behind)\s+(?:this|the|these)\s+(?:\w+\s+)?recommendations?(?:\s+" + _NUM + r"(?:\s*(?:,|/|and|&)\s*" + _NUM + r")*)?"
+    r"|the\s+principles?\s+(?:of|behind)\s+(?:this|the|these)\s+(?:\w+\s+)?recommendations?(?:\s+"
+    + _NUM
+    + r"(?:\s*(?:,|/|and|&)\s*"
+    + _NUM
+    + r")*)?"
     r"|them|it)"
 )
-_SUBJ_PASSIVE = r"(?:this|these|the|that|both|all|each)\s+(?:(?:sub[- ]?)?recommendations?|sub-recommendations?)(?:\s+" + _NUM + r")?|recommendations?\s+" + _NUM + r"(?:\s*(?:,|/|and|&)\s*" + _NUM + r")*|(?:it|they)"
+_SUBJ_PASSIVE = (
+    r"(?:this|these|the|that|both|all|each)\s+(?:(?:sub[- ]?)?recommendations?|sub-recommendations?)(?:\s+"
+    + _NUM
+    + r")?|recommendations?\s+"
+    + _NUM
+    + r"(?:\s*(?:,|/|and|&)\s*"
+    + _NUM
+    + r")*|(?:it|they)"
+)
 
 _ACCEPT_VERB = r"(?:accepts?|accepted|accepting|supports?|supported|supporting|endorses?|endorsed|agrees?\s+(?:with|to)|agreed\s+(?:with|to)|welcomes\s+and\s+accepts?)"
 _NEG = r"(?:do(?:es)?\s+not|did\s+not|don't|doesn't|cannot|can\s*not|can't|will\s+not|won't|is\s+not\s+able\s+to|are\s+not\s+able\s+to|is\s+unable\s+to|are\s+unable\s+to|not)"
@@ -321,7 +340,9 @@ _NOT_FOR_US = re.compile(
     r"(?:a\s+matter|matters|one|an\s+issue|the\s+responsibility|a\s+responsibility|for)\s*(?:for|of)?\s+(?P<who>[^.;,]{3,80})",
     re.I,
 )
-_NOT_FOR_US_2 = re.compile(r"\b(?:falls?|lies?|rests?)\s+(?:outside|beyond)\s+(?:the\s+|our\s+|its\s+)?(?:remit|responsibility|scope)\b", re.I)
+_NOT_FOR_US_2 = re.compile(
+    r"\b(?:falls?|lies?|rests?)\s+(?:outside|beyond)\s+(?:the\s+|our\s+|its\s+)?(?:remit|responsibility|scope)\b", re.I
+)
 _CONSIDER = re.compile(
     r"\b(?:(?:will|shall|to)\s+(?:carefully\s+|further\s+|now\s+)?consider(?:ing)?\s+(?:this|these|the)\s+(?:\w+\s+)?(?:recommendations?|proposals?)"
     r"|(?:is|are)\s+(?:now\s+|currently\s+|still\s+|actively\s+|carefully\s+)*considering\s+(?:its|their|the|this|these|our)\s+(?:position|options|recommendations?|proposals?)"
@@ -390,23 +411,38 @@ def _status_stance(phrase: str) -> str:
 def _subject_before(sentence: str, at: int) -> str:
     """The noun phrase before a verb at ``at``: from the last clause boundary to the verb."""
     head = sentence[:at]
-    cut = max((m.end() for m in re.finditer(r"(?:[.;:]\s|,\s+(?:and|while|whereas|but)\s+|\bwhile\s|\bwhereas\s|\bbut\s)", head)), default=0)
+    cut = max(
+        (m.end() for m in re.finditer(r"(?:[.;:]\s|,\s+(?:and|while|whereas|but)\s+|\bwhile\s|\bwhereas\s|\bbut\s)", head)),
+        default=0,
+    )
     subj = head[cut:].strip(" ,")
-    subj = re.sub(r"\s+(?:has|have|had|also|therefore|now|fully|broadly|both|all|absolutely|formally|hereby|and)$", "", subj, flags=re.I)
-    subj = re.sub(r"\s+(?:has|have|had|also|therefore|now|fully|broadly|both|all|absolutely|formally|hereby|and)$", "", subj, flags=re.I)
+    subj = re.sub(
+        r"\s+(?:has|have|had|also|therefore|now|fully|broadly|both|all|absolutely|formally|hereby|and)$", "", subj, flags=re.I
+    )
+    subj = re.sub(
+        r"\s+(?:has|have|had|also|therefore|now|fully|broadly|both|all|absolutely|formally|hereby|and)$", "", subj, flags=re.I
+    )
     return subj.strip()
 
 
 def _bodies_from_subject(subj: str) -> tuple[str, ...]:
     subj = subj or ""
-    if re.match(r"(?i)^(?:with|as|for|given|following|since|on|after|before|while|in\s+(?:line|light|response|addition))\b", subj) and "," in subj:
+    if (
+        re.match(
+            r"(?i)^(?:with|as|for|given|following|since|on|after|before|while|in\s+(?:line|light|response|addition))\b", subj
+        )
+        and "," in subj
+    ):
         subj = subj.rsplit(",", 1)[1].strip()  # "With patient safety at the forefront of our minds, we"
     place = re.match(r"^[Ii]n\s+((?:[A-Z][a-z]+\s*){1,3}),\s+", subj)
     if place:  # "In Northern Ireland, the Department of Health": the place names the administration too
-        return (place.group(1).strip(), *_bodies_from_subject(subj[place.end():]))
+        return (place.group(1).strip(), *_bodies_from_subject(subj[place.end() :]))
     if not subj or _GENERIC_SUBJECT.match(subj) or len(subj) > 160 or re.search(r"(?i)\b(?:we|i|us|our)$", subj):
         return ()
-    if re.search(r"\b(?:are|is|was|were|will|shall|going|be|been|being|would|could|should|can|may|must|do|does|did|has|have|had|not)\b", subj):
+    if re.search(
+        r"\b(?:are|is|was|were|will|shall|going|be|been|being|would|could|should|can|may|must|do|does|did|has|have|had|not)\b",
+        subj,
+    ):
         return ()  # a clause, not a name ("We are going to", "Decisions have not been taken on ... and proposals")
     if not re.match(r"^(?:the\s+)?[A-Z]", subj) and not subj.lower().startswith("his majesty"):
         return ()
@@ -414,11 +450,14 @@ def _bodies_from_subject(subj: str) -> tuple[str, ...]:
 
 
 def _bodies_after_by(rest: str) -> tuple[tuple[str, ...], str]:
-    """"... in full by the UK Government and the Welsh Government" -> the bodies, and the rest."""
+    """ "... in full by the UK Government and the Welsh Government" -> the bodies, and the rest."""
     m = re.search(r"\bby\s+((?:the\s+)?[A-Z][^.;]*)", rest or "")
     if not m:
         return (), rest
-    who = re.split(r"\s+(?:on\s+behalf|as\s+(?:part|set)|in\s+(?:full|principle|part)|and\s+(?:is|are|has|have|will)|with\s+the\s+exception)\b", m.group(1))[0]
+    who = re.split(
+        r"\s+(?:on\s+behalf|as\s+(?:part|set)|in\s+(?:full|principle|part)|and\s+(?:is|are|has|have|will)|with\s+the\s+exception)\b",
+        m.group(1),
+    )[0]
     return split_bodies(who), rest[: m.start()]
 
 
@@ -456,7 +495,9 @@ def sentence_stances(sentence: str) -> list[tuple[str, str, tuple[str, ...]]]:
                 before = clause[: m.start()]
                 if _HYPOTHETICAL.search(before):
                     continue
-                if re.search(r"\bto\s+$", before) and not re.search(r"\b(?:pleased|happy|content|able|willing|prepared|decided|agreed?|agrees)\s+to\s+$", before, re.I):
+                if re.search(r"\bto\s+$", before) and not re.search(
+                    r"\b(?:pleased|happy|content|able|willing|prepared|decided|agreed?|agrees)\s+to\s+$", before, re.I
+                ):
                     continue  # "a reluctance to accept", "the decision to reject": not the speaker's stance
                 negated = bool(m.group("neg")) and not re.search(r"\bnot\s+only\b", m.group("neg") or "", re.I)
                 rest = m.group("rest") or ""
@@ -465,7 +506,8 @@ def sentence_stances(sentence: str) -> list[tuple[str, str, tuple[str, ...]]]:
                 if rx is _PASSIVE:
                     if re.match(r"(?:it|they)$", m.group("subj"), re.I) and not (
                         re.match(r"\s*in\s+(?:full|principle|part)\b", rest)
-                        or re.search(r"\brecommendation", s, re.I) and re.match(r"\s*by\s+(?:the\s+)?[A-Z]", rest)
+                        or re.search(r"\brecommendation", s, re.I)
+                        and re.match(r"\s*by\s+(?:the\s+)?[A-Z]", rest)
                     ):
                         continue  # "It was agreed that ...", "we hope it will be agreed": not about a recommendation
                     bodies, _ = _bodies_after_by(rest)
@@ -474,7 +516,11 @@ def sentence_stances(sentence: str) -> list[tuple[str, str, tuple[str, ...]]]:
                     obj = m.group("obj").lower()
                     if re.match(r"(?:them|it)$", obj) and not re.search(r"\brecommendation", s, re.I):
                         continue  # "accept it" with nothing to say what "it" is
-                    if re.search(r"\brecommendations?\s+(?:of|from|made\s+by)\s+(?!the\s+inquiry|this\s+(?:report|inquiry))", obj + rest[:30], re.I):
+                    if re.search(
+                        r"\brecommendations?\s+(?:of|from|made\s+by)\s+(?!the\s+inquiry|this\s+(?:report|inquiry))",
+                        obj + rest[:30],
+                        re.I,
+                    ):
                         continue  # another body's recommendation ("notes the recommendation of the House of Lords")
                     subj = _subject_before(clause, m.start())
                     bodies = _bodies_from_subject(subj)
@@ -607,7 +653,8 @@ _LIST_GAP = re.compile(r"(?:\s|approach\s+taken|recommendations?(?!\s+\d)|\b\d{1
 
 
 _EXCEPTION = re.compile(
-    r"^\s*(?P<phrase>accepted(?:\s+in\s+(?:full|principle|part))?|not\s+accepted|rejected|noted)\s+by\s+(?P<who>[^()]+?)\s*$", re.I
+    r"^\s*(?P<phrase>accepted(?:\s+in\s+(?:full|principle|part))?|not\s+accepted|rejected|noted)\s+by\s+(?P<who>[^()]+?)\s*$",
+    re.I,
 )
 
 
@@ -646,7 +693,11 @@ def _legend(text: str) -> dict[str, str | None]:
         if "different" in meaning or "/" in m.group("code"):
             codes[m.group("code")] = None  # mixed: no single stance
             continue
-        st = sentence_stances(f"The government {meaning} this recommendation.") if meaning.startswith(("accept", "reject", "note")) else []
+        st = (
+            sentence_stances(f"The government {meaning} this recommendation.")
+            if meaning.startswith(("accept", "reject", "note"))
+            else []
+        )
         if st:
             codes[m.group("code")] = st[0][0]
         elif "principle" in meaning:

@@ -21,10 +21,18 @@ app = typer.Typer(
     help="Search oversight reports, their numbered recommendations and every response to them.",
 )
 
-IndexOpt = typer.Option(None, "--index", help="Index directory (default: $INQUIRE_INDEX or $INQUIRE_HOME/index, INQUIRE_HOME defaulting to ~/.local/share/inquire).")
+IndexOpt = typer.Option(
+    None,
+    "--index",
+    help="Index directory (default: $INQUIRE_INDEX or $INQUIRE_HOME/index, INQUIRE_HOME defaulting to ~/.local/share/inquire).",
+)
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON (format documented in the README).")
-BackendOpt = typer.Option(None, "--backend", help="Where passages are searched: local (FAISS + FTS5 in the index folder) or qdrant "
-                          "(the server at $QDRANT_URL, else a local Qdrant store in the index folder). Default: $INQUIRE_BACKEND or local.")
+BackendOpt = typer.Option(
+    None,
+    "--backend",
+    help="Where passages are searched: local (FAISS + FTS5 in the index folder) or qdrant "
+    "(the server at $QDRANT_URL, else a local Qdrant store in the index folder). Default: $INQUIRE_BACKEND or local.",
+)
 CsvOpt = typer.Option(False, "--csv", help="Print CSV (one header line; lists joined with '; '), for a spreadsheet.")
 
 
@@ -78,7 +86,9 @@ def _os_error_message(exc: BaseException) -> str:
 
     if is_disk_full(exc):
         where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
-        return f"no space left on the disk{where}; free some space and run the same command again (the previous index is unchanged)"
+        return (
+            f"no space left on the disk{where}; free some space and run the same command again (the previous index is unchanged)"
+        )
     if isinstance(exc, sqlite3.Error):
         return f"the index database cannot be read ({exc}); run `inquire index --rebuild`"
     filename = getattr(exc, "filename", None)
@@ -110,8 +120,14 @@ class _Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self._bar = Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self._bar = Progress(
+                TextColumn("{task.description:>10}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self._bar.__enter__()
         return self
 
@@ -168,7 +184,9 @@ def _sync(index_dir: Path, backend: str, show_progress: bool) -> dict | None:
 
 @app.command()
 def index(
-    paths: list[Path] = typer.Argument(None, help="Files or folders to index (.pdf .html .htm .txt .md). Default: the bundled corpus."),
+    paths: list[Path] = typer.Argument(
+        None, help="Files or folders to index (.pdf .html .htm .txt .md). Default: the bundled corpus."
+    ),
     index: Path | None = IndexOpt,
     rebuild: bool = typer.Option(False, "--rebuild", help="Ignore the existing index and re-embed everything."),
     backend: str | None = BackendOpt,
@@ -188,8 +206,11 @@ def index(
         _echo(json.dumps(report.to_json() | ({"qdrant": synced} if synced else {}), indent=2))
     else:
         if synced:
-            _echo(f"{synced['where']}: {len(synced['added'])} documents written ({synced['passages']} passages, "
-                  f"{synced['sentences']} sentences), {len(synced['removed'])} removed, {synced['kept']} kept", err=True)
+            _echo(
+                f"{synced['where']}: {len(synced['added'])} documents written ({synced['passages']} passages, "
+                f"{synced['sentences']} sentences), {len(synced['removed'])} removed, {synced['kept']} kept",
+                err=True,
+            )
         for err in report.failed:
             _echo(f"skipped: {_one_line(err.message)}", err=True)
         for note in report.duplicates:
@@ -197,19 +218,25 @@ def index(
         for path, pages in report.ocr_pages.items():
             from inquire.indexer.ocr import page_ranges
 
-            _echo(f"read by OCR (no text layer): {Path(path).name}, {len(pages)} page{'s' if len(pages) != 1 else ''}: {page_ranges(pages)}")
+            _echo(
+                f"read by OCR (no text layer): {Path(path).name}, {len(pages)} page{'s' if len(pages) != 1 else ''}: {page_ranges(pages)}"
+            )
         if report.written:
             _echo(
                 f"indexed {report.documents} documents, {report.chunks} chunks into {index_dir} "
                 f"({len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
                 + (f"{len(report.reprocessed)} re-read for this version of inquire, " if report.reprocessed else "")
                 + f"{len(report.removed)} removed; {report.embedded} chunks embedded"
-                + (f", {report.reused} kept" if report.reused else "") + f" in {report.seconds:.1f} s)"
+                + (f", {report.reused} kept" if report.reused else "")
+                + f" in {report.seconds:.1f} s)"
             )
             if report.truncated:
-                _echo(f"note: {report.truncated} of the {report.embedded} passages embedded are longer than the model reads "
-                      f"(256 tokens): their passage vector covers their opening; each of their sentences has its own vector "
-                      f"and BM25 covers every word", err=True)
+                _echo(
+                    f"note: {report.truncated} of the {report.embedded} passages embedded are longer than the model reads "
+                    f"(256 tokens): their passage vector covers their opening; each of their sentences has its own vector "
+                    f"and BM25 covers every word",
+                    err=True,
+                )
         elif report.documents and report.failed:  # nothing new could be read: not "up to date"
             _echo(f"the index at {index_dir} is unchanged ({report.documents} documents, {report.chunks} chunks)", err=True)
         elif report.documents:
@@ -258,8 +285,10 @@ def _read_batch(read_batch, path: Path) -> list[dict]:
     try:
         return read_batch(path)
     except UnicodeDecodeError as exc:
-        raise QueryError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the batch file as UTF-8, "
-                         f"one {{\"id\": ..., \"query\": ...}} object per line") from None
+        raise QueryError(
+            f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the batch file as UTF-8, "
+            f'one {{"id": ..., "query": ...}} object per line'
+        ) from None
 
 
 def _cite(c) -> str:
@@ -294,7 +323,9 @@ RoleOpt = typer.Option(None, "--role", help="Only recommendation, response or ot
 def search(
     query: str | None = typer.Argument(None, help="What to look for, in plain words."),
     k: int = typer.Option(10, "--k", "-k", help="Number of passages to return (1 to 1000)."),
-    batch: Path | None = typer.Option(None, "--batch", help="JSONL file of {\"id\", \"query\"} lines; prints one JSON line per query."),
+    batch: Path | None = typer.Option(
+        None, "--batch", help='JSONL file of {"id", "query"} lines; prints one JSON line per query.'
+    ),
     doc: str | None = DocOpt,
     rec: str | None = RecOpt,
     responder: str | None = ResponderOpt,
@@ -406,8 +437,9 @@ def _print_csv(rows: list[dict]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["; ".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
-                         for v in (row.get(c) for c in columns)])
+        writer.writerow(
+            ["; ".join(map(str, v)) if isinstance(v, list) else "" if v is None else v for v in (row.get(c) for c in columns)]
+        )
     _echo(out.getvalue().rstrip("\n"))
 
 
@@ -416,8 +448,10 @@ def _response_rows(views) -> list[dict]:
     columns for a recommendation nobody answered), the recommendation's fields first."""
     rows = []
     for view in views:
-        rec = {("recommendation_" + k if k not in ("source", "number", "title", "addressee") else k): v
-               for k, v in view["recommendation"].items()}
+        rec = {
+            ("recommendation_" + k if k not in ("source", "number", "title", "addressee") else k): v
+            for k, v in view["recommendation"].items()
+        }
         passages = [{"responder": g["responder"], "doc": g["doc"]} | p for g in view["responses"] for p in g["passages"]]
         rows += [rec | p for p in passages] or [rec]
     return rows
@@ -436,12 +470,20 @@ def _stance_line(it) -> None:
 
 @app.command()
 def recs(
-    doc: str | None = typer.Option(None, "--doc", help="Only recommendations printed in documents whose file name contains this."),
+    doc: str | None = typer.Option(
+        None, "--doc", help="Only recommendations printed in documents whose file name contains this."
+    ),
     source: str | None = typer.Option(None, "--source", help="Only recommendations of this report or inquiry (substring)."),
     unanswered: bool = typer.Option(False, "--unanswered", help="Only recommendations with no response found."),
-    status: str | None = typer.Option(None, "--status", help="Only recommendations a response states this stance on: accepted, not accepted, noted, ..."),
-    since: str | None = typer.Option(None, "--since", help="Only recommendations of reports dated on or after this (YYYY, YYYY-MM or YYYY-MM-DD)."),
-    until: str | None = typer.Option(None, "--until", help="Only recommendations of reports dated on or before this (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    status: str | None = typer.Option(
+        None, "--status", help="Only recommendations a response states this stance on: accepted, not accepted, noted, ..."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Only recommendations of reports dated on or after this (YYYY, YYYY-MM or YYYY-MM-DD)."
+    ),
+    until: str | None = typer.Option(
+        None, "--until", help="Only recommendations of reports dated on or before this (YYYY, YYYY-MM or YYYY-MM-DD)."
+    ),
     index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
     as_csv: bool = CsvOpt,
@@ -457,9 +499,16 @@ def recs(
         rows = [r for r in rows if not r.n_links]
     counts = stance_counts(rows)
     if as_json:
-        _echo(json.dumps({"recommendations": [r.to_json() for r in rows],
-                               "unanswered": [r.recommendation.number for r in rows if not r.n_links],
-                               "stance_counts": counts}, indent=2))
+        _echo(
+            json.dumps(
+                {
+                    "recommendations": [r.to_json() for r in rows],
+                    "unanswered": [r.recommendation.number for r in rows if not r.n_links],
+                    "stance_counts": counts,
+                },
+                indent=2,
+            )
+        )
         return
     if as_csv:
         _print_csv([r.to_json() | {"unanswered": not r.n_links} for r in rows])
@@ -476,8 +525,11 @@ def recs(
         if rec.addressee:
             _echo(f"{'':10}to: {rec.addressee}")
         if row.n_links:
-            _secho(f"{'':10}responses: {', '.join(row.responders) or 'responder not stated'}"
-                        f"  [{', '.join(row.docs)}; {'/'.join(row.methods)}]", fg="cyan")
+            _secho(
+                f"{'':10}responses: {', '.join(row.responders) or 'responder not stated'}"
+                f"  [{', '.join(row.docs)}; {'/'.join(row.methods)}]",
+                fg="cyan",
+            )
             for body, st in row.stances:
                 _echo(f"{'':10}{body}: {st}")
         else:
@@ -491,7 +543,9 @@ def recs(
 @app.command()
 def rec(
     number: str = typer.Argument(..., help="Recommendation number as printed: 7, 4a, '12 d-e'."),
-    source: str | None = typer.Option(None, "--source", help="The report or inquiry that made it (substring of its title or file)."),
+    source: str | None = typer.Option(
+        None, "--source", help="The report or inquiry that made it (substring of its title or file)."
+    ),
     index: Path | None = IndexOpt,
     as_json: bool = JsonOpt,
     as_csv: bool = CsvOpt,
@@ -521,8 +575,10 @@ def rec(
     for v in views:
         r = v.recommendation
         _secho(f"\n{'=' * 100}\nRecommendation {r.number}" + (f": {r.title}" if r.title else ""), bold=True)
-        _secho(f"{r.source} — {r.doc}" + (f", {_pages(r)}" if r.page_start else "")
-                    + (f"; to {r.addressee}" if r.addressee else ""), fg="cyan")
+        _secho(
+            f"{r.source} — {r.doc}" + (f", {_pages(r)}" if r.page_start else "") + (f"; to {r.addressee}" if r.addressee else ""),
+            fg="cyan",
+        )
         for line in textwrap.wrap(" ".join(r.text.split()), 96):
             _echo(f"  {line}")
         for p in v.printed_in:
@@ -555,19 +611,35 @@ def serve(
         searcher = _open_searcher(index)  # the same index and model as `inquire search` (builds the bundled one on first use)
         embedder = searcher.embedder
         searcher.close()
-        run_server(index_dir, port=port, embedder=embedder,
-                   announce=lambda url: _echo(f"inquire: serving the index at {index_dir} on {url} (Ctrl-C to stop)"))
+        run_server(
+            index_dir,
+            port=port,
+            embedder=embedder,
+            announce=lambda url: _echo(f"inquire: serving the index at {index_dir} on {url} (Ctrl-C to stop)"),
+        )
 
 
 @app.command("eval")
 def eval_(
-    queries: Path | None = typer.Option(None, "--queries", help="Judged query set (JSONL; default evaluation/queries/dev.jsonl)."),
-    retriever: list[str] = typer.Option(["inquire", "bm25", "dense", "rrf"], "--retriever", "-r",
-                                        help="Retrievers to run side by side: inquire, bm25, dense, rrf (repeatable)."),
-    corpus: list[Path] = typer.Option(None, "--corpus", help="Documents to evaluate on (default: corpus/ plus ../shared/corpora/uk-inquiry-responses)."),
+    queries: Path | None = typer.Option(
+        None, "--queries", help="Judged query set (JSONL; default evaluation/queries/dev.jsonl)."
+    ),
+    retriever: list[str] = typer.Option(
+        ["inquire", "bm25", "dense", "rrf"],
+        "--retriever",
+        "-r",
+        help="Retrievers to run side by side: inquire, bm25, dense, rrf (repeatable).",
+    ),
+    corpus: list[Path] = typer.Option(
+        None, "--corpus", help="Documents to evaluate on (default: corpus/ plus ../shared/corpora/uk-inquiry-responses)."
+    ),
     k: int = typer.Option(10, "--k", min=10, help="Depth of each run (metrics are @1, @5, @10)."),
-    index: Path | None = typer.Option(None, "--index", help="Evaluation index directory (default: $INQUIRE_HOME/eval/index-<hash of the documents' paths>)."),
-    out: Path | None = typer.Option(None, "--out", help="Where to write qrels, runs and metrics (default $INQUIRE_HOME/eval/runs/TIMESTAMP)."),
+    index: Path | None = typer.Option(
+        None, "--index", help="Evaluation index directory (default: $INQUIRE_HOME/eval/index-<hash of the documents' paths>)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Where to write qrels, runs and metrics (default $INQUIRE_HOME/eval/runs/TIMESTAMP)."
+    ),
     backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -584,8 +656,17 @@ def eval_(
         index_dir = index  # default: one index per set of documents under $INQUIRE_HOME/eval
         out_dir = out or inquire_home() / "eval" / "runs" / _time.strftime("%Y%m%d-%H%M%S")
         with _Progress(True) as progress:
-            result = run_eval(qs, get_embedder(), index_dir=index_dir, out_dir=out_dir, corpora=list(corpus or []) or None,
-                              retrievers=tuple(retriever), k=k, progress=progress, backend=backend)
+            result = run_eval(
+                qs,
+                get_embedder(),
+                index_dir=index_dir,
+                out_dir=out_dir,
+                corpora=list(corpus or []) or None,
+                retrievers=tuple(retriever),
+                k=k,
+                progress=progress,
+                backend=backend,
+            )
     if as_json:
         _echo(json.dumps(result, indent=2))
         return

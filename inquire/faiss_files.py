@@ -24,8 +24,9 @@ def _location(path: Path, index_dir: Path | None) -> Path:
     return Path(index_dir) if index_dir is not None else path.parent
 
 
-def read_vectors(path: Path, *, index_dir: Path | None = None, expected: int | None = None, dim: int | None = None,
-                 what: str = "vectors") -> Any:
+def read_vectors(
+    path: Path, *, index_dir: Path | None = None, expected: int | None = None, dim: int | None = None, what: str = "vectors"
+) -> Any:
     """``faiss.read_index(path)`` as an ``IndexIDMap2``; ``expected``: how many vectors the database
     has ids for (``what`` names them in the message); ``dim``: the manifest's dimension."""
     import faiss
@@ -46,7 +47,9 @@ def read_vectors(path: Path, *, index_dir: Path | None = None, expected: int | N
     except (RuntimeError, MemoryError) as exc:  # truncated, not FAISS, or a size field that is garbage
         raise IndexIncompatible(f"{where}: {path.name} is damaged (cut short or not a FAISS file); {REBUILD}") from exc
     if not isinstance(index, faiss.IndexIDMap2):
-        raise IndexIncompatible(f"{where}: {path.name} is a FAISS {type(index).__name__}, not the id-mapped index inquire writes; {REBUILD}")
+        raise IndexIncompatible(
+            f"{where}: {path.name} is a FAISS {type(index).__name__}, not the id-mapped index inquire writes; {REBUILD}"
+        )
     if dim is not None and index.d != dim:
         raise IndexIncompatible(f"{where}: {path.name} holds {index.d}-d vectors, the manifest says {dim}-d; {REBUILD}")
     if expected is not None and index.ntotal != expected:
@@ -72,7 +75,9 @@ def write_error(path: Path, exc: BaseException, index_dir: Path | None = None) -
             f"and run the same command again (the previous index is unchanged)"
         )
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).rsplit(": ", 1)[-1]
-    return IndexWriteError(f"cannot write {path.name} in {location} ({reason}); check the folder's permissions and free space, then run the same command again")
+    return IndexWriteError(
+        f"cannot write {path.name} in {location} ({reason}); check the folder's permissions and free space, then run the same command again"
+    )
 
 
 def write_vectors(index: Any, path: Path, *, index_dir: Path | None = None) -> None:

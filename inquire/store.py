@@ -207,7 +207,9 @@ def read_manifest(index_dir: Path) -> Manifest:
     try:
         manifest = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
-        raise IndexIncompatible(f"index at {index_dir} has an unreadable manifest ({exc}); run `inquire index --rebuild`") from exc
+        raise IndexIncompatible(
+            f"index at {index_dir} has an unreadable manifest ({exc}); run `inquire index --rebuild`"
+        ) from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexIncompatible(
             f"index at {index_dir} has format version {manifest.format_version}; this install reads "
@@ -253,8 +255,7 @@ def check_target(index_dir: Path) -> None:
     if index_dir.exists() and not (index_dir / MANIFEST).exists():
         if not index_dir.is_dir() or any(index_dir.iterdir()):
             raise IndexIncompatible(
-                f"{index_dir} exists and is not an inquire index (no {MANIFEST}); "
-                f"choose an empty or new folder for --index"
+                f"{index_dir} exists and is not an inquire index (no {MANIFEST}); choose an empty or new folder for --index"
             )
 
 
@@ -519,15 +520,21 @@ class ChunkSelection:
         return any(v is not None and not v for v in (self.doc_ids, self.responders, self.recommendations))
 
     def admits(self, chunk: ChunkMeta) -> bool:
-        return ((self.doc_ids is None or chunk.doc_id in self.doc_ids)
-                and (self.responders is None or chunk.responder in self.responders)
-                and (self.recommendations is None or chunk.recommendation in self.recommendations)
-                and (self.role is None or chunk.role == self.role))
+        return (
+            (self.doc_ids is None or chunk.doc_id in self.doc_ids)
+            and (self.responders is None or chunk.responder in self.responders)
+            and (self.recommendations is None or chunk.recommendation in self.recommendations)
+            and (self.role is None or chunk.role == self.role)
+        )
 
     def sql(self, alias: str = "chunks") -> tuple[str, list[Any]]:
         """A WHERE clause over ``alias`` (one JSON parameter per list, so any length fits)."""
         clauses, args = [], []
-        for column, values in (("doc_id", self.doc_ids), ("responder", self.responders), ("recommendation", self.recommendations)):
+        for column, values in (
+            ("doc_id", self.doc_ids),
+            ("responder", self.responders),
+            ("recommendation", self.recommendations),
+        ):
             if values is not None:
                 clauses.append(f"{alias}.{column} IN (SELECT value FROM json_each(?))")
                 args.append(json.dumps(sorted(values)))
@@ -542,8 +549,14 @@ class Index:
     links, the FTS5 table and the vectors (FAISS files are opened on first use, so commands that do
     not rank load no FAISS)."""
 
-    def __init__(self, conn: sqlite3.Connection, index_dir: Path | None = None, manifest: Manifest | None = None,
-                 vectors: Any = None, sentence_vectors: Any = None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        index_dir: Path | None = None,
+        manifest: Manifest | None = None,
+        vectors: Any = None,
+        sentence_vectors: Any = None,
+    ) -> None:
         conn.row_factory = sqlite3.Row
         self._conn = conn
         self.index_dir = index_dir
@@ -607,13 +620,16 @@ class Index:
 
     def span_text(self, doc_id: str, start: int, end: int) -> str:
         """``text[start:end]`` of a document's cleaned text."""
-        row = self._conn.execute("SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE doc_id=?",
-                                (start, end, start, doc_id)).fetchone()
+        row = self._conn.execute(
+            "SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE doc_id=?", (start, end, start, doc_id)
+        ).fetchone()
         return row[0] if row else ""
 
     def counts(self) -> dict[str, int]:
-        return {"documents": self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
-                "chunks": self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]}
+        return {
+            "documents": self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+            "chunks": self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0],
+        }
 
     # chunks
     def chunks(self, doc_id: str | None = None) -> list[ChunkRow]:
@@ -675,20 +691,25 @@ class Index:
 
     def section_at(self, doc_id: str, offset: int) -> str | None:
         """The section of the chunk that contains ``offset``."""
-        row = self._conn.execute("SELECT section FROM chunks WHERE doc_id=? AND start<=? AND end>? LIMIT 1",
-                                (doc_id, offset, offset)).fetchone()
+        row = self._conn.execute(
+            "SELECT section FROM chunks WHERE doc_id=? AND start<=? AND end>? LIMIT 1", (doc_id, offset, offset)
+        ).fetchone()
         return row[0] if row else None
 
     def passages(self, ids: Sequence[int]) -> dict[int, Passage]:
         out: dict[int, Passage] = {}
         derived = ("doc", "title", "page_label_start", "page_label_end", "ocr", "stance")
         cols = ", ".join(f"c.{name}" for name in _names(Passage) if name not in derived)
-        stance = ("(SELECT CASE WHEN COUNT(DISTINCT r.stance) = 1 THEN MAX(r.stance) END FROM responses r"
-                  " WHERE c.role = 'response' AND r.doc_id = c.doc_id AND r.start < c.end AND c.start < r.end"
-                  " AND (c.responder IS NULL OR r.responder IS NULL OR r.responder = c.responder)) AS stance")
+        stance = (
+            "(SELECT CASE WHEN COUNT(DISTINCT r.stance) = 1 THEN MAX(r.stance) END FROM responses r"
+            " WHERE c.role = 'response' AND r.doc_id = c.doc_id AND r.start < c.end AND c.start < r.end"
+            " AND (c.responder IS NULL OR r.responder IS NULL OR r.responder = c.responder)) AS stance"
+        )
         for part, marks in _batches(list(ids)):
-            q = (f"SELECT {cols}, d.name AS doc, d.title AS title, d.page_labels AS page_labels, d.ocr_pages AS ocr_pages,"
-                 f" {stance} FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({marks})")
+            q = (
+                f"SELECT {cols}, d.name AS doc, d.title AS title, d.page_labels AS page_labels, d.ocr_pages AS ocr_pages,"
+                f" {stance} FROM chunks c JOIN documents d USING(doc_id) WHERE c.id IN ({marks})"
+            )
             for r in self._conn.execute(q, part):
                 out[r["id"]] = _passage(r)
         return out
@@ -743,7 +764,10 @@ class Index:
     def chunk_meta_where(self, within: ChunkSelection) -> list[ChunkMeta]:
         """The chunks ``within`` selects (a recommendation-number selection uses ``chunks_rec``)."""
         clause, args = within.sql("c")
-        return [_record(ChunkMeta, r) for r in self._conn.execute(f"SELECT {_columns(ChunkMeta, 'c')} FROM chunks c WHERE {clause}", args)]
+        return [
+            _record(ChunkMeta, r)
+            for r in self._conn.execute(f"SELECT {_columns(ChunkMeta, 'c')} FROM chunks c WHERE {clause}", args)
+        ]
 
     def sentence_ids_where(self, within: ChunkSelection) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, their chunk ids) of the chunks ``within`` selects."""
@@ -820,7 +844,10 @@ class Index:
 
     def sources(self) -> list[str]:
         """Names of the reports or inquiries that made the indexed recommendations."""
-        return [r[0] for r in self._conn.execute("SELECT DISTINCT source FROM recommendations WHERE source IS NOT NULL ORDER BY source")]
+        return [
+            r[0]
+            for r in self._conn.execute("SELECT DISTINCT source FROM recommendations WHERE source IS NOT NULL ORDER BY source")
+        ]
 
     def links(self, rec_id: int | None = None) -> list[LinkRow]:
         """Links (to one canonical recommendation) in id order."""
@@ -880,8 +907,10 @@ class IndexWriter:
 
     def set_sources(self, assignments: Iterable[SourceAssignment]) -> None:
         """Record each recommendation's canonical twin and source report (found by linking)."""
-        self._conn.executemany("UPDATE recommendations SET canonical_id=?, source=? WHERE id=?",
-                              [(a.canonical_id, a.source, a.rec_id) for a in assignments])
+        self._conn.executemany(
+            "UPDATE recommendations SET canonical_id=?, source=? WHERE id=?",
+            [(a.canonical_id, a.source, a.rec_id) for a in assignments],
+        )
 
     def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None:
         if len(ids):

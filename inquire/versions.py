@@ -112,7 +112,9 @@ def _read_pointer(location: Path) -> str | None:
         raise IndexIncompatible(f"index at {location}: cannot read {POINTER} ({exc.strerror}); check its permissions") from exc
     name = raw.decode("ascii", "replace").strip()
     if _generation(name) is None:
-        raise IndexIncompatible(f"index at {location}: {POINTER} does not name a version ({name[:40]!r}); run `inquire index --rebuild`")
+        raise IndexIncompatible(
+            f"index at {location}: {POINTER} does not name a version ({name[:40]!r}); run `inquire index --rebuild`"
+        )
     return name
 
 
@@ -245,8 +247,10 @@ def _legacy_siblings(location: Path, kind: str) -> list[Path]:
         return []
     prefix = f".{location.name}.{kind}-"
     try:
-        return sorted((parent / e.name for e in os.scandir(parent) if e.name.startswith(prefix) and e.is_dir(follow_symlinks=False)),
-                      key=lambda p: p.stat().st_mtime)
+        return sorted(
+            (parent / e.name for e in os.scandir(parent) if e.name.startswith(prefix) and e.is_dir(follow_symlinks=False)),
+            key=lambda p: p.stat().st_mtime,
+        )
     except OSError:
         return []
 

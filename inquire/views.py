@@ -69,6 +69,8 @@ LEFT JOIN (SELECT rec_id, count(*) AS responses FROM links GROUP BY rec_id) n ON
 {joins}
 WHERE coalesce(r.canonical_id, r.id) = r.id
 LIMIT -1"""  # no limit, but it keeps SQLite from flattening the view into a join, which returned no rows
+
+
 #              for Datasette's array facet (json_each(inner.col) JOIN inner) on SQLite 3.40
 
 

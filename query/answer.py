@@ -121,16 +121,26 @@ class DocPages:
         return self.cite(base, i, i + len(text)) if i >= 0 else None
 
 
-def answer(searcher: Searcher, question: str, k: int = 5, filters: Filters | None = None,
-           max_sentences: int | None = None, abstain_below: float | None = None, params: AnswerParams = ANSWER) -> Answer:
+def answer(
+    searcher: Searcher,
+    question: str,
+    k: int = 5,
+    filters: Filters | None = None,
+    max_sentences: int | None = None,
+    abstain_below: float | None = None,
+    params: AnswerParams = ANSWER,
+) -> Answer:
     """Quote the best sentences of the top passages, or abstain. ``max_sentences`` and
     ``abstain_below`` override the matching fields of ``params``."""
     if max_sentences is not None or abstain_below is not None:
-        params = replace(params, max_sentences=params.max_sentences if max_sentences is None else max_sentences,
-                         abstain_below=params.abstain_below if abstain_below is None else abstain_below)
+        params = replace(
+            params,
+            max_sentences=params.max_sentences if max_sentences is None else max_sentences,
+            abstain_below=params.abstain_below if abstain_below is None else abstain_below,
+        )
     hits = searcher.search(question, k=max(k, params.passages_for_sentences), filters=filters)
     shown = tuple(hits[:k])
-    cands, ids = _candidates(searcher, hits[:params.passages_for_sentences])
+    cands, ids = _candidates(searcher, hits[: params.passages_for_sentences])
     if not cands:
         return Answer(question, (), True, shown, 0.0)
     cos = searcher.sentence_vectors(ids) @ searcher.query_vector(question.strip())

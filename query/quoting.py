@@ -42,11 +42,23 @@ from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters, Searcher
 from inquire.query.understand import STOPWORDS, initialism, parse_query
 
-from inquire.records import KIND_BODY
 from inquire.recnum import mentioned_recs, normalise_rec, rec_matches
+from inquire.records import KIND_BODY
 
-FEATURES = ("cos", "lex", "top", "prel", "role_match", "role_opp", "fact_rec", "resp_match", "rec_match", "type_match", "type_miss",
-            "heading")
+FEATURES = (
+    "cos",
+    "lex",
+    "top",
+    "prel",
+    "role_match",
+    "role_opp",
+    "fact_rec",
+    "resp_match",
+    "rec_match",
+    "type_match",
+    "type_miss",
+    "heading",
+)
 
 
 @dataclass(frozen=True)
@@ -79,22 +91,35 @@ class QuotingParams:
 
 DEFAULT = QuotingParams()
 
-_FACT = re.compile(r"^\s*(?:who|whom|whose|when|where|which|how (?:many|much|long|often|far|old)|what (?:year|date|day|time|age))\b", re.I)
+_FACT = re.compile(
+    r"^\s*(?:who|whom|whose|when|where|which|how (?:many|much|long|often|far|old)|what (?:year|date|day|time|age))\b", re.I
+)
 _WHEN = re.compile(r"^\s*(?:when|what (?:year|date|month|day))\b|\bby when\b|\bhow soon\b|\bwhat date\b", re.I)
 _COUNT = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|proportion|percentage|number|amount)\b", re.I)
 _MONTH_NAMES = "january february march april may june july august september october november december".split()
-_DATE_WORDS = re.compile(rf"\b(?:{'|'.join(_MONTH_NAMES)})\b|\b(?:19|20)\d\d\b|\b(?:spring|summer|autumn|winter)\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b", re.I)
+_DATE_WORDS = re.compile(
+    rf"\b(?:{'|'.join(_MONTH_NAMES)})\b|\b(?:19|20)\d\d\b|\b(?:spring|summer|autumn|winter)\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
+    re.I,
+)
 _QUANTITY = re.compile(
     r"(?:£|\$)\s?\d|\b\d[\d,.]*\s?(?:%|per cent|million|billion|thousand)|\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half|dozen)\b",
-    re.I)
+    re.I,
+)
 _SOURCE_NOUNS = frozenset("inquiry inquiries review reviews panel investigation inquest inquests report commission".split())
-_GENERIC = STOPWORDS | _SOURCE_NOUNS | frozenset(
-    """independent public national government governments response responses committee police force service
-    office department uk hm final interim volume part phase module""".split())
+_GENERIC = (
+    STOPWORDS
+    | _SOURCE_NOUNS
+    | frozenset(
+        """independent public national government governments response responses committee police force service
+    office department uk hm final interim volume part phase module""".split()
+    )
+)
 _CONNECTORS = frozenset("of the and for into on in to".split())
-_LEADING = STOPWORDS | frozenset("how what who which when why where explain describe list tell give show summarise summarize "
-                                 "compare find name according please".split())
+_LEADING = STOPWORDS | frozenset(
+    "how what who which when why where explain describe list tell give show summarise summarize "
+    "compare find name according please".split()
+)
 _DATE = re.compile(rf"\b(?:(\d{{1,2}})\s+)?({'|'.join(m.capitalize() for m in _MONTH_NAMES)})\s+(\d{{4}})\b")
 _ISO_DATE = re.compile(r"\b(20\d\d|19\d\d)-(\d\d)-(\d\d)\b")
 
@@ -324,8 +349,11 @@ def sentence_features(question: str, ask: Ask, text: str, hit: Hit, cos: float, 
         float(want is not None and hit.role in ("recommendation", "response") and hit.role != want),
         float(ask.fact and want is None and hit.role == "recommendation"),
         float(bool(ask.responders) and hit.role == "response" and hit.responder in ask.responders),
-        float(bool(ask.recommendations) and bool(hit.recommendation)
-              and any(rec_matches(hit.recommendation, r) for r in ask.recommendations)),
+        float(
+            bool(ask.recommendations)
+            and bool(hit.recommendation)
+            and any(rec_matches(hit.recommendation, r) for r in ask.recommendations)
+        ),
         float(typed is True),
         float(typed is False),
         float(is_heading(text)),
@@ -340,8 +368,9 @@ def calibrated(score: float, params: QuotingParams = DEFAULT) -> float:
 # Quoting
 
 
-def candidate_passages(searcher: Searcher, question: str, ask: Ask, hits: list[Hit], params: QuotingParams,
-                       filters: Filters | None = None) -> list[Hit]:
+def candidate_passages(
+    searcher: Searcher, question: str, ask: Ask, hits: list[Hit], params: QuotingParams, filters: Filters | None = None
+) -> list[Hit]:
     """The top passages, plus the best few of what the question's intent asks for when the top
     passages lack it: passages of the recommendation it names, responses (by the body it names,
     when the index has responses by it) for "how did X respond / what did X say", recommendations
@@ -359,8 +388,12 @@ def candidate_passages(searcher: Searcher, question: str, ask: Ask, hits: list[H
     top = list(pool)
     seen = {h.row_id for h in pool}
     for f in wanted if params.added > 0 else []:
-        if any(h.role == f.role and (not f.rec or (h.recommendation and rec_matches(h.recommendation, f.rec)))
-               and (not f.responder or f.responder in (h.responder or "")) for h in top):
+        if any(
+            h.role == f.role
+            and (not f.rec or (h.recommendation and rec_matches(h.recommendation, f.rec)))
+            and (not f.responder or f.responder in (h.responder or ""))
+            for h in top
+        ):
             continue
         found = searcher.search(question, k=params.added + 3 if ask.docs else params.added, filters=f)
         found = sorted(found, key=lambda h: _doc_id(h) not in ask.docs)[: params.added]  # stable: named documents first
@@ -372,7 +405,10 @@ def candidate_passages(searcher: Searcher, question: str, ask: Ask, hits: list[H
 
 
 _GLOSSARY = re.compile(r"\b(?:glossary|definitions|abbreviations|acronyms)\b", re.I)
-_DEFINITION_Q = re.compile(r"^\s*(?:what (?:is|are|does|do)\b.*\b(?:mean|stand for)\b|what (?:is|are) (?:an? |the )?\S+\??$|define\b)|\bdefinition\b", re.I)
+_DEFINITION_Q = re.compile(
+    r"^\s*(?:what (?:is|are|does|do)\b.*\b(?:mean|stand for)\b|what (?:is|are) (?:an? |the )?\S+\??$|define\b)|\bdefinition\b",
+    re.I,
+)
 
 
 def _quotable(searcher: Searcher, hits: list[Hit], question: str = ""):
@@ -381,15 +417,19 @@ def _quotable(searcher: Searcher, hits: list[Hit], question: str = ""):
     cands, ids = _candidates(searcher, hits)
     kinds = {i: m.kind for i, m in searcher.index.chunk_meta([h.row_id for h in hits]).items()}
     definitions = bool(_DEFINITION_Q.search(question))
-    keep = [i for i, c in enumerate(cands)
-            if kinds.get(c.hit.row_id, KIND_BODY) == KIND_BODY
-            and not (c.hit.title and _norm(c.text).rstrip(". ") in _norm(c.hit.title))
-            and (definitions or not _GLOSSARY.search(c.hit.section or ""))]
+    keep = [
+        i
+        for i, c in enumerate(cands)
+        if kinds.get(c.hit.row_id, KIND_BODY) == KIND_BODY
+        and not (c.hit.title and _norm(c.text).rstrip(". ") in _norm(c.hit.title))
+        and (definitions or not _GLOSSARY.search(c.hit.section or ""))
+    ]
     return [cands[i] for i in keep], [ids[i] for i in keep]
 
 
-def quote(searcher: Searcher, question: str, k: int = 5, filters: Filters | None = None,
-          params: QuotingParams = DEFAULT) -> QuotedAnswer:
+def quote(
+    searcher: Searcher, question: str, k: int = 5, filters: Filters | None = None, params: QuotingParams = DEFAULT
+) -> QuotedAnswer:
     p = params
     hits = searcher.search(question, k=max(k, p.passages), filters=filters)
     shown = tuple(hits[:k])
@@ -397,11 +437,25 @@ def quote(searcher: Searcher, question: str, k: int = 5, filters: Filters | None
     vocab = vocabulary(searcher)
     cover = coverage(vocab, ask.names, p.passing)
     if cover.missing:
-        return QuotedAnswer(question, (), True, shown, 0.0, 0.0,
-                            f"The indexed reports do not mention {_join(cover.missing)}; the nearest passages follow.")
+        return QuotedAnswer(
+            question,
+            (),
+            True,
+            shown,
+            0.0,
+            0.0,
+            f"The indexed reports do not mention {_join(cover.missing)}; the nearest passages follow.",
+        )
     if cover.passing:
-        return QuotedAnswer(question, (), True, shown, 0.0, 0.0,
-                            f"The indexed reports mention {_join(cover.passing)} only in passing; the nearest passages follow.")
+        return QuotedAnswer(
+            question,
+            (),
+            True,
+            shown,
+            0.0,
+            0.0,
+            f"The indexed reports mention {_join(cover.passing)} only in passing; the nearest passages follow.",
+        )
     pool = candidate_passages(searcher, question, ask, hits, p, filters)
     cands, ids = _quotable(searcher, pool, question)
     if not cands:
@@ -411,8 +465,9 @@ def quote(searcher: Searcher, question: str, k: int = 5, filters: Filters | None
     X = np.array([sentence_features(question, ask, c.text, c.hit, float(cos[i]), top_score) for i, c in enumerate(cands)])
     relevance = float((X[:, 0] + 0.25 * X[:, 1]).max())
     if relevance < p.relevance_below:
-        return QuotedAnswer(question, (), True, shown, 0.0, relevance,
-                            "The indexed reports do not answer this; the nearest passages follow.")
+        return QuotedAnswer(
+            question, (), True, shown, 0.0, relevance, "The indexed reports do not answer this; the nearest passages follow."
+        )
     scores = X @ np.array(p.weights)
     order = every = [int(i) for i in np.argsort(-scores, kind="stable")]
     if p.intent_only and ask.wants == "response" and ask.responders and not ask.recommendations:
@@ -420,8 +475,11 @@ def quote(searcher: Searcher, question: str, k: int = 5, filters: Filters | None
     if p.intent_only and ask.recommendations:
         order = _of_recommendation(cands, order, ask)
     both = bool(ask.recommendations) and ask.wants is None and not ask.fact
-    chosen = _one_per_role(cands, order, ask.recommendations) if both else \
-        [i for i in order[: p.max_quotes] if scores[i] >= scores[order[0]] - p.keep_within]
+    chosen = (
+        _one_per_role(cands, order, ask.recommendations)
+        if both
+        else [i for i in order[: p.max_quotes] if scores[i] >= scores[order[0]] - p.keep_within]
+    )
     if p.opening and ask.recommendations and ask.wants != "response":
         chosen = list(dict.fromkeys(_opening(cands, i) for i in chosen))
     labels = {i: _label(cands[i].hit) for i in chosen} if both else {}
@@ -430,8 +488,15 @@ def quote(searcher: Searcher, question: str, k: int = 5, filters: Filters | None
         labels = {i: f"{status(cands[i].text)} ({vocab.dates.get(cands[i].hit.doc)})" for i in chosen}
     confidence = calibrated(float(scores.max()), p)  # how well the best candidate is supported
     if confidence < p.abstain_below:
-        return QuotedAnswer(question, (), True, shown, confidence, relevance,
-                            "The indexed reports do not answer this clearly; the nearest passages follow.")
+        return QuotedAnswer(
+            question,
+            (),
+            True,
+            shown,
+            confidence,
+            relevance,
+            "The indexed reports do not answer this clearly; the nearest passages follow.",
+        )
     quotes = _merge(searcher, [(cands[i], float(scores[i]), labels.get(i)) for i in chosen], vocab)
     return QuotedAnswer(question, tuple(_newest_first(quotes)), False, shown, confidence, relevance)
 
@@ -442,8 +507,11 @@ def _opening(cands, i: int) -> int:
     c = cands[i]
     if c.hit.role != "recommendation" or not c.hit.recommendation:
         return i
-    same = [j for j, d in enumerate(cands) if d.hit.doc == c.hit.doc and d.hit.role == "recommendation"
-            and d.hit.recommendation == c.hit.recommendation]
+    same = [
+        j
+        for j, d in enumerate(cands)
+        if d.hit.doc == c.hit.doc and d.hit.role == "recommendation" and d.hit.recommendation == c.hit.recommendation
+    ]
     return min(same, key=lambda j: cands[j].start)
 
 
@@ -454,7 +522,11 @@ def _doc_id(hit: Hit) -> str:
 def _of_recommendation(cands, order: list[int], ask: Ask) -> list[int]:
     """Only sentences of the recommendation the question names (and of a document it names, when
     it names one that has them), when the candidates hold some; else all."""
-    about = [i for i in order if cands[i].hit.recommendation and any(rec_matches(cands[i].hit.recommendation, r) for r in ask.recommendations)]
+    about = [
+        i
+        for i in order
+        if cands[i].hit.recommendation and any(rec_matches(cands[i].hit.recommendation, r) for r in ask.recommendations)
+    ]
     named = [i for i in about if _doc_id(cands[i].hit) in ask.docs]
     return named or about or order
 

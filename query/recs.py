@@ -38,10 +38,22 @@ class RecRecord:
         return " ".join(words[:n]) + (" …" if len(words) > n else "")
 
     def to_json(self) -> dict:
-        return {"source": self.source, "number": self.number, "title": self.title, "addressee": self.addressee,
-                "doc": self.doc, "page_start": self.page_start, "page_end": self.page_end, "start": self.start,
-                "end": self.end, "text": self.text, "date": self.date, "page_label_start": self.page_label_start,
-                "page_label_end": self.page_label_end, "ocr": self.ocr}
+        return {
+            "source": self.source,
+            "number": self.number,
+            "title": self.title,
+            "addressee": self.addressee,
+            "doc": self.doc,
+            "page_start": self.page_start,
+            "page_end": self.page_end,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "date": self.date,
+            "page_label_start": self.page_label_start,
+            "page_label_end": self.page_label_end,
+            "ocr": self.ocr,
+        }
 
 
 @dataclass(frozen=True)
@@ -70,13 +82,30 @@ class LinkedResponse:
     stance_end: int | None = None
 
     def to_json(self) -> dict:
-        return {"responder": self.responder, "doc": self.doc, "section": self.section, "page_start": self.page_start,
-                "page_end": self.page_end, "start": self.start, "end": self.end, "chunk_id": self.chunk_id,
-                "linked": self.method, "confidence": self.confidence, "text": self.text, "date": self.date,
-                "page_label_start": self.page_label_start, "page_label_end": self.page_label_end, "ocr": self.ocr,
-                "stance": self.stance, "stance_kind": self.stance_kind, "stance_sentence": self.stance_sentence,
-                "stance_page": self.stance_page, "stance_page_label": self.stance_page_label,
-                "stance_start": self.stance_start, "stance_end": self.stance_end}
+        return {
+            "responder": self.responder,
+            "doc": self.doc,
+            "section": self.section,
+            "page_start": self.page_start,
+            "page_end": self.page_end,
+            "start": self.start,
+            "end": self.end,
+            "chunk_id": self.chunk_id,
+            "linked": self.method,
+            "confidence": self.confidence,
+            "text": self.text,
+            "date": self.date,
+            "page_label_start": self.page_label_start,
+            "page_label_end": self.page_label_end,
+            "ocr": self.ocr,
+            "stance": self.stance,
+            "stance_kind": self.stance_kind,
+            "stance_sentence": self.stance_sentence,
+            "stance_page": self.stance_page,
+            "stance_page_label": self.stance_page_label,
+            "stance_start": self.stance_start,
+            "stance_end": self.stance_end,
+        }
 
 
 @dataclass(frozen=True)
@@ -97,7 +126,8 @@ class RecView:
             "recommendation": self.recommendation.to_json(),
             "printed_in": [r.to_json() for r in self.printed_in],
             "responses": [
-                {"responder": body, "doc": doc, "passages": [r.to_json() for r in rs]} for (body, doc), rs in self.grouped().items()
+                {"responder": body, "doc": doc, "passages": [r.to_json() for r in rs]}
+                for (body, doc), rs in self.grouped().items()
             ],
         }
 
@@ -113,8 +143,11 @@ class TrackerRow:
 
     def to_json(self) -> dict:
         return self.recommendation.to_json() | {
-            "first_words": self.recommendation.first_words(), "responders": list(self.responders),
-            "response_docs": list(self.docs), "responses": self.n_links, "linked": list(self.methods),
+            "first_words": self.recommendation.first_words(),
+            "responders": list(self.responders),
+            "response_docs": list(self.docs),
+            "responses": self.n_links,
+            "linked": list(self.methods),
             "stances": [{"responder": body, "stance": st} for body, st in self.stances],
         }
 
@@ -133,17 +166,21 @@ def within(date: str | None, since: str | None = None, until: str | None = None)
         return True
     if date is None:
         return False
-    if since is not None and date[:len(since)] < since[:len(date)]:
+    if since is not None and date[: len(since)] < since[: len(date)]:
         return False
-    return until is None or date[:len(until)] <= until[:len(date)]
+    return until is None or date[: len(until)] <= until[: len(date)]
 
 
 def _labels(d: DocumentInfo | None, start: int | None, end: int | None) -> dict:
     if d is None:
         return {}
     pages = range(start, (end or start) + 1) if start else range(0)
-    return {"date": d.published, "page_label_start": d.page_label(start), "page_label_end": d.page_label(end),
-            "ocr": any(p in d.ocr_pages for p in pages)}
+    return {
+        "date": d.published,
+        "page_label_start": d.page_label(start),
+        "page_label_end": d.page_label(end),
+        "ocr": any(p in d.ocr_pages for p in pages),
+    }
 
 
 def _records(index: Index) -> list[RecRecord]:
@@ -152,9 +189,21 @@ def _records(index: Index) -> list[RecRecord]:
 
 
 def _record(r: RecommendationRow, d: DocumentInfo) -> RecRecord:
-    return RecRecord(id=r.id, canonical_id=r.id if r.canonical_id is None else r.canonical_id, source=r.source, number=r.number,
-                     title=r.title, addressee=r.addressee, text=r.text, doc=d.name, page_start=r.page_start,
-                     page_end=r.page_end, start=r.start, end=r.end, **_labels(d, r.page_start, r.page_end))
+    return RecRecord(
+        id=r.id,
+        canonical_id=r.id if r.canonical_id is None else r.canonical_id,
+        source=r.source,
+        number=r.number,
+        title=r.title,
+        addressee=r.addressee,
+        text=r.text,
+        doc=d.name,
+        page_start=r.page_start,
+        page_end=r.page_end,
+        start=r.start,
+        end=r.end,
+        **_labels(d, r.page_start, r.page_end),
+    )
 
 
 def _by_source(r: RecRecord) -> tuple[bool, str]:
@@ -166,17 +215,26 @@ def _response_of(lk: LinkRow, responses: dict[int, ResponseRow], by_doc: dict[st
     """The response record a link reaches: its own (explicit links), else the one its passage lies in."""
     if lk.response_id is not None and lk.response_id in responses:
         return responses[lk.response_id]
-    inside = [r for r in by_doc.get(lk.doc_id, []) if r.start <= lk.start < r.end
-              and (lk.responder is None or r.responder is None or r.responder == lk.responder)]
+    inside = [
+        r
+        for r in by_doc.get(lk.doc_id, [])
+        if r.start <= lk.start < r.end and (lk.responder is None or r.responder is None or r.responder == lk.responder)
+    ]
     return inside[0] if len(inside) == 1 else None
 
 
 def _stance(index: Index, d: DocumentInfo, r: ResponseRow | None) -> dict:
     if r is None or r.stance is None or r.stance_start is None or r.stance_end is None:
         return {}
-    return {"stance": r.stance, "stance_kind": r.stance_kind, "stance_page": r.stance_page,
-            "stance_page_label": d.page_label(r.stance_page), "stance_start": r.stance_start, "stance_end": r.stance_end,
-            "stance_sentence": " ".join(index.span_text(r.doc_id, r.stance_start, r.stance_end).split())}
+    return {
+        "stance": r.stance,
+        "stance_kind": r.stance_kind,
+        "stance_page": r.stance_page,
+        "stance_page_label": d.page_label(r.stance_page),
+        "stance_start": r.stance_start,
+        "stance_end": r.stance_end,
+        "stance_sentence": " ".join(index.span_text(r.doc_id, r.stance_start, r.stance_end).split()),
+    }
 
 
 @dataclass(frozen=True)
@@ -208,10 +266,23 @@ def _linked(index: Index, links: list[LinkRow], ctx: _Docs | None = None) -> lis
     out = []
     for lk in sorted(links, key=order):
         d = docs[lk.doc_id]
-        out.append(LinkedResponse(lk.responder, d.name, lk.section, lk.page_start, lk.page_end, lk.start, lk.end,
-                                  lk.method, lk.confidence, index.span_text(lk.doc_id, lk.start, lk.end), lk.chunk_id,
-                                  **_labels(d, lk.page_start, lk.page_end),
-                                  **_stance(index, d, _response_of(lk, responses, by_doc))))
+        out.append(
+            LinkedResponse(
+                lk.responder,
+                d.name,
+                lk.section,
+                lk.page_start,
+                lk.page_end,
+                lk.start,
+                lk.end,
+                lk.method,
+                lk.confidence,
+                index.span_text(lk.doc_id, lk.start, lk.end),
+                lk.chunk_id,
+                **_labels(d, lk.page_start, lk.page_end),
+                **_stance(index, d, _response_of(lk, responses, by_doc)),
+            )
+        )
     return out
 
 
@@ -241,8 +312,14 @@ def sources(index: Index) -> list[str]:
     return index.sources()
 
 
-def tracker(index: Index, doc: str | None = None, source: str | None = None, status: str | None = None,
-            since: str | None = None, until: str | None = None) -> list[TrackerRow]:
+def tracker(
+    index: Index,
+    doc: str | None = None,
+    source: str | None = None,
+    status: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[TrackerRow]:
     """One row per recommendation: who responded, in which documents (all links at or above threshold),
     and the stance each response states. ``status`` keeps recommendations with a response stating that
     stance; ``since``/``until`` (YYYY, YYYY-MM or YYYY-MM-DD) those whose report is dated in range."""
@@ -268,15 +345,21 @@ def tracker(index: Index, doc: str | None = None, source: str | None = None, sta
     out = []
     for r in rows:
         lks = links.get(r.canonical_id, [])
-        stances = tuple(dict.fromkeys((lr.responder or "responder not stated", lr.stance)
-                                      for lr in _linked(index, lks, ctx) if lr.stance))
+        stances = tuple(
+            dict.fromkeys((lr.responder or "responder not stated", lr.stance) for lr in _linked(index, lks, ctx) if lr.stance)
+        )
         if status is not None and not any(st == status for _, st in stances):
             continue
-        out.append(TrackerRow(
-            r, tuple(dict.fromkeys(lk.responder for lk in lks if lk.responder)),
-            tuple(dict.fromkeys(names[lk.doc_id] for lk in lks)), len(lks), tuple(dict.fromkeys(lk.method for lk in lks)),
-            stances,
-        ))
+        out.append(
+            TrackerRow(
+                r,
+                tuple(dict.fromkeys(lk.responder for lk in lks if lk.responder)),
+                tuple(dict.fromkeys(names[lk.doc_id] for lk in lks)),
+                len(lks),
+                tuple(dict.fromkeys(lk.method for lk in lks)),
+                stances,
+            )
+        )
     return out
 
 

@@ -22,7 +22,7 @@ class Citation:
     ocr: bool = False  # a page of it was read by OCR
 
     def pages(self) -> str:
-        """"p. 18 (PDF p. 22)", "pp. 3-4", "PDF p. 5 (OCR)": printed labels beside physical pages."""
+        """ "p. 18 (PDF p. 22)", "pp. 3-4", "PDF p. 5 (OCR)": printed labels beside physical pages."""
         start, end, a, b = self.page_start, self.page_end, self.page_label_start, self.page_label_end
         ocr = " (OCR)" if self.ocr else ""
         if start is None:
@@ -50,10 +50,19 @@ class Citation:
 
     def to_json(self) -> dict:
         return {
-            "doc": self.doc, "title": self.title, "page_start": self.page_start, "page_end": self.page_end,
-            "section": self.section, "recommendation": self.recommendation, "responder": self.responder,
-            "chunk_id": self.chunk_id, "start": self.start, "end": self.end,
-            "page_label_start": self.page_label_start, "page_label_end": self.page_label_end, "ocr": self.ocr,
+            "doc": self.doc,
+            "title": self.title,
+            "page_start": self.page_start,
+            "page_end": self.page_end,
+            "section": self.section,
+            "recommendation": self.recommendation,
+            "responder": self.responder,
+            "chunk_id": self.chunk_id,
+            "start": self.start,
+            "end": self.end,
+            "page_label_start": self.page_label_start,
+            "page_label_end": self.page_label_end,
+            "ocr": self.ocr,
         }
 
 
@@ -82,9 +91,21 @@ class Hit:
 
     @property
     def citation(self) -> Citation:
-        return Citation(self.doc, self.title, self.page_start, self.page_end, self.section,
-                        self.recommendation, self.responder, self.chunk_id, self.start, self.end,
-                        self.page_label_start, self.page_label_end, self.ocr)
+        return Citation(
+            self.doc,
+            self.title,
+            self.page_start,
+            self.page_end,
+            self.section,
+            self.recommendation,
+            self.responder,
+            self.chunk_id,
+            self.start,
+            self.end,
+            self.page_label_start,
+            self.page_label_end,
+            self.ocr,
+        )
 
     def to_json(self) -> dict:
         return {

@@ -26,6 +26,7 @@ from inquire.store import ChunkSelection, Index, Passage, check_model, read_mani
 # scripts/tune_fusion.py: weighted reciprocal-rank fusion of three rankings (passage vectors, best
 # sentence per passage, FTS5 BM25) plus boosts for what the query names.
 
+
 @dataclass(frozen=True)
 class Filters:
     doc: str | None = None  # substring of the file name or title, case-insensitive
@@ -43,19 +44,34 @@ class Filters:
 
 def row_to_hit(row: Passage, rank: int, score: float) -> Hit:
     return Hit(
-        rank=rank, score=float(score), chunk_id=row.chunk_id, doc=row.doc, title=row.title,
-        page_start=row.page_start, page_end=row.page_end, section=row.section,
-        recommendation=row.recommendation, responder=row.responder, role=row.role,
-        text=row.text, start=row.start, end=row.end, row_id=row.id,
-        page_label_start=row.page_label_start, page_label_end=row.page_label_end, ocr=row.ocr, stance=row.stance,
+        rank=rank,
+        score=float(score),
+        chunk_id=row.chunk_id,
+        doc=row.doc,
+        title=row.title,
+        page_start=row.page_start,
+        page_end=row.page_end,
+        section=row.section,
+        recommendation=row.recommendation,
+        responder=row.responder,
+        role=row.role,
+        text=row.text,
+        start=row.start,
+        end=row.end,
+        row_id=row.id,
+        page_label_start=row.page_label_start,
+        page_label_end=row.page_label_end,
+        ocr=row.ocr,
+        stance=row.stance,
     )
 
 
 class Searcher:
     """Loads an index once; ``search`` may be called many times (batch mode)."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder | None = None, weights: FusionWeights = FUSION,
-                 backend: str | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, embedder: Embedder | None = None, weights: FusionWeights = FUSION, backend: str | None = None
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.weights = weights
         self.manifest = read_manifest(self.index_dir)
@@ -128,7 +144,8 @@ class Searcher:
             responders=frozenset(self.index.responders_like(filters.responder)) if filters.responder else None,
             # the same number rule as everywhere: "4a" includes "4a iv"
             recommendations=frozenset(v for v in self.index.recommendation_values() if rec_matches(v, filters.rec))
-            if filters.rec else None,
+            if filters.rec
+            else None,
             role=filters.role or None,
         )
 
@@ -205,8 +222,12 @@ class Searcher:
         out = set()
         for c, p in self.index.with_previous(ids):
             same = [w for w in wanted if rec_matches(c.recommendation or "", w)]
-            continues = p is not None and p.role == c.role and p.recommendation is not None and any(
-                rec_matches(p.recommendation, w) for w in same)
+            continues = (
+                p is not None
+                and p.role == c.role
+                and p.recommendation is not None
+                and any(rec_matches(p.recommendation, w) for w in same)
+            )
             if not continues:
                 out.add(c.id)
         return out
@@ -273,8 +294,8 @@ def read_batch(path: Path) -> list[dict]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise QueryError(f"{path}:{n}: not JSON ({exc.msg}); each line must be {{\"id\": ..., \"query\": ...}}") from exc
+            raise QueryError(f'{path}:{n}: not JSON ({exc.msg}); each line must be {{"id": ..., "query": ...}}') from exc
         if not isinstance(obj, dict) or "query" not in obj:
-            raise QueryError(f"{path}:{n}: missing \"query\"; each line must be {{\"id\": ..., \"query\": ...}}")
+            raise QueryError(f'{path}:{n}: missing "query"; each line must be {{"id": ..., "query": ...}}')
         items.append({"id": obj.get("id", n), "query": str(obj["query"])})
     return items

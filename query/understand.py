@@ -17,9 +17,12 @@ _REC = re.compile(rf"\b(?:recommendations?|recs?\.?|r)\s*(?:no\.?|number|#)?\s*(
 _RESPONSE_WORDS = re.compile(
     r"\b(respon\w*|repl\w*|answer\w*|accept\w*|reject\w*|agree\w*|implement\w*|progress|update\w*|"
     r"(?:government|they|it|force|department|office|executive|uk|administrations?|nations?|ministers?)\s+(?:say|said|do|did|doing))\b",
-    re.I)
+    re.I,
+)
 _REC_WORDS = re.compile(
-    r"\b(what (?:is|was|were)|what did (?:the )?\S+ (?:want|ask)|want(?:s|ed)? \S+ to\b|text of|wording|recommend(?:s|ed)?\b(?! \d)|recommendations?\s+(?:on|about|for|regarding|concerning)\b|recommendation\s+\S+\s+(?:say|state|propose|ask|call)\w*|^\s*what\s+(?:does|do)\s+(?:the\s+)?recommendation\b.*\b(?:say|state|propose|require|ask|mean|involve)\w*)", re.I)
+    r"\b(what (?:is|was|were)|what did (?:the )?\S+ (?:want|ask)|want(?:s|ed)? \S+ to\b|text of|wording|recommend(?:s|ed)?\b(?! \d)|recommendations?\s+(?:on|about|for|regarding|concerning)\b|recommendation\s+\S+\s+(?:say|state|propose|ask|call)\w*|^\s*what\s+(?:does|do)\s+(?:the\s+)?recommendation\b.*\b(?:say|state|propose|require|ask|mean|involve)\w*)",
+    re.I,
+)
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both
@@ -50,8 +53,9 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
     found_responders = []
     for name in responders or []:
         key = name.lower()
-        if key and (re.search(rf"\b{re.escape(key)}\b", lowered) or (
-                (abbr := initialism(name)) and re.search(rf"\b{abbr}\b", lowered))):
+        if key and (
+            re.search(rf"\b{re.escape(key)}\b", lowered) or ((abbr := initialism(name)) and re.search(rf"\b{abbr}\b", lowered))
+        ):
             found_responders.append(name)
     # prefer the longest names ("College of Policing and NPCC" over "College of Policing")
     found_responders.sort(key=len, reverse=True)
@@ -80,7 +84,7 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
 
 
 def initialism(name: str) -> str | None:
-    """"South Yorkshire Police" -> "syp", "Infected Blood Inquiry" -> "ibi": first letters of a
+    """ "South Yorkshire Police" -> "syp", "Infected Blood Inquiry" -> "ibi": first letters of a
     name of three or four capitalised words (small words such as "of" skipped); None otherwise."""
     words = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in STOPWORDS]
     if not 3 <= len(words) <= 4 or not all(w[0].isupper() for w in words):
@@ -110,5 +114,7 @@ def title_initialisms(title: str) -> set[str]:
     return out
 
 
-_BODIES = frozenset("""inquiry police committee council commission service office review board authority
-    agency executive government department trust library""".split())
+_BODIES = frozenset(
+    """inquiry police committee council commission service office review board authority
+    agency executive government department trust library""".split()
+)

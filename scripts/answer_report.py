@@ -88,10 +88,14 @@ def print_report(report: AnswerReport, split: str) -> None:
     for name in report.results:
         m = report.metrics(name)[split]
         for kind, row in [("all", m)] + sorted(m.get("by_kind", {}).items()):
-            print(f"{name if kind == 'all' else '':12} {kind:11} {row['n']:>4} {row['quotes']:>6} {_f(row['quote_precision'])}"
-                  f" {_f(row['success_at_1'])} {_f(row['success_any'])} {_f(row['padded_answers'])} {row['false_refusals']:>7}")
+            print(
+                f"{name if kind == 'all' else '':12} {kind:11} {row['n']:>4} {row['quotes']:>6} {_f(row['quote_precision'])}"
+                f" {_f(row['success_at_1'])} {_f(row['success_any'])} {_f(row['padded_answers'])} {row['false_refusals']:>7}"
+            )
     print("\nAbstention (false answers: answered although the reports do not cover it)")
-    print(f"{'system':12} {'set':14} {'n':>4} {'false answers':>14} {'false refusals':>15} {'conf min':>9} {'conf max':>9} {'>1':>3}")
+    print(
+        f"{'system':12} {'set':14} {'n':>4} {'false answers':>14} {'false refusals':>15} {'conf min':>9} {'conf max':>9} {'>1':>3}"
+    )
     for name in report.results:
         sets = report.metrics(name)
         for set_name in ("off_topic", "other_inquiry", "in_domain", split):
@@ -99,7 +103,9 @@ def print_report(report: AnswerReport, split: str) -> None:
             fa = f"{m['false_answers']}/{m['should_abstain']}" if "should_abstain" in m else "-"
             fr = f"{m['false_refusals']}/{m['n'] - m.get('should_abstain', 0)}" if m["n"] > m.get("should_abstain", 0) else "-"
             c = m["confidence"]
-            print(f"{name:12} {set_name:14} {m['n']:>4} {fa:>14} {fr:>15} {c['min']:>9.3f} {c['max']:>9.3f} {c['outside_0_1']:>3}")
+            print(
+                f"{name:12} {set_name:14} {m['n']:>4} {fa:>14} {fr:>15} {c['min']:>9.3f} {c['max']:>9.3f} {c['outside_0_1']:>3}"
+            )
     if report.rows(next(iter(report.results)), "other_inquiry"):
         print("\nOther-inquiry questions answered (false answers), by system, with their confidence:")
         for name in report.results:
@@ -113,8 +119,10 @@ def print_thresholds(report: AnswerReport, split: str) -> None:
     print(f"\nThresholds for {name} (replayed from confidences; all sets of this run)")
     print(f"{'threshold':>9} {'false refusals':>15} {'false answers':>14} {'prec':>6} {'S@1':>6}")
     for row in threshold_table(rows, [x / 100 for x in range(20, 91, 2)]):
-        print(f"{row['threshold']:>9.2f} {row['false_refusals']:>9}/{row['answerable']:<5} "
-              f"{row['false_answers']:>8}/{row['should_abstain']:<5} {_f(row['quote_precision'])} {_f(row['success_at_1'])}")
+        print(
+            f"{row['threshold']:>9.2f} {row['false_refusals']:>9}/{row['answerable']:<5} "
+            f"{row['false_answers']:>8}/{row['should_abstain']:<5} {_f(row['quote_precision'])} {_f(row['success_at_1'])}"
+        )
 
 
 def main() -> None:

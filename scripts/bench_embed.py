@@ -74,7 +74,12 @@ def cold_start(backend: str, cache: Path, runs: int) -> dict[str, float]:
             raise SystemExit(f"{backend} cold-start child failed:\n{out.stderr}")
         phases.append(json.loads(out.stdout.strip().splitlines()[-1]))
     med = {k: statistics.median(p[k] for p in phases) for k in ("import", "load", "encode")}
-    return {"wall_median": statistics.median(walls), "wall_min": min(walls), "wall_max": max(walls), **{f"{k}_median": v for k, v in med.items()}}
+    return {
+        "wall_median": statistics.median(walls),
+        "wall_min": min(walls),
+        "wall_max": max(walls),
+        **{f"{k}_median": v for k, v in med.items()},
+    }
 
 
 def export_timing() -> dict[str, float]:
@@ -99,12 +104,14 @@ def passages(n: int, words_per: int = 150) -> tuple[list[str], str]:
     source = f"{corpus} ({len(words)} words)"
     if len(words) < words_per * 2:
         rng = np.random.default_rng(0)
-        vocab = ("report police complaint investigation council recommendation officer victim review "
-                 "found failed improve budget audit trust evidence action plan progress the of and to in").split()
+        vocab = (
+            "report police complaint investigation council recommendation officer victim review "
+            "found failed improve budget audit trust evidence action plan progress the of and to in"
+        ).split()
         words = [vocab[i] for i in rng.integers(0, len(vocab), size=words_per * n)]
         source = "synthetic"
     stride = max(1, (len(words) - words_per) // max(1, n - 1))
-    out = [" ".join(words[i * stride:i * stride + words_per]) for i in range(n)]
+    out = [" ".join(words[i * stride : i * stride + words_per]) for i in range(n)]
     return [p for p in out if p], source
 
 
@@ -200,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'backend':<10}{'wall':>9}{'import':>9}{'load':>9}{'encode':>9}")
     for b in ("onnx", "torch"):
         r = c[b]
-        print(f"  {b:<10}{r['wall_median']:>8.2f}s{r['import_median']:>8.2f}s{r['load_median']:>8.2f}s{r['encode_median']:>8.3f}s")
+        print(
+            f"  {b:<10}{r['wall_median']:>8.2f}s{r['import_median']:>8.2f}s{r['load_median']:>8.2f}s{r['encode_median']:>8.3f}s"
+        )
     print(f"  torch / onnx wall: {c['torch']['wall_median'] / c['onnx']['wall_median']:.1f}x")
 
     print(f"\nThroughput and parity: {len(texts)} passages x 150 words from {source}, batch {args.batch_size}")
@@ -212,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<24}{rate:>11.1f}{rate / tput['torch']:>9.2f}x{cmin:>11}{cmean:>11}{mb:>7}")
     if "export" in results:
         e = results["export"]
-        print(f"\nExport (fresh interpreter, torch import included): {e['wall']:.1f}s wall, {e['in_function']:.1f}s in export_onnx()")
+        print(
+            f"\nExport (fresh interpreter, torch import included): {e['wall']:.1f}s wall, {e['in_function']:.1f}s in export_onnx()"
+        )
     return 0
 
 

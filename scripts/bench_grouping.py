@@ -43,8 +43,14 @@ def main() -> None:
         grouping.is_duplicate = counted
         t0 = time.perf_counter()
         fast = grouping.group_duplicates(hits, k)
-        row = {"k": k, "candidates": len(hits), "groups": len(fast), "grouped": sum(len(h.also_in) for h in fast),
-               "seconds": round(time.perf_counter() - t0, 2), "comparisons": calls[0]}
+        row = {
+            "k": k,
+            "candidates": len(hits),
+            "groups": len(fast),
+            "grouped": sum(len(h.also_in) for h in fast),
+            "seconds": round(time.perf_counter() - t0, 2),
+            "comparisons": calls[0],
+        }
         grouping.is_duplicate = real
         if len(hits) <= args.oracle_max:
             t0 = time.perf_counter()

@@ -88,7 +88,9 @@ def main() -> None:
         print(f"  {cmd}: torch/onnx = {summary[f'{cmd}/torch'] / summary[f'{cmd}/onnx']:.1f}x")
     print("warm (in-process, median of 20):", ", ".join(f"{k} {v} ms" for k, v in warm.items()))
     p = res["parity"]
-    print(f"parity onnx vs sentence-transformers on {p['texts']} texts: min cosine {p['min_cosine']:.7f}, mean {p['mean_cosine']:.7f}")
+    print(
+        f"parity onnx vs sentence-transformers on {p['texts']} texts: min cosine {p['min_cosine']:.7f}, mean {p['mean_cosine']:.7f}"
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,12 @@ def main() -> None:
         pipeline.processing_fingerprint = lambda: real() + "-changed"  # as after an upgrade
         try:
             secs, r = timed(paths, index_dir, embedder)
-            out["after_code_change"] = {"seconds": round(secs, 2), "reprocessed": len(r.reprocessed),
-                                        "embedded": r.embedded, "reused": r.reused}
+            out["after_code_change"] = {
+                "seconds": round(secs, 2),
+                "reprocessed": len(r.reprocessed),
+                "embedded": r.embedded,
+                "reused": r.reused,
+            }
             secs, r = timed(paths, index_dir, embedder)
         finally:
             pipeline.processing_fingerprint = real
@@ -62,8 +66,10 @@ def main() -> None:
         f, c, n = out["full"], out["after_code_change"], out["nothing_changed"]
         print(f"backend {out['backend']}; {f['documents']} documents")
         print(f"full build          {f['seconds']:8.2f} s  ({f['embedded']} chunks embedded)")
-        print(f"after code change   {c['seconds']:8.2f} s  ({c['reprocessed']} files re-read, {c['embedded']} embedded, "
-              f"{c['reused']} vectors kept)  {out['ratio_full_over_code_change']}x faster")
+        print(
+            f"after code change   {c['seconds']:8.2f} s  ({c['reprocessed']} files re-read, {c['embedded']} embedded, "
+            f"{c['reused']} vectors kept)  {out['ratio_full_over_code_change']}x faster"
+        )
         print(f"nothing changed     {n['seconds']:8.3f} s  (rewritten: {n['written']})")
 
 

@@ -98,18 +98,30 @@ def _copy(doc, n: int, vocab, rng: random.Random):
         return f"{r} ({group})" if r and group else r
 
     def span(x):
-        fields = {"text": text[x.start:x.end]} if hasattr(x, "text") else {}
+        fields = {"text": text[x.start : x.end]} if hasattr(x, "text") else {}
         if hasattr(x, "responder"):
             fields["responder"] = who(x.responder)
         return replace(x, **fields)
 
     chunks = [replace(span(c), doc_id=doc_id, chunk_id=f"{doc_id}-{c.seq:04d}") for c in doc.chunks]
     s = doc.structure
-    structure = replace(s, recommendations=[span(r) for r in s.recommendations],
-                        responses=[span(r) for r in s.responses], sections=list(s.sections))
+    structure = replace(
+        s,
+        recommendations=[span(r) for r in s.recommendations],
+        responses=[span(r) for r in s.responses],
+        sections=list(s.sections),
+    )
     name = f"{Path(doc.name).stem}-copy{n}{Path(doc.name).suffix}"
-    return replace(doc, doc_id=doc_id, sha256=doc_id * 4, path=f"/synthetic/{name}", name=name,
-                   clean=CleanDocument(text, doc.clean.page_starts), structure=structure, chunks=chunks)
+    return replace(
+        doc,
+        doc_id=doc_id,
+        sha256=doc_id * 4,
+        path=f"/synthetic/{name}",
+        name=name,
+        clean=CleanDocument(text, doc.clean.page_starts),
+        structure=structure,
+        chunks=chunks,
+    )
 
 
 class BenchEmbedder:
@@ -166,10 +178,22 @@ def build(sources, size: int, index_dir: Path) -> dict:
     _embed(writer, pending, embedder, quiet, "embedding", 32)
     _embed(writer, sentences, embedder, quiet, "sentences", 64)
     counts = writer.index.counts()
-    writer.commit(Manifest(model=embedder.name, dim=embedder.dim, chunking=ChunkParams().to_dict(),
-                           processing=processing_fingerprint(), files=files, counts=counts))
-    return {"passages": counts["chunks"], "documents": counts["documents"], "sentences": len(sentences),
-            "build_s": round(time.perf_counter() - t0, 1)}
+    writer.commit(
+        Manifest(
+            model=embedder.name,
+            dim=embedder.dim,
+            chunking=ChunkParams().to_dict(),
+            processing=processing_fingerprint(),
+            files=files,
+            counts=counts,
+        )
+    )
+    return {
+        "passages": counts["chunks"],
+        "documents": counts["documents"],
+        "sentences": len(sentences),
+        "build_s": round(time.perf_counter() - t0, 1),
+    }
 
 
 def disk_mb(path: Path) -> float:
@@ -199,6 +223,7 @@ def _instrument(searcher, clock: dict[str, float]) -> None:
                 return fn(*a, **kw)
             finally:
                 clock[name] = clock.get(name, 0.0) + time.perf_counter() - t
+
         return wrapper
 
     searcher.query_vector = timed("encode", searcher.query_vector)
@@ -215,7 +240,10 @@ def _pct(values: list[float]) -> dict[str, float]:
     if not values:
         return {"p50": 0.0, "p95": 0.0}
     ordered = sorted(values)
-    return {"p50": round(1000 * statistics.median(ordered), 2), "p95": round(1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2)}
+    return {
+        "p50": round(1000 * statistics.median(ordered), 2),
+        "p95": round(1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
+    }
 
 
 def _run(fn, questions: list[str], clock: dict[str, float]) -> dict:
@@ -277,7 +305,7 @@ def _ann(index, queries, dim: int) -> dict:
         t = time.perf_counter()
         _, found = hnsw.search(queries, 100)
         out[f"hnsw32_ef{ef}"] = score(found) | {"ms": round(1000 * (time.perf_counter() - t) / len(queries), 3)}
-    nlist = max(16, int(4 * n ** 0.5))
+    nlist = max(16, int(4 * n**0.5))
     quantizer = faiss.IndexFlatIP(dim)
     ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     t = time.perf_counter()
@@ -349,9 +377,10 @@ def _child(index_dir: Path, n_queries: int, ann: bool, env: dict, threads: int |
 def _embed_in_document_order(writer, pending, embedder, progress, stage, batch_size) -> int:
     """How the pipeline embedded before batches were sorted by length (for the comparison)."""
     for start in range(0, len(pending), batch_size):
-        batch = pending[start:start + batch_size]
-        writer.add_vectors([i for i, _ in batch], embedder.encode([t for _, t in batch], batch_size=batch_size),
-                           sentences=stage == "sentences")
+        batch = pending[start : start + batch_size]
+        writer.add_vectors(
+            [i for i, _ in batch], embedder.encode([t for _, t in batch], batch_size=batch_size), sentences=stage == "sentences"
+        )
     return 0
 
 
@@ -388,8 +417,12 @@ def throughput(root: Path) -> dict:
     for doc in sources:
         titles = {r.number: r.title for r in doc.structure.recommendations}
         passages += [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
-        sentences += [ch.text[a:b] for ch in doc.chunks for a, b in sentence_spans(ch.text)
-                      if word_count(ch.text[a:b]) >= pipeline.MIN_SENTENCE_WORDS]
+        sentences += [
+            ch.text[a:b]
+            for ch in doc.chunks
+            for a, b in sentence_spans(ch.text)
+            if word_count(ch.text[a:b]) >= pipeline.MIN_SENTENCE_WORDS
+        ]
     out: dict = {"documents": len(sources), "passages": len(passages), "sentences": len(sentences), "read_s": round(read_s, 1)}
     lengths, _ = pipeline._lengths(embedder, passages)
     out["passages_over_limit"] = sum(n > pipeline.MAX_SEQ_LENGTH for n in lengths)
@@ -419,8 +452,12 @@ def throughput(root: Path) -> dict:
         embed(_Vectors(), pending_sentences, embedder, lambda *a: None, "sentences", 64)
         stage = time.perf_counter() - t
         total = out["rest_of_pipeline_s"] + stage
-        out[label] = {"embedding_stage_s": round(stage, 1), "pipeline_s": round(total, 1),
-                      "embedding_ratio": round(out["encoder_s"] / stage, 2), "pipeline_ratio": round(out["encoder_s"] / total, 2)}
+        out[label] = {
+            "embedding_stage_s": round(stage, 1),
+            "pipeline_s": round(total, 1),
+            "embedding_ratio": round(out["encoder_s"] / stage, 2),
+            "pipeline_ratio": round(out["encoder_s"] / total, 2),
+        }
     return out
 
 
@@ -428,18 +465,43 @@ def throughput(root: Path) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("passages", "sentences", "build s", "disk MB", "RSS MB", "search p50/p95", "ask p50/p95",
-            "dense", "sentence", "lexical", "fusion", "grouping", "understand", "--doc p50 (before)")
+    head = (
+        "passages",
+        "sentences",
+        "build s",
+        "disk MB",
+        "RSS MB",
+        "search p50/p95",
+        "ask p50/p95",
+        "dense",
+        "sentence",
+        "lexical",
+        "fusion",
+        "grouping",
+        "understand",
+        "--doc p50 (before)",
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         m = r["measure"]
         s = m["search"]
-        lines.append("| " + " | ".join([
-            f"{r['passages']:,}", f"{r['sentences']:,}", f"{r['build_s']}", f"{r['disk_mb']}", f"{m['peak_rss_mb']:.0f}",
-            f"{s['total']['p50']:.1f} / {s['total']['p95']:.1f}", f"{m['ask']['total']['p50']:.1f} / {m['ask']['total']['p95']:.1f}",
-            *(f"{s[p]['p50']:.1f}" for p in ("dense", "sentence", "lexical", "fusion", "grouping", "understand")),
-            f"{m['search_doc_filter']['total']['p50']:.1f} ({m['legacy_doc_filter_retrieval']['p50']:.1f})",
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    f"{r['passages']:,}",
+                    f"{r['sentences']:,}",
+                    f"{r['build_s']}",
+                    f"{r['disk_mb']}",
+                    f"{m['peak_rss_mb']:.0f}",
+                    f"{s['total']['p50']:.1f} / {s['total']['p95']:.1f}",
+                    f"{m['ask']['total']['p50']:.1f} / {m['ask']['total']['p95']:.1f}",
+                    *(f"{s[p]['p50']:.1f}" for p in ("dense", "sentence", "lexical", "fusion", "grouping", "understand")),
+                    f"{m['search_doc_filter']['total']['p50']:.1f} ({m['legacy_doc_filter_retrieval']['p50']:.1f})",
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -449,10 +511,16 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=40, help="dev questions timed per size (default 40)")
     ap.add_argument("--out", type=Path, help="keep the indexes here (default: a temporary folder, removed)")
     ap.add_argument("--no-ann", action="store_true", help="skip the approximate-index recall measurement")
-    ap.add_argument("--compare-threads", action="store_true",
-                    help="also measure FAISS on every core (OpenMP's default, as before), actively and passively waiting")
-    ap.add_argument("--throughput", action="store_true",
-                    help="instead: full builds of the development documents with the real model, before/after, against the encoder")
+    ap.add_argument(
+        "--compare-threads",
+        action="store_true",
+        help="also measure FAISS on every core (OpenMP's default, as before), actively and passively waiting",
+    )
+    ap.add_argument(
+        "--throughput",
+        action="store_true",
+        help="instead: full builds of the development documents with the real model, before/after, against the encoder",
+    )
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--ann", action="store_true", help=argparse.SUPPRESS)
@@ -475,8 +543,10 @@ def main() -> None:
         return
     t = time.perf_counter()
     sources = _read_sources()
-    print(f"read {len(sources)} documents, {sum(len(d.chunks) for d in sources)} passages in {time.perf_counter() - t:.1f} s",
-          file=sys.stderr)
+    print(
+        f"read {len(sources)} documents, {sum(len(d.chunks) for d in sources)} passages in {time.perf_counter() - t:.1f} s",
+        file=sys.stderr,
+    )
     rows = []
     try:
         for size in a.sizes:
@@ -490,7 +560,9 @@ def main() -> None:
             if a.compare_threads:
                 cores = os.cpu_count() or 1
                 row["measure_all_cores"] = _child(index_dir, a.queries, False, env, threads=cores)
-                row["measure_all_cores_passive"] = _child(index_dir, a.queries, False, env | {"OMP_WAIT_POLICY": "PASSIVE"}, threads=cores)
+                row["measure_all_cores_passive"] = _child(
+                    index_dir, a.queries, False, env | {"OMP_WAIT_POLICY": "PASSIVE"}, threads=cores
+                )
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     finally:

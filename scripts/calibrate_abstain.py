@@ -31,14 +31,19 @@ from inquire.params import ANSWER  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", type=Path, default=None, help="index with the eval documents (default: the one `inquire eval` builds)")
+    ap.add_argument(
+        "--index", type=Path, default=None, help="index with the eval documents (default: the one `inquire eval` builds)"
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     searcher = Searcher(args.index or eval_index_dir(default_corpora()), get_embedder())
     qdir = ROOT / "evaluation" / "queries"
     items = [json.loads(line) for line in (qdir / "abstain.jsonl").read_text().splitlines() if line.strip()]
-    items += [{"id": o["id"], "query": o["query"], "in_domain": True}
-              for o in map(json.loads, (qdir / "dev.jsonl").read_text().splitlines()) if o]
+    items += [
+        {"id": o["id"], "query": o["query"], "in_domain": True}
+        for o in map(json.loads, (qdir / "dev.jsonl").read_text().splitlines())
+        if o
+    ]
     rows = []
     for it in items:
         res = answer(searcher, it["query"], k=5, abstain_below=float("-inf"))
@@ -47,18 +52,37 @@ def main() -> None:
     outs = [r["confidence"] for r in rows if not r["in_domain"]]
     table = []
     for t in [x / 100 for x in range(20, 71, 2)]:
-        table.append({"threshold": t, "false_refusals": sum(c < t for c in ins), "in_domain": len(ins),
-                      "false_answers": sum(c >= t for c in outs), "off_topic": len(outs)})
+        table.append(
+            {
+                "threshold": t,
+                "false_refusals": sum(c < t for c in ins),
+                "in_domain": len(ins),
+                "false_answers": sum(c >= t for c in outs),
+                "off_topic": len(outs),
+            }
+        )
     if args.json:
         print(json.dumps({"current": ANSWER.abstain_below, "table": table, "rows": rows}, indent=2))
         return
-    print(f"in-domain {len(ins)} (min conf {min(ins):.3f}), off-topic {len(outs)} (max conf {max(outs):.3f}); current threshold {ANSWER.abstain_below}")
+    print(
+        f"in-domain {len(ins)} (min conf {min(ins):.3f}), off-topic {len(outs)} (max conf {max(outs):.3f}); current threshold {ANSWER.abstain_below}"
+    )
     print(f"{'threshold':>9} {'false refusals':>15} {'false answers':>14}")
     for row in table:
         mark = "  <- current" if abs(row["threshold"] - ANSWER.abstain_below) < 1e-9 else ""
-        print(f"{row['threshold']:>9.2f} {row['false_refusals']:>9}/{row['in_domain']:<5} {row['false_answers']:>8}/{row['off_topic']:<5}{mark}")
-    print("\nlowest-confidence in-domain:", *sorted((r for r in rows if r["in_domain"]), key=lambda r: r["confidence"])[:5], sep="\n  ")
-    print("highest-confidence off-topic:", *sorted((r for r in rows if not r["in_domain"]), key=lambda r: -r["confidence"])[:5], sep="\n  ")
+        print(
+            f"{row['threshold']:>9.2f} {row['false_refusals']:>9}/{row['in_domain']:<5} {row['false_answers']:>8}/{row['off_topic']:<5}{mark}"
+        )
+    print(
+        "\nlowest-confidence in-domain:",
+        *sorted((r for r in rows if r["in_domain"]), key=lambda r: r["confidence"])[:5],
+        sep="\n  ",
+    )
+    print(
+        "highest-confidence off-topic:",
+        *sorted((r for r in rows if not r["in_domain"]), key=lambda r: -r["confidence"])[:5],
+        sep="\n  ",
+    )
 
 
 if __name__ == "__main__":

@@ -77,7 +77,11 @@ class Bench:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.index = root / "work" / "idx"
-        self.env = {**os.environ, "INQUIRE_HOME": str(root / "home"), "INQUIRE_EMBEDDER": os.environ.get("INQUIRE_EMBEDDER", "fake")}
+        self.env = {
+            **os.environ,
+            "INQUIRE_HOME": str(root / "home"),
+            "INQUIRE_EMBEDDER": os.environ.get("INQUIRE_EMBEDDER", "fake"),
+        }
         self.env.pop("INQUIRE_INDEX", None)
         self.versions: dict[str, Path] = {}
         for name, extra in (("A", False), ("B", True)):
@@ -86,7 +90,9 @@ class Bench:
             if extra:
                 (folder / "extra-report.txt").write_text(
                     "Recommendation 1: Records\n\nThe force should keep complete records of every referral.\n\n"
-                    "Response from the Home Office\n\nThe Home Office accepts this recommendation.\n", encoding="utf-8")
+                    "Response from the Home Office\n\nThe Home Office accepts this recommendation.\n",
+                    encoding="utf-8",
+                )
             self.versions[name] = folder
         self.expected = {name: sorted(str(p.resolve()) for p in folder.iterdir()) for name, folder in self.versions.items()}
 
@@ -99,7 +105,12 @@ class Bench:
     def harness(self, args: list[str], step: int, plant: bool = False) -> tuple[int, int]:
         count_file = self.root / "count"
         count_file.unlink(missing_ok=True)
-        env = {**self.env, "CRASH_AT_STEP": str(step), "CRASH_COUNT_FILE": str(count_file), "CRASH_MUTATIONS": ",".join(MUTATIONS)}
+        env = {
+            **self.env,
+            "CRASH_AT_STEP": str(step),
+            "CRASH_COUNT_FILE": str(count_file),
+            "CRASH_MUTATIONS": ",".join(MUTATIONS),
+        }
         if plant:
             env["CRASH_PLANT_PID_LEFTOVER"] = "1"
         proc = subprocess.run([PYTHON, "-c", HARNESS, *args], env=env, capture_output=True, text=True, timeout=300)
@@ -135,7 +146,11 @@ class Bench:
         from inquire import versions
 
         found = versions.leftovers(self.index)
-        found += [p.name for p in self.index.parent.iterdir() if p.name.startswith(f".{self.index.name}.") and not p.name.endswith(".lock")]
+        found += [
+            p.name
+            for p in self.index.parent.iterdir()
+            if p.name.startswith(f".{self.index.name}.") and not p.name.endswith(".lock")
+        ]
         return sorted(set(found))
 
 
@@ -184,8 +199,12 @@ def random_trials(bench: Bench, n: int, rng: random.Random, state: list[str]) ->
     for _ in range(n):
         before = state[0]
         attempted = "B" if before == "A" else "A"
-        proc = subprocess.Popen([PYTHON, "-m", "inquire", *bench.command(attempted)], env=bench.env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "inquire", *bench.command(attempted)],
+            env=bench.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.05, typical * 1.1))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -250,11 +269,15 @@ def main() -> None:
             if name == "total":
                 continue
             extra = f", {r['steps']} steps" if "steps" in r else f", typical run {r['typical_run_seconds']} s"
-            print(f"{name}: {r['trials']} kills{extra}: index old {r['old']}, new {r['new']}; corrupt {r['corrupt']}, "
-                  f"blocked {r['blocked']}, leftovers {r['leftovers']}")
+            print(
+                f"{name}: {r['trials']} kills{extra}: index old {r['old']}, new {r['new']}; corrupt {r['corrupt']}, "
+                f"blocked {r['blocked']}, leftovers {r['leftovers']}"
+            )
             for finding in dict.fromkeys(r["findings"]):
                 print(f"  - {finding}")
-        print(f"total: {totals['trials']} kills; corrupt {totals['corrupt']}, blocked {totals['blocked']}, leftovers {totals['leftovers']}")
+        print(
+            f"total: {totals['trials']} kills; corrupt {totals['corrupt']}, blocked {totals['blocked']}, leftovers {totals['leftovers']}"
+        )
     sys.exit(1 if totals["corrupt"] or totals["blocked"] or totals["leftovers"] else 0)
 
 

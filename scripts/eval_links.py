@@ -42,8 +42,17 @@ def _find(name: str) -> Path:
 def predicted(index: Index, plan: LinkPlan) -> list[dict]:
     numbers = {r.id: r.number for r in index.recommendations()}
     names = {d.doc_id: d.name for d in index.documents()}
-    return [{"number": numbers[lk.rec_id], "method": lk.method, "confidence": lk.confidence, "section": lk.section,
-             "name": names[lk.doc_id], "text": index.span_text(lk.doc_id, lk.start, lk.end)} for lk in plan.links]
+    return [
+        {
+            "number": numbers[lk.rec_id],
+            "method": lk.method,
+            "confidence": lk.confidence,
+            "section": lk.section,
+            "name": names[lk.doc_id],
+            "text": index.span_text(lk.doc_id, lk.start, lk.end),
+        }
+        for lk in plan.links
+    ]
 
 
 def score(preds: list[dict], gold: list[dict]) -> dict:
@@ -52,10 +61,17 @@ def score(preds: list[dict], gold: list[dict]) -> dict:
             return False
         in_section = bool(g.get("section")) and (p["section"] or "").upper().endswith(g["section"].upper())
         return in_section or squash(g["quote"]) in squash(p["text"])
+
     correct = sum(any(ok(p, g) for g in gold) for p in preds)
     found = sum(any(ok(p, g) for p in preds) for g in gold)
-    return {"predicted": len(preds), "correct": correct, "golden": len(gold), "found": found,
-            "precision": round(correct / len(preds), 3) if preds else 0.0, "recall": round(found / len(gold), 3) if gold else 0.0}
+    return {
+        "predicted": len(preds),
+        "correct": correct,
+        "golden": len(gold),
+        "found": found,
+        "precision": round(correct / len(preds), 3) if preds else 0.0,
+        "recall": round(found / len(gold), 3) if gold else 0.0,
+    }
 
 
 def main() -> None:
@@ -81,7 +97,9 @@ def main() -> None:
         print(f"\n{name}: threshold  precision  recall  (correct/predicted, found/golden)")
         for t, s in sorted(sweep.items()):
             mark = "  <- current" if abs(float(t) - LINK.content_threshold) < 1e-9 else ""
-            print(f"  {t}  {s['precision']:>9.3f} {s['recall']:>7.3f}  ({s['correct']}/{s['predicted']}, {s['found']}/{s['golden']}){mark}")
+            print(
+                f"  {t}  {s['precision']:>9.3f} {s['recall']:>7.3f}  ({s['correct']}/{s['predicted']}, {s['found']}/{s['golden']}){mark}"
+            )
 
 
 if __name__ == "__main__":

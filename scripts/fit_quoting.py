@@ -83,7 +83,11 @@ def score_questions(data, w: np.ndarray, keep_within: float, max_quotes: int) ->
         quotes += len(chosen)
         correct += sum(chosen)
     n = len(data)
-    return {"success_at_1": round(s1 / n, 3), "success_any": round(sany / n, 3), "quote_precision": round(correct / max(1, quotes), 3)}
+    return {
+        "success_at_1": round(s1 / n, 3),
+        "success_any": round(sany / n, 3),
+        "quote_precision": round(correct / max(1, quotes), 3),
+    }
 
 
 def fit_curve(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -129,9 +133,15 @@ def main() -> None:
             labels.append(float(y[i]) if label_known else 0.0)
     a, b = fit_curve(np.array(firsts), np.array(labels))
     weights = tuple(round(float(x), 2) for x in w)
-    result = {"features": dict(zip(quoting.FEATURES, weights)), "cal_a": round(a, 3), "cal_b": round(b, 3),
-              "cv": cv_mean, "cosine_plus_lexical": before, "l2": args.l2,
-              "params": asdict(quoting.QuotingParams(weights=weights, cal_a=round(a, 3), cal_b=round(b, 3)))}
+    result = {
+        "features": dict(zip(quoting.FEATURES, weights)),
+        "cal_a": round(a, 3),
+        "cal_b": round(b, 3),
+        "cv": cv_mean,
+        "cosine_plus_lexical": before,
+        "l2": args.l2,
+        "params": asdict(quoting.QuotingParams(weights=weights, cal_a=round(a, 3), cal_b=round(b, 3))),
+    }
     if args.json:
         print(json.dumps(result, indent=2))
         return

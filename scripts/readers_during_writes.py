@@ -76,8 +76,13 @@ def answer(index: Path, embedder) -> list[tuple]:
 
 
 def cli_answer(index: Path, env: dict) -> list[tuple]:
-    proc = subprocess.run([PYTHON, "-m", "inquire", "search", QUERY, "--k", str(K), "--json", "--index", str(index)],
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [PYTHON, "-m", "inquire", "search", QUERY, "--k", str(K), "--json", "--index", str(index)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}")
     return [(h["rank"], h["chunk_id"], h["doc"], h["text"]) for h in json.loads(proc.stdout)["hits"]]
@@ -88,9 +93,13 @@ def main() -> None:
     ap.add_argument("--searches", type=int, default=1000, help="at least this many searches (default 1000)")
     ap.add_argument("--swaps", type=int, default=100, help="... across at least this many published versions (default 100)")
     ap.add_argument("--cli-every", type=int, default=25, help="one `inquire search` subprocess every N searches (0: none)")
-    ap.add_argument("--filler-words", type=int, default=0,
-                    help="add a generated report of this many words to both versions: bigger FAISS files take longer to "
-                         "read, which widens the window a reader without consistent reads can fall into (e.g. 200000)")
+    ap.add_argument(
+        "--filler-words",
+        type=int,
+        default=0,
+        help="add a generated report of this many words to both versions: bigger FAISS files take longer to "
+        "read, which widens the window a reader without consistent reads can fall into (e.g. 200000)",
+    )
     ap.add_argument("--max-minutes", type=float, default=60)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -119,8 +128,13 @@ def main() -> None:
             raise SystemExit("the two versions must have different top hits")
 
         counter = root / "swaps"
-        writer = subprocess.Popen([PYTHON, "-c", WRITER, str(index), str(x), str(y), str(stop), str(counter)], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [PYTHON, "-c", WRITER, str(index), str(x), str(y), str(stop), str(counter)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         counts = {"searches": 0, "cli_searches": 0, "wrong": 0, "errors": 0, "by_version": {"X": 0, "Y": 0}}
         findings: list[str] = []
         t0 = time.perf_counter()
@@ -157,9 +171,11 @@ def main() -> None:
     if args.json:
         print(json.dumps(counts, indent=2))
     else:
-        print(f"{counts['searches']} searches ({counts['cli_searches']} through the CLI) across {counts['swaps']} published versions "
-              f"in {counts['seconds']} s: {counts['wrong']} wrong answers, {counts['errors']} errors "
-              f"(answers of X {counts['by_version']['X']}, of Y {counts['by_version']['Y']})")
+        print(
+            f"{counts['searches']} searches ({counts['cli_searches']} through the CLI) across {counts['swaps']} published versions "
+            f"in {counts['seconds']} s: {counts['wrong']} wrong answers, {counts['errors']} errors "
+            f"(answers of X {counts['by_version']['X']}, of Y {counts['by_version']['Y']})"
+        )
         for finding in counts["findings"]:
             print(f"  - {finding}")
     ok = counts["wrong"] == 0 and counts["errors"] == 0 and counts["searches"] >= args.searches and counts["swaps"] >= args.swaps
@@ -171,8 +187,10 @@ def _filler(words: int) -> str:
     import random
 
     rng = random.Random(0)
-    vocab = "the council police report officers training review should every year public records response " \
-            "committee home office inquiry evidence victims support service plan progress national local".split()
+    vocab = (
+        "the council police report officers training review should every year public records response "
+        "committee home office inquiry evidence victims support service plan progress national local".split()
+    )
     sentences = [" ".join(rng.choice(vocab) for _ in range(12)).capitalize() + "." for _ in range(words // 12)]
     return "\n\n".join(" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)) + "\n"
 

@@ -36,14 +36,25 @@ NONE = "(none)"
 # inquire's stances on the spreadsheets' three-value scale. "accepted in principle" is Partial
 # there: the Infected Blood sheet marks every "accepted in principle" row Partial.
 SHEET_SCALE = {
-    "accepted": "Accept", "accepted in principle": "Partial", "accepted in part": "Partial",
-    "not accepted": "Reject", "noted": "Partial", "under consideration": "Partial", "not for this body": "Reject",
+    "accepted": "Accept",
+    "accepted in principle": "Partial",
+    "accepted in part": "Partial",
+    "not accepted": "Reject",
+    "noted": "Partial",
+    "under consideration": "Partial",
+    "not for this body": "Reject",
 }
 # spreadsheet -> (the response document it annotates, its main responder)
 SHEETS = {
-    "UK_Covid19_Inquiry_Module1_Recommendations_Responses.xlsx": ("govt_response_covid19_inquiry_module1_CP1240.pdf", "UK Government"),
+    "UK_Covid19_Inquiry_Module1_Recommendations_Responses.xlsx": (
+        "govt_response_covid19_inquiry_module1_CP1240.pdf",
+        "UK Government",
+    ),
     "Volume_I-BloodEnquiry_Recommendations_Responses.xlsx": ("govt_response_infected_blood_inquiry_CP1224.pdf", "UK Government"),
-    "PostOffice_Horizon_Recommendations_Responses.xlsx": ("govt_response_post_office_horizon_inquiry_vol1.pdf", "Department for Business and Trade"),
+    "PostOffice_Horizon_Recommendations_Responses.xlsx": (
+        "govt_response_post_office_horizon_inquiry_vol1.pdf",
+        "Department for Business and Trade",
+    ),
 }
 
 
@@ -130,20 +141,39 @@ def score_responses(golden: dict, corpora: Path) -> tuple[list[dict], dict]:
             text = doc.clean.text[start:end]
             for rec in entry["recs"]:
                 got = classify(text, responder=entry["responder"], number=rec)
-                rows.append({
-                    "doc": name, "rec": rec, "responder": entry["responder"], "gold": entry["stance"],
-                    "got": got.stance if got else None, "got_kind": got.kind if got else None,
-                    "got_sentence": got.sentence if got else None,
-                    "got_page": doc.page(start + got.start) if got else None,
-                    "gold_page": entry["page"], "sentence_ok": sentence_ok(got.sentence if got else None, entry["sentence"]),
-                })
+                rows.append(
+                    {
+                        "doc": name,
+                        "rec": rec,
+                        "responder": entry["responder"],
+                        "gold": entry["stance"],
+                        "got": got.stance if got else None,
+                        "got_kind": got.kind if got else None,
+                        "got_sentence": got.sentence if got else None,
+                        "got_page": doc.page(start + got.start) if got else None,
+                        "gold_page": entry["page"],
+                        "sentence_ok": sentence_ok(got.sentence if got else None, entry["sentence"]),
+                    }
+                )
         # a document that states no stance: every sentence of it is a chance to invent one
         if not spec["states_stances"]:
             found = [s for s in find_stances(doc.clean.text) if s.kind != "implied"]
             for s in found:
-                rows.append({"doc": name, "rec": None, "responder": None, "gold": None, "got": s.stance, "got_kind": s.kind,
-                             "got_sentence": s.sentence, "got_page": doc.page(s.start), "gold_page": None,
-                             "sentence_ok": False, "whole_text": True})
+                rows.append(
+                    {
+                        "doc": name,
+                        "rec": None,
+                        "responder": None,
+                        "gold": None,
+                        "got": s.stance,
+                        "got_kind": s.kind,
+                        "got_sentence": s.sentence,
+                        "got_page": doc.page(s.start),
+                        "gold_page": None,
+                        "sentence_ok": False,
+                        "whole_text": True,
+                    }
+                )
     return rows, {"docs": docs, "timings": timings}
 
 
@@ -160,18 +190,43 @@ def score_tables(golden: dict, docs: dict[str, Doc], corpora: Path) -> list[dict
             found = column_table_stances(layout)
             for g in spec["table"]:
                 hits = [t for t in found if t.body and same_body(t.body, g["body"]) and _same_label(t.number, g["rec"])]
-                rows.append({"doc": name, "source": "columns", "rec": g["rec"], "body": g["body"], "gold": g["stance"],
-                             "got": hits[0].stance if hits else None})
-            extra = [t for t in found if not any(_same_label(t.number, g["rec"]) and t.body and same_body(t.body, g["body"]) for g in spec["table"])]
+                rows.append(
+                    {
+                        "doc": name,
+                        "source": "columns",
+                        "rec": g["rec"],
+                        "body": g["body"],
+                        "gold": g["stance"],
+                        "got": hits[0].stance if hits else None,
+                    }
+                )
+            extra = [
+                t
+                for t in found
+                if not any(_same_label(t.number, g["rec"]) and t.body and same_body(t.body, g["body"]) for g in spec["table"])
+            ]
             for t in extra:
                 rows.append({"doc": name, "source": "columns", "rec": t.number, "body": t.body, "gold": None, "got": t.stance})
         if spec.get("summary_list"):
             found = summary_list_stances(docs[name].clean.text)
             for g in spec["summary_list"]:
-                hits = [t for t in found if _same_label(t.number, g["rec"]) and ((t.body is None) == (g["body"] is None))
-                        and (g["body"] is None or same_body(t.body, g["body"]))]
-                rows.append({"doc": name, "source": "list", "rec": g["rec"], "body": g["body"], "gold": g["stance"],
-                             "got": hits[0].stance if hits else None})
+                hits = [
+                    t
+                    for t in found
+                    if _same_label(t.number, g["rec"])
+                    and ((t.body is None) == (g["body"] is None))
+                    and (g["body"] is None or same_body(t.body, g["body"]))
+                ]
+                rows.append(
+                    {
+                        "doc": name,
+                        "source": "list",
+                        "rec": g["rec"],
+                        "body": g["body"],
+                        "gold": g["stance"],
+                        "got": hits[0].stance if hits else None,
+                    }
+                )
     return rows
 
 
@@ -222,12 +277,19 @@ def score_sheets(golden: dict, rows: list[dict], corpora: Path) -> list[dict]:
             for_rec = [x for x in rows if x["doc"] == doc and x.get("rec") and _same_label(x["rec"], rec)]
             mine = [x for x in for_rec if same_body(x["responder"], responder)] or for_rec  # else the body that answers it
             m = mine[0] if mine else {}
-            out.append({
-                "sheet": sheet, "doc": doc, "rec": rec, "sheet_status": (r.get(status_col) or "").strip(),
-                "gold": m.get("gold"), "gold_scale": SHEET_SCALE.get(m.get("gold")) if m.get("gold") else None,
-                "got": m.get("got"), "got_scale": SHEET_SCALE.get(m.get("got")) if m.get("got") else None,
-                "page": m.get("gold_page"),
-            })
+            out.append(
+                {
+                    "sheet": sheet,
+                    "doc": doc,
+                    "rec": rec,
+                    "sheet_status": (r.get(status_col) or "").strip(),
+                    "gold": m.get("gold"),
+                    "gold_scale": SHEET_SCALE.get(m.get("gold")) if m.get("gold") else None,
+                    "got": m.get("got"),
+                    "got_scale": SHEET_SCALE.get(m.get("got")) if m.get("got") else None,
+                    "page": m.get("gold_page"),
+                }
+            )
     return out
 
 
@@ -237,13 +299,18 @@ def score_sheets(golden: dict, rows: list[dict], corpora: Path) -> list[dict]:
 def confusion(pairs: list[tuple[str | None, str | None]], labels: list[str]) -> str:
     labels = labels + [NONE]
     counts = Counter((g or NONE, p or NONE) for g, p in pairs)
-    short = {lab: lab.replace("accepted", "acc").replace("under consideration", "considering").replace("not for this body", "not ours") for lab in labels}
+    short = {
+        lab: lab.replace("accepted", "acc").replace("under consideration", "considering").replace("not for this body", "not ours")
+        for lab in labels
+    }
     width = max(len(v) for v in short.values()) + 2
     lines = ["gold \\ got".ljust(width) + "".join(short[lab].rjust(width) for lab in labels)]
     for g in labels:
         if not any(gg == g for gg, _ in counts):
             continue
-        lines.append(short[g].ljust(width) + "".join((str(counts[(g, p)]) if counts[(g, p)] else ".").rjust(width) for p in labels))
+        lines.append(
+            short[g].ljust(width) + "".join((str(counts[(g, p)]) if counts[(g, p)] else ".").rjust(width) for p in labels)
+        )
     return "\n".join(lines)
 
 
@@ -255,10 +322,16 @@ def summarise(rows: list[dict]) -> dict:
     with_sentence = sum(r["got"] == r["gold"] and r["sentence_ok"] for r in stated)
     invented = [r for r in none if r["got"]]
     pages = sum(r["got"] == r["gold"] and r["got_page"] == r["gold_page"] for r in stated if r["gold_page"])
-    return {"stated": len(stated), "correct": correct, "accuracy": round(correct / len(stated), 3) if stated else None,
-            "correct_on_golden_page": pages,
-            "correct_with_sentence": with_sentence, "no_stance": len(none), "invented": len(invented),
-            "errors": sum("error" in r for r in rows)}
+    return {
+        "stated": len(stated),
+        "correct": correct,
+        "accuracy": round(correct / len(stated), 3) if stated else None,
+        "correct_on_golden_page": pages,
+        "correct_with_sentence": with_sentence,
+        "no_stance": len(none),
+        "invented": len(invented),
+        "errors": sum("error" in r for r in rows),
+    }
 
 
 def main() -> int:
@@ -276,21 +349,29 @@ def main() -> int:
     for name in golden["documents"]:
         s = summarise([r for r in rows if r["doc"] == name])
         acc = f"{s['accuracy']:.3f}" if s["accuracy"] is not None else "-"
-        print(f"{name[:62]:62} {s['stated']:6} {s['correct']:6} {acc:>6} {s['correct_with_sentence']:6} {s['no_stance']:5} {s['invented']:4}")
+        print(
+            f"{name[:62]:62} {s['stated']:6} {s['correct']:6} {acc:>6} {s['correct_with_sentence']:6} {s['no_stance']:5} {s['invented']:4}"
+        )
     total = summarise(rows)
-    print(f"{'ALL':62} {total['stated']:6} {total['correct']:6} {total['accuracy'] or 0:6.3f} {total['correct_with_sentence']:6} "
-          f"{total['no_stance']:5} {total['invented']:4}")
+    print(
+        f"{'ALL':62} {total['stated']:6} {total['correct']:6} {total['accuracy'] or 0:6.3f} {total['correct_with_sentence']:6} "
+        f"{total['no_stance']:5} {total['invented']:4}"
+    )
     paged = sum(r["got"] == r["gold"] for r in rows if r.get("gold") and r.get("gold_page") and not r.get("whole_text"))
     print(f"right stance cited on the golden PDF page: {total['correct_on_golden_page']} of {paged}")
-    print("\n(stated: responses the document gives a stance; right: same stance; +sent: and the quoted sentence is the golden one;"
-          " none: responses that state no stance; inv: stances given to those)\n")
+    print(
+        "\n(stated: responses the document gives a stance; right: same stance; +sent: and the quoted sentence is the golden one;"
+        " none: responses that state no stance; inv: stances given to those)\n"
+    )
     print(confusion([(r["gold"], r["got"]) for r in rows if "error" not in r and not r.get("whole_text")], list(STANCES)))
     wrong = [r for r in rows if "error" not in r and not r.get("whole_text") and r["got"] != r["gold"]]
     if wrong:
         print("\nDisagreements with the golden file:")
         for r in wrong:
-            print(f"  {r['doc'][:40]} rec {r['rec']} {r['responder'] or ''}: gold {r['gold']}, got {r['got']} (p. {r['got_page']}) "
-                  f"{(r['got_sentence'] or '')[:110]!r}")
+            print(
+                f"  {r['doc'][:40]} rec {r['rec']} {r['responder'] or ''}: gold {r['gold']}, got {r['got']} (p. {r['got_page']}) "
+                f"{(r['got_sentence'] or '')[:110]!r}"
+            )
     for r in rows:
         if "error" in r:
             print(f"  ERROR {r['doc']} {r['recs']}: {r['error']}")
@@ -316,7 +397,11 @@ def main() -> int:
                     print(f"  rec {t['rec']} {t['body']}: gold {t['gold']}, got {t['got']}")
 
     if sheets:
-        print("\nOutside spreadsheets' status column (Accept / Partial / Reject); inquire mapped with", json.dumps(SHEET_SCALE), "\n")
+        print(
+            "\nOutside spreadsheets' status column (Accept / Partial / Reject); inquire mapped with",
+            json.dumps(SHEET_SCALE),
+            "\n",
+        )
         for sheet in SHEETS:
             part = [s for s in sheets if s["sheet"] == sheet]
             if not part:
@@ -324,16 +409,29 @@ def main() -> int:
             agree_got = sum(s["got_scale"] == s["sheet_status"] for s in part)
             agree_gold = sum(s["gold_scale"] == s["sheet_status"] for s in part)
             print(f"{sheet}: {len(part)} rows; classifier agrees on {agree_got}, golden file on {agree_gold}")
-            print(confusion([(s["sheet_status"] or None, s["got_scale"]) for s in part], ["Accept", "Partial", "Reject"]).replace("gold", "sheet"))
+            print(
+                confusion([(s["sheet_status"] or None, s["got_scale"]) for s in part], ["Accept", "Partial", "Reject"]).replace(
+                    "gold", "sheet"
+                )
+            )
             for s in part:
                 if s["got_scale"] != s["sheet_status"] or s["gold_scale"] != s["sheet_status"]:
-                    judge = ("spreadsheet error" if s["gold_scale"] and s["gold_scale"] != s["sheet_status"] and s["got_scale"] == s["gold_scale"]
-                             else "classifier error" if s["gold_scale"] == s["sheet_status"] else "both differ")
-                    print(f"  rec {s['rec']} (p. {s['page']}): sheet {s['sheet_status']}, golden {s['gold']} -> {s['gold_scale']}, "
-                          f"classifier {s['got']} -> {s['got_scale']}: {judge}")
+                    judge = (
+                        "spreadsheet error"
+                        if s["gold_scale"] and s["gold_scale"] != s["sheet_status"] and s["got_scale"] == s["gold_scale"]
+                        else "classifier error"
+                        if s["gold_scale"] == s["sheet_status"]
+                        else "both differ"
+                    )
+                    print(
+                        f"  rec {s['rec']} (p. {s['page']}): sheet {s['sheet_status']}, golden {s['gold']} -> {s['gold_scale']}, "
+                        f"classifier {s['got']} -> {s['got_scale']}: {judge}"
+                    )
     print("\nSeconds to read each document (parse, OCR where needed, clean):", json.dumps(ctx["timings"]))
     if args.json:
-        args.json.write_text(json.dumps({"summary": total, "rows": rows, "tables": tables, "sheets": sheets}, indent=1, ensure_ascii=False))
+        args.json.write_text(
+            json.dumps({"summary": total, "rows": rows, "tables": tables, "sheets": sheets}, indent=1, ensure_ascii=False)
+        )
     return 0
 
 

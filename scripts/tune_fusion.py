@@ -69,10 +69,16 @@ def evaluate(searcher, queries) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--index", type=Path, default=None, help="index with the eval documents (default: the one `inquire eval` builds)")
+    ap.add_argument(
+        "--index", type=Path, default=None, help="index with the eval documents (default: the one `inquire eval` builds)"
+    )
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--report", type=Path, default=ROOT / "evaluation" / "queries" / "test.jsonl",
-                    help="held-out queries scored (never tuned on) before and after")
+    ap.add_argument(
+        "--report",
+        type=Path,
+        default=ROOT / "evaluation" / "queries" / "test.jsonl",
+        help="held-out queries scored (never tuned on) before and after",
+    )
     args = ap.parse_args()
     held_out = [json.loads(x) for x in args.report.read_text().splitlines() if x.strip()] if args.report.exists() else []
     queries = [json.loads(x) for x in (ROOT / "evaluation" / "queries" / "dev.jsonl").read_text().splitlines() if x.strip()]

@@ -17,11 +17,17 @@ def searcher(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text(
-        "Progress report\n\nThe council reviewed housing policy in detail this year. " + SHARED
-        + " Training days were held in December for front-line officers.\n", encoding="utf-8")
+        "Progress report\n\nThe council reviewed housing policy in detail this year. "
+        + SHARED
+        + " Training days were held in December for front-line officers.\n",
+        encoding="utf-8",
+    )
     (docs / "b.txt").write_text(
-        "Response from the force\n\nWe accept the recommendation in full. " + SHARED
-        + " Budgets for the coming year are still being agreed with partners.\n", encoding="utf-8")
+        "Response from the force\n\nWe accept the recommendation in full. "
+        + SHARED
+        + " Budgets for the coming year are still being agreed with partners.\n",
+        encoding="utf-8",
+    )
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     s = Searcher(tmp_path / "idx", FakeEmbedder())
     yield s
@@ -83,8 +89,12 @@ def test_headings_are_not_quoted():
 def test_sentences_that_differ_by_punctuation_are_not_merged(tmp_path):
     docs = tmp_path / "d"
     docs.mkdir()
-    (docs / "a.txt").write_text("Intro text here for the report.\n\nThe lead is the point of contact, with the advocacy managers each week.\n")
-    (docs / "b.txt").write_text("Other intro text for the response.\n\nThe lead is the point of contact with the advocacy managers each week.\n")
+    (docs / "a.txt").write_text(
+        "Intro text here for the report.\n\nThe lead is the point of contact, with the advocacy managers each week.\n"
+    )
+    (docs / "b.txt").write_text(
+        "Other intro text for the response.\n\nThe lead is the point of contact with the advocacy managers each week.\n"
+    )
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     s = Searcher(tmp_path / "idx", FakeEmbedder())
     result = answer(s, "point of contact with the advocacy managers each week", k=3)

@@ -42,7 +42,12 @@ def test_a_quote_containing_an_answer_string_is_correct_after_normalisation():
 
 def test_padding_that_shares_the_questions_words_is_not_correct():
     # shares "point of contact" and "ISVA" with the answer, but no answer string and not inside one
-    assert judge_quote("The ISVA service has a point of contact at the council.", ["single point of contact with the service managers"]) is None
+    assert (
+        judge_quote(
+            "The ISVA service has a point of contact at the council.", ["single point of contact with the service managers"]
+        )
+        is None
+    )
 
 
 def test_a_quote_that_is_a_piece_of_a_longer_answer_string_is_correct():
@@ -67,8 +72,17 @@ def test_an_answer_string_running_over_a_sentence_end_needs_most_of_it_inside_th
 
 
 def _row(qid, rules, abstained=False, answerable=True, judged=True, conf=0.5, set_name="dev"):
-    return QuestionResult(set_name, qid, "q", "factoid", answerable, judged, abstained, conf,
-                          tuple(JudgedQuote(f"quote {i}", r) for i, r in enumerate(rules)))
+    return QuestionResult(
+        set_name,
+        qid,
+        "q",
+        "factoid",
+        answerable,
+        judged,
+        abstained,
+        conf,
+        tuple(JudgedQuote(f"quote {i}", r) for i, r in enumerate(rules)),
+    )
 
 
 def test_measures_are_counted_over_shown_quotes_and_all_questions():
@@ -124,11 +138,17 @@ def searcher(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text(
-        "Housing report\n\nThe council reviewed housing policy in detail this year. " + CONTACT
-        + " Training days were held in December for front-line officers.\n", encoding="utf-8")
+        "Housing report\n\nThe council reviewed housing policy in detail this year. "
+        + CONTACT
+        + " Training days were held in December for front-line officers.\n",
+        encoding="utf-8",
+    )
     (docs / "b.txt").write_text(
-        "Budget report\n\nBudgets for the coming year are still being agreed with partners. " + MEETS
-        + " Auditors published their annual statement in March.\n", encoding="utf-8")
+        "Budget report\n\nBudgets for the coming year are still being agreed with partners. "
+        + MEETS
+        + " Auditors published their annual statement in March.\n",
+        encoding="utf-8",
+    )
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     s = Searcher(tmp_path / "idx", FakeEmbedder())
     yield s
@@ -136,10 +156,16 @@ def searcher(tmp_path):
 
 
 JUDGED = [
-    EvalQuery("q1", "Who is the single point of contact with the advocacy service managers?", "factoid", "a.txt",
-              ("single point of contact with the advocacy service",)),
-    EvalQuery("q2", "How often does the finance committee meet to review spending plans?", "factoid", "b.txt",
-              ("meets every quarter",)),
+    EvalQuery(
+        "q1",
+        "Who is the single point of contact with the advocacy service managers?",
+        "factoid",
+        "a.txt",
+        ("single point of contact with the advocacy service",),
+    ),
+    EvalQuery(
+        "q2", "How often does the finance committee meet to review spending plans?", "factoid", "b.txt", ("meets every quarter",)
+    ),
 ]
 
 
@@ -173,9 +199,14 @@ def test_abstention_sets_and_json_shape(searcher):
         JUDGED[1].query: AnswerView((), True, 0.2),  # a false refusal
     }
     report = run_answer_eval(
-        JUDGED, searcher, answerers={"scripted": lambda s, q: scripted[q]},
-        abstain_sets={"off_topic": [AbstainQuery("a1", "Who won the cup final?", False)],
-                      "other_inquiry": [AbstainQuery("o1", "What did the other inquiry recommend?", False, "dev")]})
+        JUDGED,
+        searcher,
+        answerers={"scripted": lambda s, q: scripted[q]},
+        abstain_sets={
+            "off_topic": [AbstainQuery("a1", "Who won the cup final?", False)],
+            "other_inquiry": [AbstainQuery("o1", "What did the other inquiry recommend?", False, "dev")],
+        },
+    )
     sets = report.to_dict()["systems"]["scripted"]["sets"]
     assert sets["off_topic"]["false_answers"] == 0 and sets["other_inquiry"]["false_answers"] == 1
     # 1 quote shown, correct -> precision 1.0; S@1 1/2; one refusal of 2 answerable -> 0.5
@@ -190,8 +221,11 @@ def test_abstention_sets_and_json_shape(searcher):
 
 def test_load_abstain_queries_reads_splits_and_names_a_bad_line(tmp_path):
     path = tmp_path / "q.jsonl"
-    path.write_text('{"id": "o1", "query": "x?", "in_domain": true, "covered": false, "split": "dev"}\n'
-                    '{"id": "a1", "query": "y?", "in_domain": true}\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "o1", "query": "x?", "in_domain": true, "covered": false, "split": "dev"}\n'
+        '{"id": "a1", "query": "y?", "in_domain": true}\n',
+        encoding="utf-8",
+    )
     assert [(q.id, q.answerable) for q in load_abstain_queries(path)] == [("o1", False), ("a1", True)]
     assert [q.id for q in load_abstain_queries(path, split="dev")] == ["o1"]
     path.write_text('{"id": "o1"}\n', encoding="utf-8")

@@ -17,8 +17,14 @@ from inquire.recnum import rec_matches
 from inquire.store import FTS_TOKENIZE, SCHEMA, ChunkSelection, FtsTokenizer
 
 QUERIES = ["ISVA single point of contact", "training for officers", "victims code compliance", "recommendation 7 response"]
-FILTERS = [Filters(doc="rotherham"), Filters(role="response"), Filters(rec="7"), Filters(responder="south yorkshire"),
-           Filters(doc="linden", role="recommendation"), Filters(doc="iopc", rec="7", role="response")]
+FILTERS = [
+    Filters(doc="rotherham"),
+    Filters(role="response"),
+    Filters(rec="7"),
+    Filters(responder="south yorkshire"),
+    Filters(doc="linden", role="recommendation"),
+    Filters(doc="iopc", rec="7", role="response"),
+]
 
 
 @pytest.fixture(scope="module")

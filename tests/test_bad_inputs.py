@@ -31,8 +31,12 @@ from inquire.cli import app
 
 BAD = Path(__file__).parent / "data" / "bad"
 RUNNER = CliRunner()
-REPORT_LINES = ["Recommendation 1: Training", "The force should train every officer in trauma-informed practice.",
-                "Response from the Home Office", "The Home Office accepts this recommendation in full."]
+REPORT_LINES = [
+    "Recommendation 1: Training",
+    "The force should train every officer in trauma-informed practice.",
+    "Response from the Home Office",
+    "The Home Office accepts this recommendation in full.",
+]
 CHOOSE = r"choose an? (new or empty|empty or new) folder for --index"
 PHASE2 = "needs the index layer wired to inquire/versions.py and inquire/faiss_files.py (issue 14, phase 2)"
 
@@ -134,7 +138,9 @@ def _truncated_pdf(path: Path) -> Path:
 
 
 def _no_pages_pdf(path: Path) -> Path:
-    body = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+    body = (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+    )
     xref = len(body)
     body += b"xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n"
     body += b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
@@ -150,6 +156,7 @@ def _write(data: bytes) -> Callable[[Path], Path]:
     def make(path: Path) -> Path:
         path.write_bytes(data)
         return path
+
     return make
 
 
@@ -161,29 +168,71 @@ BAD_FILES: list[tuple[str, str, Callable[[Path], Path], str]] = [
     ("whitespace-txt", "blank.txt", _write(b" \n\t\n  \n"), r"no text found"),
     ("empty-md", "empty.md", _write(b""), r"no text found"),
     ("cp1252-txt", "latin1.txt", _write("Café – naïve".encode("cp1252")), r"not UTF-8 text .*iconv -f cp1252 -t utf-8"),
-    ("utf16-no-bom", "nobom.txt", _write(TEXT.encode("utf-16le")), r"looks like UTF-16LE text without a byte-order mark; convert it: `iconv -f utf-16le"),
+    (
+        "utf16-no-bom",
+        "nobom.txt",
+        _write(TEXT.encode("utf-16le")),
+        r"looks like UTF-16LE text without a byte-order mark; convert it: `iconv -f utf-16le",
+    ),
     ("utf16be-no-bom", "nobombe.txt", _write(TEXT.encode("utf-16be")), r"looks like UTF-16BE .*iconv -f utf-16be"),
-    ("bad-utf16-bom", "badbom.txt", _write(b"\xff\xfe" + b"\x00\xd8" + b"a\x00"), r"byte-order mark but is not valid UTF-16 .*re-save it as UTF-8"),
+    (
+        "bad-utf16-bom",
+        "badbom.txt",
+        _write(b"\xff\xfe" + b"\x00\xd8" + b"a\x00"),
+        r"byte-order mark but is not valid UTF-16 .*re-save it as UTF-8",
+    ),
     ("binary-txt", "random.txt", _write(bytes(range(256)) * 8), r"holds NUL bytes, so it is binary, not text"),
     ("nul-in-utf8", "nul.txt", _write(b"Recommendation 1\x00 text"), r"holds NUL bytes"),
-    ("pdf-named-txt", "report.txt", lambda p: p.write_bytes(make_pdf(p.with_suffix(".x"), [REPORT_LINES]).read_bytes()) and p,
-     r"is a PDF, not \.txt; rename it to report\.pdf"),
+    (
+        "pdf-named-txt",
+        "report.txt",
+        lambda p: p.write_bytes(make_pdf(p.with_suffix(".x"), [REPORT_LINES]).read_bytes()) and p,
+        r"is a PDF, not \.txt; rename it to report\.pdf",
+    ),
     ("empty-html", "empty.html", _write(b""), r"no text found"),
-    ("script-only-html", "script.html", _write(b"<html><script>var a=1;</script><style>p{}</style></html>"),
-     r"no text found \(the HTML has no visible text; save the page after it has loaded\)"),
+    (
+        "script-only-html",
+        "script.html",
+        _write(b"<html><script>var a=1;</script><style>p{}</style></html>"),
+        r"no text found \(the HTML has no visible text; save the page after it has loaded\)",
+    ),
     ("cp1252-html", "latin1.html", _write("<p>Café – naïve</p>".encode("cp1252")), r"not UTF-8 text"),
-    ("corrupt-pdf", "corrupt.pdf", lambda p: shutil.copy(BAD / "corrupt.pdf", p) and p, r"not a readable PDF .*re-download or re-export it"),
+    (
+        "corrupt-pdf",
+        "corrupt.pdf",
+        lambda p: shutil.copy(BAD / "corrupt.pdf", p) and p,
+        r"not a readable PDF .*re-download or re-export it",
+    ),
     ("empty-pdf", "zero.pdf", _write(b""), r"not a readable PDF .*re-download or re-export it"),
     ("truncated-pdf", "cut.pdf", _truncated_pdf, r"(not a readable PDF|no text|no page).*(re-download|check)"),
     ("html-named-pdf", "page.pdf", _write(b"<html><body><p>Recommendation 1</p></body></html>"), r"not a readable PDF"),
     ("text-named-pdf", "notes.pdf", _write(TEXT.encode()), r"not a readable PDF"),
     ("pdf-no-pages", "nopages.pdf", _no_pages_pdf, r"(PDF has no pages|not a readable PDF); re-download or re-export it"),
     ("pdf-blank-pages", "blank.pdf", _blank_pdf, r"no text|OCR"),
-    ("pdf-password-aes256", "secret256.pdf", lambda p: _encrypted(p, "pw", "AES-256"),
-     r"encrypted with a password; decrypt it first \(qpdf --decrypt --password=PASSWORD secret256\.pdf decrypted\.pdf\)"),
-    ("pdf-password-aes128", "secret128.pdf", lambda p: _encrypted(p, "pw", "AES-128"), r"encrypted with a password; decrypt it first \(qpdf"),
-    ("pdf-password-rc4", "secretrc4.pdf", lambda p: _encrypted(p, "pw", "RC4-128"), r"encrypted with a password; decrypt it first \(qpdf"),
-    ("unsupported-docx", "report.docx", _write(b"PK\x03\x04"), r"unsupported file type '\.docx'; inquire reads \.txt, \.md, \.html, \.htm, \.pdf"),
+    (
+        "pdf-password-aes256",
+        "secret256.pdf",
+        lambda p: _encrypted(p, "pw", "AES-256"),
+        r"encrypted with a password; decrypt it first \(qpdf --decrypt --password=PASSWORD secret256\.pdf decrypted\.pdf\)",
+    ),
+    (
+        "pdf-password-aes128",
+        "secret128.pdf",
+        lambda p: _encrypted(p, "pw", "AES-128"),
+        r"encrypted with a password; decrypt it first \(qpdf",
+    ),
+    (
+        "pdf-password-rc4",
+        "secretrc4.pdf",
+        lambda p: _encrypted(p, "pw", "RC4-128"),
+        r"encrypted with a password; decrypt it first \(qpdf",
+    ),
+    (
+        "unsupported-docx",
+        "report.docx",
+        _write(b"PK\x03\x04"),
+        r"unsupported file type '\.docx'; inquire reads \.txt, \.md, \.html, \.htm, \.pdf",
+    ),
     ("no-extension", "README", _write(TEXT.encode()), r"unsupported file type '\(none\)'"),
 ]
 
@@ -223,7 +272,11 @@ def test_unusual_but_valid_file_is_indexed(tmp_path, name, make):
 
 # ---- paths ------------------------------------------------------------------------------------
 def test_missing_path(tmp_path):
-    skipped(cli("index", tmp_path / "nope.pdf", "--index", tmp_path / "idx"), tmp_path / "nope.pdf", r"no such file or directory; check the path")
+    skipped(
+        cli("index", tmp_path / "nope.pdf", "--index", tmp_path / "idx"),
+        tmp_path / "nope.pdf",
+        r"no such file or directory; check the path",
+    )
 
 
 def test_file_inside_a_file(tmp_path):
@@ -240,7 +293,11 @@ def test_name_too_long(tmp_path):
 def test_dangling_symlink_named(tmp_path):
     link = tmp_path / "gone.txt"
     link.symlink_to(tmp_path / "deleted.txt")
-    skipped(cli("index", link, "--index", tmp_path / "idx"), link, r"broken symbolic link \(its target .*deleted\.txt does not exist\); fix or remove the link")
+    skipped(
+        cli("index", link, "--index", tmp_path / "idx"),
+        link,
+        r"broken symbolic link \(its target .*deleted\.txt does not exist\); fix or remove the link",
+    )
 
 
 def test_symlink_loop_named(tmp_path):
@@ -264,7 +321,11 @@ def test_symlink_loop_inside_a_folder(tmp_path):
 def test_fifo_named_does_not_hang(tmp_path):
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
-    skipped(cli("index", fifo, "--index", tmp_path / "idx", seconds=30), fifo, r"is a FIFO, not a regular file; inquire reads only regular files")
+    skipped(
+        cli("index", fifo, "--index", tmp_path / "idx", seconds=30),
+        fifo,
+        r"is a FIFO, not a regular file; inquire reads only regular files",
+    )
 
 
 def test_fifo_inside_a_folder_does_not_hang(tmp_path):
@@ -319,7 +380,9 @@ def test_symlink_out_of_the_folder_is_not_followed(tmp_path):
     (docs / "leak.txt").symlink_to(secret / "passwords.txt")
     (docs / "more").symlink_to(secret)
     result = cli("index", docs, "--index", tmp_path / "idx")
-    skipped(result, docs / "leak.txt", r"symbolic link to .*passwords\.txt, outside .*docs; not followed: index only what you name")
+    skipped(
+        result, docs / "leak.txt", r"symbolic link to .*passwords\.txt, outside .*docs; not followed: index only what you name"
+    )
     skipped(result, docs / "more", r"symbolic link to .*secret, outside")
     found = cli("search", "hunter2 password", "--index", tmp_path / "idx", "--json")
     assert all("hunter2" not in h["text"] for h in json.loads(found.stdout)["hits"])
@@ -434,7 +497,10 @@ def test_search_where_there_is_no_index(tmp_path, where):
         target.mkdir()
     if where == "reports":
         (target / "a.txt").write_text(TEXT)
-    one_line_error(cli("search", "training", "--index", target), rf"no index at {re.escape(str(target))}: run `inquire index PATH\.\.\. --index")
+    one_line_error(
+        cli("search", "training", "--index", target),
+        rf"no index at {re.escape(str(target))}: run `inquire index PATH\.\.\. --index",
+    )
 
 
 # ---- damaged indexes ----------------------------------------------------------------------------
@@ -508,14 +574,18 @@ DAMAGE = [
     ("sentences.faiss", "garbage", r"sentences\.faiss is damaged .*--rebuild"),
 ]
 # Already one-line errors before the FAISS files were checked; the others need phase 2.
-_READ_BY_STORE = {("manifest.json", h) for h in ("missing", "not-json", "json-list", "binary", "old-format", "other-model", "no-model")} | {
-    ("meta.sqlite", h) for h in ("missing", "empty", "truncated", "garbage", "table-dropped")} | {
-    ("vectors.faiss", "missing"), ("sentences.faiss", "missing")}
+_READ_BY_STORE = (
+    {("manifest.json", h) for h in ("missing", "not-json", "json-list", "binary", "old-format", "other-model", "no-model")}
+    | {("meta.sqlite", h) for h in ("missing", "empty", "truncated", "garbage", "table-dropped")}
+    | {("vectors.faiss", "missing"), ("sentences.faiss", "missing")}
+)
 
 
 def _phase2(cases, ready: set) -> list:
-    return [pytest.param(*c, id=f"{c[0]}-{c[1]}", marks=() if c[:2] in ready else pytest.mark.xfail(reason=PHASE2, strict=False))
-            for c in cases]
+    return [
+        pytest.param(*c, id=f"{c[0]}-{c[1]}", marks=() if c[:2] in ready else pytest.mark.xfail(reason=PHASE2, strict=False))
+        for c in cases
+    ]
 
 
 @pytest.mark.parametrize(("name", "how", "pattern"), _phase2(DAMAGE, _READ_BY_STORE))
@@ -604,20 +674,29 @@ def test_default_search_never_builds_over_leftovers_of_an_interrupted_swap(isola
 
 
 # ---- queries, options, batch files ---------------------------------------------------------------
-@pytest.mark.parametrize(("args", "pattern"), [
-    (["search", ""], r"empty query; pass some words to search for"),
-    (["search", "   \t "], r"empty query"),
-    (["search", "x", "--k", "1001"], r"--k 1001 is more than inquire returns \(1000, .*\); ask for at most 1000 passages"),
-    (["search", "x", "--k", "1000000000000"], r"ask for at most 1000 passages"),
-    (["ask", "what?", "--k", "20000"], r"ask for at most 1000"),
-    (["search", "x", "--role", "bogus"], r"unknown role 'bogus'; use recommendation, response or other"),
-    (["ask", "", ], r"empty query"),
-    (["search"], r"give either a QUERY or --batch FILE\.jsonl"),
-    (["search", "x", "--batch", "b.jsonl"], r"give either a QUERY or --batch"),
-    (["rec", "99999"], r"no recommendation 99999; sources in the index: "),
-    (["rec", ""], r"(no recommendation|'' is not a recommendation number; give one such as)"),
-    (["recs", "--index", "nowhere"], r"no index at nowhere"),
-])
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["search", ""], r"empty query; pass some words to search for"),
+        (["search", "   \t "], r"empty query"),
+        (["search", "x", "--k", "1001"], r"--k 1001 is more than inquire returns \(1000, .*\); ask for at most 1000 passages"),
+        (["search", "x", "--k", "1000000000000"], r"ask for at most 1000 passages"),
+        (["ask", "what?", "--k", "20000"], r"ask for at most 1000"),
+        (["search", "x", "--role", "bogus"], r"unknown role 'bogus'; use recommendation, response or other"),
+        (
+            [
+                "ask",
+                "",
+            ],
+            r"empty query",
+        ),
+        (["search"], r"give either a QUERY or --batch FILE\.jsonl"),
+        (["search", "x", "--batch", "b.jsonl"], r"give either a QUERY or --batch"),
+        (["rec", "99999"], r"no recommendation 99999; sources in the index: "),
+        (["rec", ""], r"(no recommendation|'' is not a recommendation number; give one such as)"),
+        (["recs", "--index", "nowhere"], r"no index at nowhere"),
+    ],
+)
 def test_bad_query_or_option(index_copy, args, pattern):
     if "--index" not in args:
         args = [*args, "--index", str(index_copy)]
@@ -636,27 +715,50 @@ def test_k_that_is_not_a_number_is_a_usage_error_not_a_traceback(index_copy):
     assert result.exit_code == 2 and "Traceback" not in result.output and "--k" in result.output
 
 
-@pytest.mark.parametrize("query", [
-    '"unbalanced quote', "NEAR(a b)", "a AND OR NOT b", "col:umn", "*", "^start", "in-word-minus -", "(((", "a\x00b",
-    "🙂 emoji only 🙂", "\u202eevil", "x" * 5000, " ".join(["recommendation"] * 2000), "' OR 1=1 --", "%_%", "\\",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced quote',
+        "NEAR(a b)",
+        "a AND OR NOT b",
+        "col:umn",
+        "*",
+        "^start",
+        "in-word-minus -",
+        "(((",
+        "a\x00b",
+        "🙂 emoji only 🙂",
+        "\u202eevil",
+        "x" * 5000,
+        " ".join(["recommendation"] * 2000),
+        "' OR 1=1 --",
+        "%_%",
+        "\\",
+    ],
+)
 def test_hostile_queries_are_searched_not_crashed(index_copy, query):
     result = cli("search", query, "--index", index_copy, "--json", "--k", "3")
     clean_exit(result, 0)
     assert isinstance(json.loads(result.stdout)["hits"], list)
 
 
-@pytest.mark.parametrize("filter_args", [["--doc", "%"], ["--doc", "_"], ["--responder", "\\"], ["--rec", "1; DROP TABLE chunks"], ["--rec", "🙂"]])
+@pytest.mark.parametrize(
+    "filter_args", [["--doc", "%"], ["--doc", "_"], ["--responder", "\\"], ["--rec", "1; DROP TABLE chunks"], ["--rec", "🙂"]]
+)
 def test_hostile_filters_match_literally(index_copy, filter_args):
     result = cli("search", "training", *filter_args, "--index", index_copy, "--json")
     clean_exit(result, 0)
 
 
 BATCHES = [
-    ("invalid-utf8", b'{"id": 1, "query": "caf\xe9"}\n', r"b\.jsonl: not UTF-8 text \(bad byte at offset \d+\); save the batch file as UTF-8"),
+    (
+        "invalid-utf8",
+        b'{"id": 1, "query": "caf\xe9"}\n',
+        r"b\.jsonl: not UTF-8 text \(bad byte at offset \d+\); save the batch file as UTF-8",
+    ),
     ("utf16", '{"id": 1, "query": "x"}\n'.encode("utf-16"), r"not UTF-8 text"),
     ("not-json", b'{"id": 1, "query": "x"}\nnot json\n', r"b\.jsonl:2: not JSON .*each line must be"),
-    ("array", b'[1, 2]\n', r"b\.jsonl:1: missing \"query\""),
+    ("array", b"[1, 2]\n", r"b\.jsonl:1: missing \"query\""),
     ("no-query", b'{"id": 1}\n', r"b\.jsonl:1: missing \"query\""),
     ("empty-query", b'{"id": 1, "query": "  "}\n', r"empty query"),
 ]
@@ -690,7 +792,10 @@ def test_empty_batch_file_prints_nothing(index_copy, tmp_path):
 # ---- environment -------------------------------------------------------------------------------
 def test_unknown_embedder_backend(index_copy, monkeypatch):
     monkeypatch.setenv("INQUIRE_EMBEDDER", "bogus")
-    one_line_error(cli("search", "training", "--index", index_copy), r"unknown embedder backend 'bogus' \(from INQUIRE_EMBEDDER\); use one of")
+    one_line_error(
+        cli("search", "training", "--index", index_copy),
+        r"unknown embedder backend 'bogus' \(from INQUIRE_EMBEDDER\); use one of",
+    )
 
 
 def test_inquire_home_that_is_a_file(tmp_path, monkeypatch):
@@ -713,7 +818,9 @@ ESCAPES = "\x1b]0;pwned title\x07\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[31m\x9b1m\r\x
 def test_escape_sequences_in_documents_never_reach_the_terminal(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "evil.txt").write_text(f"Recommendation 1: Training {ESCAPES}\n\nThe force should train officers {ESCAPES} in trauma-informed practice.\n")
+    (docs / "evil.txt").write_text(
+        f"Recommendation 1: Training {ESCAPES}\n\nThe force should train officers {ESCAPES} in trauma-informed practice.\n"
+    )
     clean_exit(cli("index", docs, "--index", tmp_path / "idx"), 0)
     for command in (["search", "train officers"], ["ask", "what training should officers get?"], ["recs"], ["rec", "1"]):
         result = cli(*command, "--index", tmp_path / "idx")
@@ -735,7 +842,9 @@ def test_newline_in_a_file_name_keeps_the_error_on_one_line(tmp_path):
     evil = tmp_path / "two\nlines.docx"
     evil.write_bytes(b"PK")
     lines = clean_exit(cli("index", evil, "--index", tmp_path / "idx"), 1)
-    assert len([line for line in lines if line.startswith("skipped:")]) == 1 and not any(line.startswith("lines.docx") for line in lines)
+    assert len([line for line in lines if line.startswith("skipped:")]) == 1 and not any(
+        line.startswith("lines.docx") for line in lines
+    )
 
 
 # ---- full disks ---------------------------------------------------------------------------------
@@ -751,8 +860,10 @@ def test_disk_full_while_writing_faiss_says_so_and_keeps_the_index(index_copy, m
     (corpus / "new.txt").write_text(TEXT)
     with monkeypatch.context() as patched:
         patched.setattr(faiss, "write_index", full)
-        line = one_line_error(cli("index", corpus, "--index", index_copy),
-                              r"no space left on the disk.*free some space and run the same command again \(the previous index is unchanged\)")
+        line = one_line_error(
+            cli("index", corpus, "--index", index_copy),
+            r"no space left on the disk.*free some space and run the same command again \(the previous index is unchanged\)",
+        )
     assert "--rebuild" not in line
     found = cli("search", "train every officer", "--index", index_copy, "--json")
     clean_exit(found, 0)
@@ -797,16 +908,19 @@ def faiss_file(tmp_path) -> Path:
     return tmp_path / "vectors.faiss"
 
 
-@pytest.mark.parametrize(("how", "pattern"), [
-    ("missing", r"index at .* is missing vectors\.faiss; run `inquire index --rebuild`"),
-    ("empty", r"vectors\.faiss is damaged \(cut short or not a FAISS file\); run `inquire index --rebuild`"),
-    ("truncated", r"vectors\.faiss is damaged"),
-    ("garbage", r"vectors\.faiss is damaged"),
-    ("folder", r"vectors\.faiss is a folder, not a FAISS file"),
-    ("count", r"vectors\.faiss holds 50 vectors but the database has 51 passages \(the file was replaced or damaged\)"),
-    ("dim", r"vectors\.faiss holds 8-d vectors, the manifest says 384-d"),
-    ("flat", r"vectors\.faiss is a FAISS IndexFlatIP, not the id-mapped index inquire writes"),
-])
+@pytest.mark.parametrize(
+    ("how", "pattern"),
+    [
+        ("missing", r"index at .* is missing vectors\.faiss; run `inquire index --rebuild`"),
+        ("empty", r"vectors\.faiss is damaged \(cut short or not a FAISS file\); run `inquire index --rebuild`"),
+        ("truncated", r"vectors\.faiss is damaged"),
+        ("garbage", r"vectors\.faiss is damaged"),
+        ("folder", r"vectors\.faiss is a folder, not a FAISS file"),
+        ("count", r"vectors\.faiss holds 50 vectors but the database has 51 passages \(the file was replaced or damaged\)"),
+        ("dim", r"vectors\.faiss holds 8-d vectors, the manifest says 384-d"),
+        ("flat", r"vectors\.faiss is a FAISS IndexFlatIP, not the id-mapped index inquire writes"),
+    ],
+)
 def test_read_vectors_errors_name_the_file_and_the_fix(faiss_file, how, pattern):
     import faiss
 
@@ -845,7 +959,9 @@ def test_write_vectors_on_a_full_disk_says_so_without_rebuild(tmp_path):
     from inquire.faiss_files import write_vectors
 
     index = faiss.IndexIDMap2(faiss.IndexFlatIP(8))
-    with pytest.raises(IndexWriteError, match=r"no space left on the disk of .* while writing full(, \d+ MB free)?; free some space") as info:
+    with pytest.raises(
+        IndexWriteError, match=r"no space left on the disk of .* while writing full(, \d+ MB free)?; free some space"
+    ) as info:
         write_vectors(index, Path("/dev/full"), index_dir=tmp_path)  # writes fail with ENOSPC
     assert "--rebuild" not in str(info.value)
     with pytest.raises(IndexWriteError, match=r"cannot write x\.faiss .*check the folder's permissions and free space"):

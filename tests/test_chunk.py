@@ -63,7 +63,9 @@ def test_embedding_text_carries_context_header():
     clean, structure = _doc()
     chunk = chunk_document("abc", clean, structure)[-1]
     text = embedding_text(chunk, "Operation Linden", "Working arrangements with the ISVA service")
-    assert text.startswith("Operation Linden. Recommendation 7: Working arrangements with the ISVA service. Response from South Yorkshire Police.")
+    assert text.startswith(
+        "Operation Linden. Recommendation 7: Working arrangements with the ISVA service. Response from South Yorkshire Police."
+    )
     assert text.endswith(chunk.text)
 
 
@@ -84,9 +86,16 @@ def test_mentions_come_from_text_and_from_section_titles_outside_recommendations
     text = "The UK Government accepted recommendation 10a(ii) in full.\n\n5a. Review the duties of civil servants."
     clean = CleanDocument(text=text)
     split = text.index("5a.")
-    segs = (Segment(0, split - 2, section=("Patient voice (recommendation 10)",)),
-            Segment(split, len(text), role="recommendation", recommendation="5a",
-                    section=("Recommendation 5: Ending a defensive culture",)))
+    segs = (
+        Segment(0, split - 2, section=("Patient voice (recommendation 10)",)),
+        Segment(
+            split,
+            len(text),
+            role="recommendation",
+            recommendation="5a",
+            section=("Recommendation 5: Ending a defensive culture",),
+        ),
+    )
     other, rec = chunk_document("d", clean, Structure(segments=segs))
     assert other.mentions == ("10aii", "10")
     assert rec.mentions == ()  # its heading names its own number: a sibling query (5b) must not boost it

@@ -47,9 +47,11 @@ def body_lines(tag: str, n: int = 6) -> list[str]:
 def test_running_header_footer_and_page_numbers_removed():
     pages = []
     for i in range(1, 7):
-        pages.append("\n".join(
-            ["Annual Report on Complaints 2024", f"Page {i} of 6"] + body_lines(f"alpha{i}") + ["Department of Examples"]
-        ))
+        pages.append(
+            "\n".join(
+                ["Annual Report on Complaints 2024", f"Page {i} of 6"] + body_lines(f"alpha{i}") + ["Department of Examples"]
+            )
+        )
     clean = clean_document(pdf(pages))
     assert "Annual Report on Complaints" not in clean.text
     assert "Department of Examples" not in clean.text
@@ -60,8 +62,7 @@ def test_running_header_footer_and_page_numbers_removed():
 
 
 def test_bare_page_numbers_removed_but_numbers_in_text_kept():
-    pages = ["\n".join([str(i + 2)] + body_lines(f"Beta{i}") + [f"There were {3 * i + 11} cases in total."])
-             for i in range(1, 6)]
+    pages = ["\n".join([str(i + 2)] + body_lines(f"Beta{i}") + [f"There were {3 * i + 11} cases in total."]) for i in range(1, 6)]
     clean = clean_document(pdf(pages))
     # the printed numbers 3..7 (physical page + 2) are gone; numbers inside sentences stay, even
     # in a sentence repeated at the foot of every page (its number does not follow the page)
@@ -73,21 +74,26 @@ def test_bare_page_numbers_removed_but_numbers_in_text_kept():
 def test_browser_print_header_and_footer_removed():
     pages = []
     for i in range(1, 5):
-        pages.append("\n".join(
-            ["11/24/25, 8:19 PM Government response to the review - GOV.UK"]
-            + body_lines(f"gamma{i}")
-            + [f"https://www.gov.uk/government/publications/review-response/government-resp… {i}/4"]
-        ))
+        pages.append(
+            "\n".join(
+                ["11/24/25, 8:19 PM Government response to the review - GOV.UK"]
+                + body_lines(f"gamma{i}")
+                + [f"https://www.gov.uk/government/publications/review-response/government-resp… {i}/4"]
+            )
+        )
     clean = clean_document(pdf(pages))
     assert "GOV.UK" not in clean.text and "https://" not in clean.text and "8:19" not in clean.text
 
 
 def test_hyphenation_joined_only_where_the_document_says_so():
-    page1 = "\n".join(body_lines("delta1", 3) + [
-        "The force made an impor-",
-        "tant change to how victims are updated and it is well-",
-        "known that updates matter. This important change follows a well-known review.",
-    ])
+    page1 = "\n".join(
+        body_lines("delta1", 3)
+        + [
+            "The force made an impor-",
+            "tant change to how victims are updated and it is well-",
+            "known that updates matter. This important change follows a well-known review.",
+        ]
+    )
     clean = clean_document(pdf([page1, "\n".join(body_lines("delta2"))]))
     assert "an important change" in clean.text  # "important" occurs elsewhere: the hyphen was a line break
     assert "well-known that updates" in clean.text  # "well-known" occurs elsewhere: a real compound
@@ -124,8 +130,7 @@ def test_page_at_is_exact_after_cleaning():
 
 def test_repeated_block_kept_once_and_marked():
     block = "\n".join(
-        f"Term {k} means a thing that the complaints system uses when dealing with a case of type {k}."
-        for k in range(8)
+        f"Term {k} means a thing that the complaints system uses when dealing with a case of type {k}." for k in range(8)
     )
     text = f"Intro line\n\n{block}\n\nFirst real paragraph.\n\n{block}\n\nSecond real paragraph.\n\n{block}\n"
     clean = clean_document(txt(text))
@@ -147,8 +152,10 @@ def test_scrape_placeholders_and_block_names_removed():
 
 
 def test_one_word_per_line_page_rejoined():
-    words = ("The Government accepts this recommendation in full and will report progress to "
-             "Parliament within twelve months of the publication of this response .").split()
+    words = (
+        "The Government accepts this recommendation in full and will report progress to "
+        "Parliament within twelve months of the publication of this response ."
+    ).split()
     page = "\n".join(words * 3 + ["15"])
     clean = clean_document(pdf([page, page.replace("15", "16"), page.replace("15", "17")], first_number=15))
     assert "The Government accepts this recommendation in full and will report progress" in clean.text
@@ -176,7 +183,7 @@ def test_footnotes_move_after_the_body_and_keep_their_page():
     # the page-7 paragraph continues straight into page 8: no footnotes in between
     assert "the sentence runs on to the next page.13" in clean.text
     assert clean.text.endswith("12 Home Office, Annual data release, 2024\n13 Ibid.")
-    (s, e, kind), = [r for r in clean.regions if r[2] == "footnotes"]
+    ((s, e, kind),) = [r for r in clean.regions if r[2] == "footnotes"]
     assert clean.text[s:e] == "12 Home Office, Annual data release, 2024\n13 Ibid."
     assert clean.page_at(s) == clean.page_at(e - 1) == 7  # cited on the page that printed them
     assert clean.page_at(clean.text.index("eta2")) == 8
@@ -185,9 +192,16 @@ def test_footnotes_move_after_the_body_and_keep_their_page():
 
 def test_contents_entries_are_not_footnotes():
     # "1.2" reads like a glued footnote marker 2, and "2 Recommendations ..." like footnote 2
-    toc = ["Contents", "Summary 5", "The Infected Blood Inquiry 5", "1 Background to the public inquiry 8",
-           "1.1 What was infected blood? 8", "1.2 The Infected Blood Inquiry 9",
-           "2 Recommendations of the inquiry 12", "3 Response to the inquiry report 26"]
+    toc = [
+        "Contents",
+        "Summary 5",
+        "The Infected Blood Inquiry 5",
+        "1 Background to the public inquiry 8",
+        "1.1 What was infected blood? 8",
+        "1.2 The Infected Blood Inquiry 9",
+        "2 Recommendations of the inquiry 12",
+        "3 Response to the inquiry report 26",
+    ]
     clean = clean_document(pdf(["\n".join(toc), "\n".join(body_lines("eta2")), "\n".join(body_lines("eta3"))]))
     assert not any(kind == "footnotes" for _, _, kind in clean.regions)
     assert clean.text.index("2 Recommendations of the inquiry 12") < clean.text.index("eta2")

@@ -11,7 +11,19 @@ from inquire.cli import app
 
 runner = CliRunner()
 BAD = Path(__file__).parent / "data" / "bad"
-HIT_KEYS = {"rank", "score", "chunk_id", "doc", "title", "page_start", "page_end", "section", "recommendation", "responder", "text"}
+HIT_KEYS = {
+    "rank",
+    "score",
+    "chunk_id",
+    "doc",
+    "title",
+    "page_start",
+    "page_end",
+    "section",
+    "recommendation",
+    "responder",
+    "text",
+}
 
 
 def run(*args):
@@ -54,7 +66,9 @@ def test_batch_mode_prints_one_json_line_per_query(tmp_path):
 def test_missing_explicit_index_is_a_one_line_error(tmp_path):
     result = run("search", "ISVA", "--index", str(tmp_path / "none"))
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [f"Error: no index at {tmp_path / 'none'}: run `inquire index PATH... --index {tmp_path / 'none'}`"]
+    assert result.output.strip().splitlines() == [
+        f"Error: no index at {tmp_path / 'none'}: run `inquire index PATH... --index {tmp_path / 'none'}`"
+    ]
 
 
 def test_index_with_bad_files_exits_1_but_indexes_the_rest(corpus_copy, tmp_path):

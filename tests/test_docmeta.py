@@ -36,11 +36,27 @@ def pages(*texts: str) -> list[Page]:
     ("texts", "expected", "precision"),
     [
         (("Policy paper\nGovernment response to the review\nPublished 21 March 2024\nApplies to England",), "2024-03-21", "day"),
-        (("Publication\nThis Special Report, was Ordered by the House of Commons, on 1 July 2025, to be\nprinted. "
-          "It was published on 3 July 2025 by authority of the House of\nCommons.",), "2025-07-03", "day"),
-        (("Cover", "Presented to Parliament\nby the Minister for the Cabinet Office\nby Command of His Majesty\n17 December 2024\n3"),
-         "2024-12-17", "day"),
-        (("Presented to Parliament by the Deputy Prime Minister by Command of His Majesty\nFebruary 2025\nCP 1248",), "2025-02", "month"),
+        (
+            (
+                "Publication\nThis Special Report, was Ordered by the House of Commons, on 1 July 2025, to be\nprinted. "
+                "It was published on 3 July 2025 by authority of the House of\nCommons.",
+            ),
+            "2025-07-03",
+            "day",
+        ),
+        (
+            (
+                "Cover",
+                "Presented to Parliament\nby the Minister for the Cabinet Office\nby Command of His Majesty\n17 December 2024\n3",
+            ),
+            "2024-12-17",
+            "day",
+        ),
+        (
+            ("Presented to Parliament by the Deputy Prime Minister by Command of His Majesty\nFebruary 2025\nCP 1248",),
+            "2025-02",
+            "month",
+        ),
         (("Ordered by the House of Commons to be printed \n18 July 2024",), "2024-07-18", "day"),
         (("ROTHERHAM METROPOLITAN BOROUGH COUNCIL\n\nDATE 07 APRIL 2022\n\nREPORT OF THE CHIEF",), "2022-04-07", "day"),
         (("Chief Constable's Office\n12 December 2024\n\nDear Chair,\n\nThank you for your letter.",), "2024-12-12", "day"),
@@ -54,8 +70,10 @@ def test_dates_from_the_text(texts, expected, precision):
 
 def test_another_documents_date_is_not_taken():
     # a response quoting when the report it answers was published, and a year in an Act's name
-    text = ("Introduction\nOn 18 July 2024, the Inquiry published its Module 1 report.\nThe rapid review's final "
-            "report was published on 28 June 2023.\nUnder the Inquiries Act 2005 the chair may ...")
+    text = (
+        "Introduction\nOn 18 July 2024, the Inquiry published its Module 1 report.\nThe rapid review's final "
+        "report was published on 28 June 2023.\nUnder the Inquiries Act 2005 the chair may ..."
+    )
     assert publication_date(pages(text)) is None
     assert publication_date(pages(text), {"/CreationDate": "D:20250115111702Z00'00'"}).value == "2025-01-15"
 
@@ -79,13 +97,31 @@ def test_running_head_date():
     ("text", "meta", "expected"),
     [
         ("Infected Blood Inquiry\nCommons Library Research Briefing, 5 June 2025", None, "House of Commons Library"),
-        ("The Report\nInfected Blood Inquiry\nPresented to Parliament pursuant to section 26 of the Inquiries Act 2005.", None,
-         "Infected Blood Inquiry"),
-        ("Government Response\nPresented to Parliament by the Secretary of State by Command of His Majesty\nMay 2025", None, "HM Government"),
-        ("Home Affairs Committee\nPolice response to the 2024 summer disorder\nSecond Report of Session", None, "Home Affairs Committee"),
-        ("Policy paper\nPublished 21 March 2024\nDepartment\nof Health &\nSocial Care\nContents", None, "Department of Health & Social Care"),
-        ("ROTHERHAM METROPOLITAN BOROUGH COUNCIL OVERVIEW AND SCRUTINY BOARD\nDATE 07 APRIL 2022", None,
-         "Rotherham Metropolitan Borough Council"),
+        (
+            "The Report\nInfected Blood Inquiry\nPresented to Parliament pursuant to section 26 of the Inquiries Act 2005.",
+            None,
+            "Infected Blood Inquiry",
+        ),
+        (
+            "Government Response\nPresented to Parliament by the Secretary of State by Command of His Majesty\nMay 2025",
+            None,
+            "HM Government",
+        ),
+        (
+            "Home Affairs Committee\nPolice response to the 2024 summer disorder\nSecond Report of Session",
+            None,
+            "Home Affairs Committee",
+        ),
+        (
+            "Policy paper\nPublished 21 March 2024\nDepartment\nof Health &\nSocial Care\nContents",
+            None,
+            "Department of Health & Social Care",
+        ),
+        (
+            "ROTHERHAM METROPOLITAN BOROUGH COUNCIL OVERVIEW AND SCRUTINY BOARD\nDATE 07 APRIL 2022",
+            None,
+            "Rotherham Metropolitan Borough Council",
+        ),
         ("Some report", {"/Author": "UK Covid-19 Inquiry"}, "UK Covid-19 Inquiry"),
         ("Some report", {"/Author": "DUDDY, Claire"}, None),  # a person, not a publisher
         ("Recommendation 1\nThe IOPC recommends ...", None, None),
@@ -100,8 +136,12 @@ def test_publisher(text, meta, expected):
 
 def test_printed_folios_follow_the_run_and_ignore_stray_numbers():
     texts = ["Cover\nInquiries Act 2005"]
-    texts += [f"Infected Blood Inquiry | The Report\n{n}Summary\nBody {n}." if n % 2 else
-              f"Infected Blood Inquiry | The Report\nSummary {n}\nBody text." for n in range(1, 9)]
+    texts += [
+        f"Infected Blood Inquiry | The Report\n{n}Summary\nBody {n}."
+        if n % 2
+        else f"Infected Blood Inquiry | The Report\nSummary {n}\nBody text."
+        for n in range(1, 9)
+    ]
     texts += ["Chapter opener with no folio"]
     texts += [f"Running head\nBody\n{n}" for n in range(10, 13)]
     labels = printed_folios(pages(*texts))

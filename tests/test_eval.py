@@ -65,8 +65,15 @@ def test_eval_runs_with_the_weights_it_is_given(tmp_path):
 
     queries = [EvalQuery("q1", "ISVA single point of contact", "factoid", None, ("single point of contact",))]
     weights = replace(FUSION, w_dense=0.0, w_sentence=0.0)
-    result = run_eval(queries, FakeEmbedder(), index_dir=tmp_path / "idx", out_dir=tmp_path / "out", corpora=[CORPUS],
-                      retrievers=("inquire",), weights=weights)
+    result = run_eval(
+        queries,
+        FakeEmbedder(),
+        index_dir=tmp_path / "idx",
+        out_dir=tmp_path / "out",
+        corpora=[CORPUS],
+        retrievers=("inquire",),
+        weights=weights,
+    )
     assert result["params"]["fusion"]["w_dense"] == 0.0
 
 

@@ -47,10 +47,23 @@ def oracle(hits: list[Hit], k: int) -> list[Hit]:
 
 # ---- inputs ----------------------------------------------------------------------------------
 def _hit(i: int, text: str, rng: random.Random) -> Hit:
-    return Hit(rank=0, score=1.0 - i * 1e-4, chunk_id=f"doc{i % 7}-{i:05d}", doc=f"doc{i % 7}.txt", title=None,
-               page_start=None, page_end=None, section=None,
-               recommendation=rng.choice([None, None, "7", "12 d-e"]), responder=rng.choice([None, "Home Office"]),
-               role="other", text=text, start=0, end=len(text), row_id=i)
+    return Hit(
+        rank=0,
+        score=1.0 - i * 1e-4,
+        chunk_id=f"doc{i % 7}-{i:05d}",
+        doc=f"doc{i % 7}.txt",
+        title=None,
+        page_start=None,
+        page_end=None,
+        section=None,
+        recommendation=rng.choice([None, None, "7", "12 d-e"]),
+        responder=rng.choice([None, "Home Office"]),
+        role="other",
+        text=text,
+        start=0,
+        end=len(text),
+        row_id=i,
+    )
 
 
 def random_hits(rng: random.Random, n: int) -> list[Hit]:

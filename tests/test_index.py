@@ -59,7 +59,9 @@ def test_index_directory_has_manifest_faiss_and_sqlite(corpus_copy, tmp_path):
     sent_index = read_faiss(index_dir, "sentences.faiss")
     assert sorted(int(i) for i in __import__("faiss").vector_to_array(sent_index.id_map)) == sent_ids
     # every sentence lies inside its chunk
-    bad = conn.execute("SELECT COUNT(*) FROM sentences s JOIN chunks c ON c.id = s.chunk WHERE s.start < c.start OR s.end > c.end").fetchone()[0]
+    bad = conn.execute(
+        "SELECT COUNT(*) FROM sentences s JOIN chunks c ON c.id = s.chunk WHERE s.start < c.start OR s.end > c.end"
+    ).fetchone()[0]
     assert bad == 0
     # stored chunk text is the exact slice of the stored cleaned text
     for row in conn.execute("SELECT c.text, c.start, c.end, d.text AS doc FROM chunks c JOIN documents d USING(doc_id)"):
@@ -74,8 +76,10 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
     before = {r["chunk_id"]: r["text"] for r in conn.execute("SELECT chunk_id, text FROM chunks")}
     index = read_faiss(index_dir)
     vectors_before = {r["chunk_id"]: index.reconstruct(int(r["id"])) for r in conn.execute("SELECT id, chunk_id FROM chunks")}
-    council_vectors_before = {r["text"]: index.reconstruct(int(r["id"])) for r in conn.execute(
-        "SELECT c.id, c.text FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,))}
+    council_vectors_before = {
+        r["text"]: index.reconstruct(int(r["id"]))
+        for r in conn.execute("SELECT c.id, c.text FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,))
+    }
     conn.close()
 
     again = CountingEmbedder()
@@ -87,9 +91,12 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
     report = build_index([corpus_copy], index_dir, changed)
     assert report.updated == [str(corpus_copy / COUNCIL)] and report.unchanged == [str(corpus_copy / IOPC)]
     conn = _db(index_dir)
-    council_chunks = conn.execute("SELECT COUNT(*) FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,)).fetchone()[0]
+    council_chunks = conn.execute(
+        "SELECT COUNT(*) FROM chunks c JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,)
+    ).fetchone()[0]
     council_sentences = conn.execute(
-        "SELECT COUNT(*) FROM sentences s JOIN chunks c ON c.id = s.chunk JOIN documents d USING(doc_id) WHERE d.name=?", (COUNCIL,)
+        "SELECT COUNT(*) FROM sentences s JOIN chunks c ON c.id = s.chunk JOIN documents d USING(doc_id) WHERE d.name=?",
+        (COUNCIL,),
     ).fetchone()[0]
     assert council_sentences > council_chunks
     # only the changed text was embedded: the new closing chunk and its one new sentence; the rest of
@@ -113,7 +120,8 @@ def test_reindex_embeds_only_what_changed(corpus_copy, tmp_path):
     fake = FakeEmbedder()
     for r in conn.execute(
         "SELECT s.id, substr(d.text, s.start + 1, s.end - s.start) AS t FROM sentences s JOIN chunks c ON c.id = s.chunk "
-        "JOIN documents d USING(doc_id) WHERE d.name=? LIMIT 5", (IOPC,)
+        "JOIN documents d USING(doc_id) WHERE d.name=? LIMIT 5",
+        (IOPC,),
     ):
         assert np.allclose(sent_index.reconstruct(int(r["id"])), fake.encode([r["t"]])[0])
 
@@ -144,8 +152,10 @@ def test_new_processing_code_reprocesses_unchanged_files_without_re_embedding(co
     conn = _db(index_dir)
     sent_index = read_faiss(index_dir, "sentences.faiss")
     fake = FakeEmbedder()
-    for r in conn.execute("SELECT s.id, substr(d.text, s.start + 1, s.end - s.start) AS t FROM sentences s "
-                          "JOIN chunks c ON c.id = s.chunk JOIN documents d USING(doc_id)"):
+    for r in conn.execute(
+        "SELECT s.id, substr(d.text, s.start + 1, s.end - s.start) AS t FROM sentences s "
+        "JOIN chunks c ON c.id = s.chunk JOIN documents d USING(doc_id)"
+    ):
         assert np.allclose(sent_index.reconstruct(int(r["id"])), fake.encode([r["t"]])[0])
 
     steady = CountingEmbedder()
@@ -255,11 +265,35 @@ def test_the_store_writes_and_reads_rows_by_column_name(tmp_path):
 
     writer = IndexWriter(tmp_path / "idx", dim=4)
     try:
-        doc = DocumentRow(doc_id="d0", path="/x/r.pdf", name="r.pdf", title=None, format="pdf", sha256="s" * 64,
-                          n_pages=2, text="Recommendation 3. Do it.", page_starts=((0, 1), (18, 2)))
-        chunk = ChunkRow(id=7, chunk_id="d0-0000", doc_id="d0", seq=0, text="Do it.", start=18, end=24, page_start=2,
-                         page_end=2, section="A > B", recommendation="3", role="recommendation", responder=None,
-                         kind="body", mentions=("3", "12d-e"), vector_key="k")
+        doc = DocumentRow(
+            doc_id="d0",
+            path="/x/r.pdf",
+            name="r.pdf",
+            title=None,
+            format="pdf",
+            sha256="s" * 64,
+            n_pages=2,
+            text="Recommendation 3. Do it.",
+            page_starts=((0, 1), (18, 2)),
+        )
+        chunk = ChunkRow(
+            id=7,
+            chunk_id="d0-0000",
+            doc_id="d0",
+            seq=0,
+            text="Do it.",
+            start=18,
+            end=24,
+            page_start=2,
+            page_end=2,
+            section="A > B",
+            recommendation="3",
+            role="recommendation",
+            responder=None,
+            kind="body",
+            mentions=("3", "12d-e"),
+            vector_key="k",
+        )
         writer.add_document(doc)
         assert writer.add_chunk(chunk) == 7  # the chunk id is the FAISS id, chosen by the writer
         rec_id = writer.add_recommendation(RecommendationRow(doc_id="d0", number="3", text="Do it.", start=18, end=24))

@@ -14,7 +14,9 @@ from pdfmaker import make_pdf
 from inquire.errors import ParseError
 from inquire.records import Page
 
-needs_tesseract = pytest.mark.skipif(ocr.tesseract_binary() is None, reason="tesseract is not installed (apt-get install tesseract-ocr)")
+needs_tesseract = pytest.mark.skipif(
+    ocr.tesseract_binary() is None, reason="tesseract is not installed (apt-get install tesseract-ocr)"
+)
 
 
 def make_scanned_pdf(path: Path, pages: list[list[str]], tmp: Path) -> Path:
@@ -34,12 +36,16 @@ def make_scanned_pdf(path: Path, pages: list[list[str]], tmp: Path) -> Path:
     kids = []
     for width, height, data in images:
         img_id = len(objects) + 1
-        objects.append(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 "
-                       b"/Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(data)) + data + b"\nendstream")
+        objects.append(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 "
+            b"/Filter /FlateDecode /Length %d >>\nstream\n" % (width, height, len(data)) + data + b"\nendstream"
+        )
         content = b"q 612 0 0 792 0 0 cm /Im0 Do Q"
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-                       b"/Resources << /XObject << /Im0 %d 0 R >> >> >>" % (img_id + 1, img_id))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /XObject << /Im0 %d 0 R >> >> >>" % (img_id + 1, img_id)
+        )
         kids.append(len(objects))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)

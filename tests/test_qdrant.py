@@ -30,8 +30,13 @@ from inquire.query.backends.qdrant import (  # noqa: E402
     term_id,
 )
 
-QUERIES = ["ISVA single point of contact", "training for officers", "victims code compliance", "recommendation 7 response",
-           "what did South Yorkshire Police say about safeguarding"]
+QUERIES = [
+    "ISVA single point of contact",
+    "training for officers",
+    "victims code compliance",
+    "recommendation 7 response",
+    "what did South Yorkshire Police say about safeguarding",
+]
 FILTERS = [Filters(), Filters(doc="rotherham"), Filters(role="response"), Filters(rec="7"), Filters(responder="south yorkshire")]
 
 
@@ -217,7 +222,9 @@ def test_a_searcher_refuses_collections_behind_the_index(synced, tmp_path):
     (tmp_path / "corpus" / "extra.txt").write_text("Recommendation 1\n\nA new report about training.\n", encoding="utf-8")
     build_index([tmp_path / "corpus"], index_dir, FakeEmbedder())
     (index_dir / "qdrant").mkdir(exist_ok=True)
-    with pytest.raises(IndexIncompatible, match=r"does not hold this index's current documents: run `inquire index --backend qdrant"):
+    with pytest.raises(
+        IndexIncompatible, match=r"does not hold this index's current documents: run `inquire index --backend qdrant"
+    ):
         Searcher(index_dir, FakeEmbedder(), backend="qdrant")
 
 
@@ -253,13 +260,17 @@ def test_cli_index_search_ask_with_qdrant(tmp_path):
     idx = str(tmp_path / "idx")
     out = runner.invoke(app, ["index", str(tmp_path / "corpus"), "--index", idx, "--backend", "qdrant", "--json"])
     assert out.exit_code == 0, out.output
-    report = json.loads(out.stdout[out.stdout.index("{"):])
+    report = json.loads(out.stdout[out.stdout.index("{") :])
     assert report["qdrant"]["passages"] == report["chunks"] and len(report["qdrant"]["added"]) == 2
     local = runner.invoke(app, ["search", "ISVA single point of contact", "--index", idx, "--json", "--k", "3"])
-    remote = runner.invoke(app, ["search", "ISVA single point of contact", "--index", idx, "--json", "--k", "3", "--backend", "qdrant"])
+    remote = runner.invoke(
+        app, ["search", "ISVA single point of contact", "--index", idx, "--json", "--k", "3", "--backend", "qdrant"]
+    )
     assert remote.exit_code == 0, remote.output
     assert [h["chunk_id"] for h in json.loads(remote.stdout)["hits"]] == [h["chunk_id"] for h in json.loads(local.stdout)["hits"]]
-    asked = runner.invoke(app, ["ask", "Who is the single point of contact for the ISVA service?", "--index", idx, "--backend", "qdrant", "--json"])
+    asked = runner.invoke(
+        app, ["ask", "Who is the single point of contact for the ISVA service?", "--index", idx, "--backend", "qdrant", "--json"]
+    )
     assert asked.exit_code == 0, asked.output
     bad = runner.invoke(app, ["search", "x", "--index", idx, "--backend", "elastic"])
     assert bad.exit_code == 1 and "unknown search backend 'elastic'" in bad.output
@@ -278,9 +289,12 @@ def test_against_a_real_server(tmp_path, monkeypatch):
         for f in FILTERS:
             allowed = local.allowed_ids(f)
             q = local.query_vector("training for officers")
-            assert [s for _, s in remote.dense(q, 10, allowed)] == pytest.approx([s for _, s in local.dense(q, 10, allowed)], abs=1e-5)
+            assert [s for _, s in remote.dense(q, 10, allowed)] == pytest.approx(
+                [s for _, s in local.dense(q, 10, allowed)], abs=1e-5
+            )
             assert [s for _, s in remote.by_sentence(q, 10, allowed)] == pytest.approx(
-                [s for _, s in local.by_sentence(q, 10, allowed)], abs=1e-5)
+                [s for _, s in local.by_sentence(q, 10, allowed)], abs=1e-5
+            )
     finally:
         local.close()
         remote.close()
@@ -297,7 +311,9 @@ def test_collections_made_by_hand_must_fit(tmp_path):
     shutil.copytree(CORPUS, tmp_path / "corpus")
     build_index([tmp_path / "corpus"], tmp_path / "idx", FakeEmbedder())
     store = QdrantStore(tmp_path / "idx")
-    store.client.create_collection("passages", vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.DOT)})
+    store.client.create_collection(
+        "passages", vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.DOT)}
+    )
     store.close()
     with pytest.raises(BackendUnavailable, match=r"collection passages needs a 64-d dot-product vector named 'dense'"):
         sync(tmp_path / "idx")
@@ -313,8 +329,15 @@ def test_eval_scores_the_same_with_either_backend(tmp_path):
     shutil.copytree(CORPUS, tmp_path / "corpus")
     scores = {}
     for backend in ("local", "qdrant"):
-        result = run_eval(queries, FakeEmbedder(), index_dir=tmp_path / "idx", out_dir=tmp_path / backend,
-                          corpora=[tmp_path / "corpus"], retrievers=("inquire",), backend=backend)
+        result = run_eval(
+            queries,
+            FakeEmbedder(),
+            index_dir=tmp_path / "idx",
+            out_dir=tmp_path / backend,
+            corpora=[tmp_path / "corpus"],
+            retrievers=("inquire",),
+            backend=backend,
+        )
         assert result["backend"] == backend
         scores[backend] = result["retrievers"]["inquire"]["overall"]
     assert len(queries) >= 30

@@ -39,9 +39,13 @@ def searcher(corpus_copy, tmp_path):
 def test_question_names_are_capitalised_runs_without_the_question_word():
     assert question_names("What did the Manchester Arena Inquiry say about the fire service?") == ("Manchester Arena Inquiry",)
     assert question_names("How did the Government respond to the Manchester Arena Inquiry's call for a Protect Duty?") == (
-        "Government", "Manchester Arena Inquiry", "Protect Duty")
+        "Government",
+        "Manchester Arena Inquiry",
+        "Protect Duty",
+    )
     assert question_names("What did the Independent Inquiry into Child Sexual Abuse recommend?") == (
-        "Independent Inquiry into Child Sexual Abuse",)
+        "Independent Inquiry into Child Sexual Abuse",
+    )
     assert question_names("how often does the group meet?") == ()
 
 

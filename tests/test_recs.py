@@ -76,7 +76,9 @@ def test_a_passage_naming_a_recommendation_twice_is_linked_once(tmp_path):
     src = (__import__("conftest").CORPUS / IOPC).read_text(encoding="utf-8")
     (docs / IOPC).write_text(
         src + "\n\nFurther update\n\nAs set out under recommendation 9, and again for recommendation 9, the review is planned "
-        "for next year with the Commissioners and other partners involved in the work.\n", encoding="utf-8")
+        "for next year with the Commissioners and other partners involved in the work.\n",
+        encoding="utf-8",
+    )
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     conn = sqlite3.connect(tmp_path / "idx" / "meta.sqlite")
     rows = conn.execute(
@@ -99,7 +101,9 @@ def test_a_passage_naming_a_list_of_recommendations_is_linked_to_each(tmp_path):
     src = (__import__("conftest").CORPUS / IOPC).read_text(encoding="utf-8")
     (docs / IOPC).write_text(
         src + "\n\nFurther update\n\nThe work under recommendations 3 and 4 is planned for next year with the "
-        "Commissioners and other partners involved in the work.\n", encoding="utf-8")
+        "Commissioners and other partners involved in the work.\n",
+        encoding="utf-8",
+    )
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     with Index.open(tmp_path / "idx") as index:
         numbers = {r.id: r.number for r in index.recommendations()}

@@ -42,7 +42,19 @@ def test_hits_carry_citations(searcher):
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
     payload = hits[0].to_json()
-    for key in ("rank", "score", "chunk_id", "doc", "title", "page_start", "page_end", "section", "recommendation", "responder", "text"):
+    for key in (
+        "rank",
+        "score",
+        "chunk_id",
+        "doc",
+        "title",
+        "page_start",
+        "page_end",
+        "section",
+        "recommendation",
+        "responder",
+        "text",
+    ):
         assert key in payload
 
 
@@ -100,7 +112,9 @@ def test_group_is_led_by_the_passage_with_recommendation_and_responder():
 
     text = "The RASSO force lead is the single point of contact with the service managers within the ISVA services."
     copy = Hit(1, 0.9, "council-0001", "council", None, None, None, "PARTNERS", None, None, "other", text, 0, len(text))
-    original = Hit(2, 0.8, "iopc-0031", "iopc", None, None, None, None, "7", "South Yorkshire Police", "response", text, 5, 5 + len(text))
+    original = Hit(
+        2, 0.8, "iopc-0031", "iopc", None, None, None, None, "7", "South Yorkshire Police", "response", text, 5, 5 + len(text)
+    )
     (group,) = group_duplicates([copy, original], k=5)
     assert (group.doc, group.recommendation, group.rank, group.score) == ("iopc", "7", 1, 0.9)
     assert [c.doc for c in group.also_in] == ["council"]
@@ -201,12 +215,36 @@ def test_the_lead_passage_of_a_lookup_opens_the_named_number(tmp_path):
     from inquire.store import ChunkRow, IndexWriter
 
     writer = IndexWriter(tmp_path / "idx", dim=4)
-    rows = [(1, "recommendation", "12a"), (2, "recommendation", "12b"), (3, "response", "12 a-c"),
-            (4, "response", "12 a-c"), (5, "response", "12 d-e"), (6, "recommendation", "13"), (7, "response", "13")]
+    rows = [
+        (1, "recommendation", "12a"),
+        (2, "recommendation", "12b"),
+        (3, "response", "12 a-c"),
+        (4, "response", "12 a-c"),
+        (5, "response", "12 d-e"),
+        (6, "recommendation", "13"),
+        (7, "response", "13"),
+    ]
     for i, role, rec in rows:
-        writer.add_chunk(ChunkRow(id=i, chunk_id=f"d-{i:04d}", doc_id="d", seq=i, text="", start=0, end=0, page_start=None,
-                                  page_end=None, section=None, recommendation=rec, role=role, responder=None, kind="body",
-                                  mentions=(), vector_key=""))
+        writer.add_chunk(
+            ChunkRow(
+                id=i,
+                chunk_id=f"d-{i:04d}",
+                doc_id="d",
+                seq=i,
+                text="",
+                start=0,
+                end=0,
+                page_start=None,
+                page_end=None,
+                section=None,
+                recommendation=rec,
+                role=role,
+                responder=None,
+                kind="body",
+                mentions=(),
+                vector_key="",
+            )
+        )
     s = Searcher.__new__(Searcher)
     s.index = writer.index
     try:

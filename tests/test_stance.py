@@ -40,7 +40,10 @@ GOLDEN = json.loads((Path(__file__).parent / "golden" / "stance.json").read_text
         ("Accept in full", ACCEPTED),
         ("Recommendation accepted\n\nDBT accepts this recommendation and has fulfilled it.", ACCEPTED),
         ("This recommendation is accepted in principle.", IN_PRINCIPLE),
-        ("The government accepts this recommendation in principle. We do not believe it is appropriate for the regulator to test.", IN_PRINCIPLE),
+        (
+            "The government accepts this recommendation in principle. We do not believe it is appropriate for the regulator to test.",
+            IN_PRINCIPLE,
+        ),
         ("We partially accept this recommendation.", IN_PART),
         ("The Department accepts the recommendation in part: the second half is already law.", IN_PART),
         ("We do not accept this recommendation.", NOT_ACCEPTED),
@@ -130,16 +133,20 @@ def test_weak_evidence_only_when_nothing_is_stated():
     agree = "The government agrees that clear governance is needed to build resilience across the UK.\n\nWe will look to rationalise groups."
     got = classify(agree, responder="UK Government")
     assert got.stance == ACCEPTED and got.kind == "implied"
-    partly = ("The government agrees with the Inquiry's insights.\n\nHowever, all governments agree that a single UK-wide strategy "
-              "would be unwieldy and would not be appropriate given devolution.")
+    partly = (
+        "The government agrees with the Inquiry's insights.\n\nHowever, all governments agree that a single UK-wide strategy "
+        "would be unwieldy and would not be appropriate given devolution."
+    )
     assert classify(partly).stance == IN_PART
     stated = "The government accepts this recommendation.\n\nWe will consider how to most effectively protect the profession."
     assert classify(stated).stance == ACCEPTED  # the stated stance wins over "will consider how"
 
 
 def test_sentences_of_wrapped_pdf_text():
-    text = ("This recommendation is accepted in full by the UK Government\nThe behaviour of those who allowed this scandal "
-            "to be\nperpetuated fell short of the standards which the public rightly expects, particularly of\nthose in healthcare.")
+    text = (
+        "This recommendation is accepted in full by the UK Government\nThe behaviour of those who allowed this scandal "
+        "to be\nperpetuated fell short of the standards which the public rightly expects, particularly of\nthose in healthcare."
+    )
     spans = sentence_spans(text)
     assert text[spans[0][0] : spans[0][1]] == "This recommendation is accepted in full by the UK Government"
 
@@ -148,7 +155,10 @@ def test_covers_and_bodies():
     assert covers("12 a-c", "12b") and covers("4a", "4a iv") and covers("4", "4c ii")
     assert not covers("4a iv", "4a v") and not covers("4a iv", "4a") and not covers("4a i-iii", "4a iv-v")
     assert split_bodies("the UK Government, the Scottish Government and the Welsh Government") == (
-        "UK Government", "Scottish Government", "Welsh Government")
+        "UK Government",
+        "Scottish Government",
+        "Welsh Government",
+    )
     assert len(split_bodies("His Majesty's Inspectorate of Constabulary and Fire and Rescue Services (HMICFRS)")) == 1
     assert same_body("HMICFRS", "His Majesty's Inspectorate of Constabulary and Fire and Rescue Services (HMICFRS)")
     assert same_body("NFCC", "National Fire Chiefs Council") and same_body("NI Executive", "Northern Ireland Executive")
@@ -156,13 +166,20 @@ def test_covers_and_bodies():
 
 
 def test_summary_list_with_exceptions():
-    text = ("Approach taken Recommendation\nAccepting in full\nRecommendation 1\nRecommendation 4c) i) (accepted in principle by "
-            "Scottish Government and NI Executive)\nRecommendation 4e)\nAccepting in principle\nRecommendation 5\n"
-            "Recommendation 9) (accepted in full by Scottish Government)\nApproach taken Recommendation\nNot accepting None\n")
+    text = (
+        "Approach taken Recommendation\nAccepting in full\nRecommendation 1\nRecommendation 4c) i) (accepted in principle by "
+        "Scottish Government and NI Executive)\nRecommendation 4e)\nAccepting in principle\nRecommendation 5\n"
+        "Recommendation 9) (accepted in full by Scottish Government)\nApproach taken Recommendation\nNot accepting None\n"
+    )
     got = {(t.number, t.body, t.stance) for t in summary_list_stances(text)}
     assert got == {
-        ("1", None, ACCEPTED), ("4c i", None, ACCEPTED), ("4c i", "Scottish Government", IN_PRINCIPLE),
-        ("4c i", "NI Executive", IN_PRINCIPLE), ("4e", None, ACCEPTED), ("5", None, IN_PRINCIPLE), ("9", None, IN_PRINCIPLE),
+        ("1", None, ACCEPTED),
+        ("4c i", None, ACCEPTED),
+        ("4c i", "Scottish Government", IN_PRINCIPLE),
+        ("4c i", "NI Executive", IN_PRINCIPLE),
+        ("4e", None, ACCEPTED),
+        ("5", None, IN_PRINCIPLE),
+        ("9", None, IN_PRINCIPLE),
         ("9", "Scottish Government", ACCEPTED),
     }
     # the same list with its lines joined (as cleaning may leave it)
@@ -183,10 +200,14 @@ def test_column_table_with_blank_cells_and_a_legend():
     ]
     got = {(t.number, t.body, t.stance) for t in column_table_stances(layout)}
     assert got == {
-        ("4a iv-v", "UK Government", IN_PRINCIPLE), ("4a iv-v", "Scottish Government", IN_PRINCIPLE),
-        ("4a iv-v", "Welsh Government", IN_PRINCIPLE), ("7a ii", "Scottish Government", ACCEPTED),
-        ("7a ii", "Welsh Government", IN_PRINCIPLE), ("7a ii", "Northern Ireland Executive", IN_PRINCIPLE),
-        ("5a", "UK Government", IN_PRINCIPLE), ("12 d-e", "UK Government", IN_PRINCIPLE),
+        ("4a iv-v", "UK Government", IN_PRINCIPLE),
+        ("4a iv-v", "Scottish Government", IN_PRINCIPLE),
+        ("4a iv-v", "Welsh Government", IN_PRINCIPLE),
+        ("7a ii", "Scottish Government", ACCEPTED),
+        ("7a ii", "Welsh Government", IN_PRINCIPLE),
+        ("7a ii", "Northern Ireland Executive", IN_PRINCIPLE),
+        ("5a", "UK Government", IN_PRINCIPLE),
+        ("12 d-e", "UK Government", IN_PRINCIPLE),
     }
 
 
@@ -214,7 +235,9 @@ def test_bundled_corpus_against_golden():
         assert (got.stance if got else None) == e["stance"], e["recs"]
         if got:
             assert any(got.sentence.startswith(s) for s in e["sentence"])
-    council = clean_document(parse(bundled_corpus_dir() / "rotherham-council-2022-04-07-syp-progress-report-operation-linden.txt"))
+    council = clean_document(
+        parse(bundled_corpus_dir() / "rotherham-council-2022-04-07-syp-progress-report-operation-linden.txt")
+    )
     assert [s for s in find_stances(council.text) if s.kind != "implied"] == []
 
 
@@ -230,8 +253,12 @@ def test_golden_pdfs_score_at_least_ninety_percent():
     root = corpora_dir()
     if not root.is_dir():
         pytest.skip(f"no corpora under {root}")
-    golden = {**GOLDEN, "documents": {k: v for k, v in GOLDEN["documents"].items()
-                                      if v["responses"] and not k.startswith("govt_response_post_office")}}
+    golden = {
+        **GOLDEN,
+        "documents": {
+            k: v for k, v in GOLDEN["documents"].items() if v["responses"] and not k.startswith("govt_response_post_office")
+        },
+    }
     rows, _ = stance_report.score_responses(golden, root)
     total = stance_report.summarise(rows)
     assert total["errors"] == 0

@@ -47,7 +47,10 @@ def _passages(number: str) -> list[dict]:
 def test_rec_shows_the_stance_with_the_sentence_that_states_it(home):
     (law,) = [p for p in _passages("9") if p["responder"] == "Law Commission"]
     assert law["stance"] == "under consideration" and law["stance_kind"] == "implied"
-    assert law["stance_sentence"] == "We are going to treat your recommendation to us as a proposal for our next programme of law reform."
+    assert (
+        law["stance_sentence"]
+        == "We are going to treat your recommendation to us as a proposal for our next programme of law reform."
+    )
     assert law["stance_sentence"] in " ".join(law["text"].split())
     text = runner.invoke(app, ["rec", "9"]).output
     assert "Stance: under consideration (implied)" in text
@@ -147,7 +150,9 @@ def test_parse_pdf_sets_page_labels_and_date(tmp_path):
     assert not any(p.ocr for p in raw.pages)
 
 
-@pytest.mark.skipif(__import__("inquire.indexer.ocr", fromlist=["x"]).tesseract_binary() is None, reason="tesseract is not installed")
+@pytest.mark.skipif(
+    __import__("inquire.indexer.ocr", fromlist=["x"]).tesseract_binary() is None, reason="tesseract is not installed"
+)
 def test_index_report_names_the_pages_read_by_ocr_and_the_store_keeps_them(tmp_path, monkeypatch):
     from test_ocr import PAGES, make_scanned_pdf
 
@@ -170,8 +175,18 @@ def test_index_report_names_the_pages_read_by_ocr_and_the_store_keeps_them(tmp_p
 
 
 def test_search_hits_of_responses_carry_the_stance(home):
-    result = runner.invoke(app, ["search", "treat your recommendation as a proposal for our next programme of law reform",
-                                 "--role", "response", "--json", "-k", "20"])
+    result = runner.invoke(
+        app,
+        [
+            "search",
+            "treat your recommendation as a proposal for our next programme of law reform",
+            "--role",
+            "response",
+            "--json",
+            "-k",
+            "20",
+        ],
+    )
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)["hits"]
     law = [h for h in hits if h["responder"] == "Law Commission"]

@@ -49,7 +49,7 @@ def council():
 def check_invariants(clean, structure) -> None:
     text = clean.text
     for r in list(structure.recommendations) + list(structure.responses):
-        assert text[r.start:r.end] == r.text
+        assert text[r.start : r.end] == r.text
         assert r.text == r.text.strip() and r.text
         assert (r.page_start, r.page_end) == clean.page_span(r.start, r.end)
     for sec in structure.sections:
@@ -60,14 +60,14 @@ def check_invariants(clean, structure) -> None:
     bounds = {b for r in list(structure.recommendations) + list(structure.responses) for b in (r.start, r.end)}
     for seg in structure.segments:
         assert prev_end <= seg.start < seg.end <= len(text)  # ordered, non-overlapping
-        assert text[seg.start:seg.end] == text[seg.start:seg.end].strip()
+        assert text[seg.start : seg.end] == text[seg.start : seg.end].strip()
         assert not any(seg.start < b < seg.end for b in bounds)  # never crosses a record boundary
         if seg.role == ROLE_RECOMMENDATION:
             assert seg.recommendation
         if seg.role == ROLE_RESPONSE:
             assert seg.recommendation
         prev_end = seg.end
-        covered[seg.start:seg.end] = b"\x01" * (seg.end - seg.start)
+        covered[seg.start : seg.end] = b"\x01" * (seg.end - seg.start)
     uncovered = [i for i, ch in enumerate(text) if not ch.isspace() and not covered[i]]
     assert not uncovered, f"text not in any segment at {uncovered[:5]}"
     for r in structure.recommendations:
@@ -110,8 +110,15 @@ def test_iopc_recommendations_1_to_13_with_contents_titles(iopc):
 def test_iopc_responders(iopc):
     _, st = iopc
     expected = {str(n): "South Yorkshire Police" for n in range(1, 14)}
-    expected.update({"2": "College of Policing", "3": "College of Policing", "9": "Law Commission",
-                     "10": "Police Digital Service", "12": "College of Policing and NPCC"})
+    expected.update(
+        {
+            "2": "College of Policing",
+            "3": "College of Policing",
+            "9": "Law Commission",
+            "10": "Police Digital Service",
+            "12": "College of Policing and NPCC",
+        }
+    )
     assert {r.recommendation: r.responder for r in st.responses} == expected
     assert len(st.responses) == 13
     for r in st.responses:
@@ -131,7 +138,7 @@ def test_iopc_furniture_gone(iopc):
     clean, st = iopc
     for junk in ("debugging block", "User Bar", "Postscript", "Header First", "Preface Second", "Branding"):
         assert junk not in clean.text
-        assert not any(junk in clean.text[s.start:s.end] for s in st.segments)
+        assert not any(junk in clean.text[s.start : s.end] for s in st.segments)
 
 
 def test_iopc_one_glossary_copy_as_section(iopc):
@@ -142,14 +149,14 @@ def test_iopc_one_glossary_copy_as_section(iopc):
     assert len(glossary) == 1
     segs = [s for s in st.segments if s.section == ("Glossary",)]
     assert segs and all(s.role == ROLE_OTHER for s in segs)
-    assert any(definition in clean.text[s.start:s.end] for s in segs)
+    assert any(definition in clean.text[s.start : s.end] for s in segs)
 
 
 def test_iopc_contents_is_other_with_section(iopc):
     clean, st = iopc
     toc = [s for s in st.segments if s.section == ("Contents",)]
     assert len(toc) == 1 and toc[0].role == ROLE_OTHER
-    assert "7. 7. Recommendation 7: Working arrangements" in clean.text[toc[0].start:toc[0].end]
+    assert "7. 7. Recommendation 7: Working arrangements" in clean.text[toc[0].start : toc[0].end]
 
 
 def test_iopc_recommendation_sections(iopc):
@@ -174,7 +181,7 @@ def test_council_themed_sections_and_no_recommendations(council):
         assert name in tops
     # themed segments carry their section, and the one-line theme summaries are not sections
     victims = [s for s in st.segments if s.section == ("VICTIMS",)]
-    assert victims and "Victims Code of Practice" in clean.text[victims[0].start:victims[0].end]
+    assert victims and "Victims Code of Practice" in clean.text[victims[0].start : victims[0].end]
     assert not any(p[0].startswith("VICTIMS - ") for p in tops)
     assert all(s.role == ROLE_OTHER for s in st.segments)
 
@@ -216,7 +223,9 @@ def test_government_response_takes_the_department_on_the_cover():
     )
     clean, st = _txt(text)
     assert [(r.number, r.title, r.addressee) for r in st.recommendations] == [
-        ("1", "Faster vetting", "Home Office"), ("2", "Better data", "Home Office")]
+        ("1", "Faster vetting", "Home Office"),
+        ("2", "Better data", "Home Office"),
+    ]
     assert [r.responder for r in st.responses] == ["Home Office", "Home Office"]
     check_invariants(clean, st)
 
@@ -235,8 +244,12 @@ def test_acceptance_sentences_and_sub_numbered_recommendations():
     clean, st = _txt(text)
     assert [r.number for r in st.recommendations] == ["4a i", "4a ii", "5a", "5b", "6a"]
     got = [(r.recommendation, r.responder) for r in st.responses]
-    assert got == [("4a i", "Northern Ireland Executive"), ("4a ii", "Scottish Government and Welsh Government"),
-                   ("5", "UK Government"), ("6a", "UK Government")]
+    assert got == [
+        ("4a i", "Northern Ireland Executive"),
+        ("4a ii", "Scottish Government and Welsh Government"),
+        ("5", "UK Government"),
+        ("6a", "UK Government"),
+    ]
     assert covers("5", "5b") and covers("12 a-c", "12b") and not covers("1", "12")
     check_invariants(clean, st)
 
@@ -265,11 +278,9 @@ def test_unnumbered_recommendations_take_their_heading_number():
         "Recommendation: The Government should publish plans.\n\nResponse:\n\nPlans will follow.\n"
     )
     clean, st = _txt(text)
-    assert [(r.number, r.title) for r in st.recommendations] == [
-        ("1", "Social media"), ("2", "Funding"), ("2", "Funding")]
+    assert [(r.number, r.title) for r in st.recommendations] == [("1", "Social media"), ("2", "Funding"), ("2", "Funding")]
     assert "inspectorate on this." in st.recommendations[1].text  # "welcome the recommendation of" is not a response
-    assert [(r.recommendation, r.responder) for r in st.responses] == [
-        ("1", "CPS"), ("2", "Government"), ("2", "Government")]
+    assert [(r.recommendation, r.responder) for r in st.responses] == [("1", "CPS"), ("2", "Government"), ("2", "Government")]
     check_invariants(clean, st)
 
 

@@ -74,8 +74,10 @@ def test_rec_matches(number, wanted, match):
 
 
 def test_passages_that_name_recommendations():
-    text = ("In addition, the UK Government accepted in full recommendation 10a(ii) to fund the charities, and "
-            "recommendation 10a(iii). Recommendations 11 and 12 focus on inquiries (recommendation 4c(i-iii)).")
+    text = (
+        "In addition, the UK Government accepted in full recommendation 10a(ii) to fund the charities, and "
+        "recommendation 10a(iii). Recommendations 11 and 12 focus on inquiries (recommendation 4c(i-iii))."
+    )
     assert mentioned_recs(text) == ("10aii", "10aiii", "11", "12", "4ci-iii")
     assert mentioned_recs("In 2023 the recommendation 2023 review") == ()
     assert mentioned_recs("recommendations 1, 2, 3, 4, 5, 6 and 7") == ()  # a list, not a discussion
@@ -86,12 +88,18 @@ def test_initialisms_name_responders_and_documents():
 
     assert title_initialisms("Government Response to the Infected Blood Inquiry") == {"ibi"}
     assert title_initialisms("UK Government Response to the Grenfell Tower Inquiry Phase 2 Report") == {"gti"}  # not "tip"
-    aliases = {"iopc": {"iopc", "linden"}, "council": {"rotherham", "south", "yorkshire", "linden", "syp"},
-               "ibi": {"blood"} | title_initialisms("Government Response to the Infected Blood Inquiry")}
+    aliases = {
+        "iopc": {"iopc", "linden"},
+        "council": {"rotherham", "south", "yorkshire", "linden", "syp"},
+        "ibi": {"blood"} | title_initialisms("Government Response to the Infected Blood Inquiry"),
+    }
     intent = parse_query("SYP response to IOPC recommendation 13", responders=["South Yorkshire Police"], doc_aliases=aliases)
     assert intent.responders == ("South Yorkshire Police",) and intent.docs == ("iopc",)
     # the responder's name is not evidence for the council report titled after it
-    intent = parse_query("Operation Linden R5 - what did the IOPC want South Yorkshire Police to do?",
-                         responders=["South Yorkshire Police"], doc_aliases=aliases)
+    intent = parse_query(
+        "Operation Linden R5 - what did the IOPC want South Yorkshire Police to do?",
+        responders=["South Yorkshire Police"],
+        doc_aliases=aliases,
+    )
     assert intent.docs == ("iopc",) and intent.wants == "recommendation"
     assert parse_query("IBI rec 12 d-e PACAC review role", doc_aliases=aliases).docs == ("ibi",)

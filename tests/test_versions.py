@@ -264,6 +264,7 @@ def _publish_killed_at(loc: Path, step: int) -> int:
                 if count[0] == step:
                     os.kill(os.getpid(), signal.SIGKILL)
                 return real[name](*args, **kwargs)
+
             return call
 
         with write_lock(loc):
@@ -302,5 +303,7 @@ def test_disk_full_is_recognised_in_each_library_s_words():
 
     assert versions.is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
     assert versions.is_disk_full(sqlite3.OperationalError("database or disk is full"))
-    assert versions.is_disk_full(RuntimeError("Error in faiss::write_index ... write error in x: 4014 != 16000 (No space left on device)"))
+    assert versions.is_disk_full(
+        RuntimeError("Error in faiss::write_index ... write error in x: 4014 != 16000 (No space left on device)")
+    )
     assert not versions.is_disk_full(RuntimeError("could not open x for reading: No such file or directory"))

@@ -35,8 +35,15 @@ pytest.importorskip("datasette", reason="the web extra is not installed: pip ins
 pytest.importorskip("playwright", reason="the web extra is not installed: pip install -e '.[test,web]'")
 
 CHROMIUM = Path(os.environ.get("INQUIRE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHOTS = Path(os.environ.get("INQUIRE_SCREENSHOTS", ROOT / "build" / "screenshots"))
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 PDF = "linden-progress-update.pdf"
@@ -56,23 +63,27 @@ PDF_PAGES = [
         "This update reports the progress the force has made on the recommendations of the Operation Linden report since "
         "the last update. It is written for the Police and Crime Commissioner and for the public, and it will be followed "
         "by a further update in the spring. Each section below names the recommendation it answers and describes the work "
-        "done, the work still planned and the officer who leads it."),
+        "done, the work still planned and the officer who leads it.",
+    ),
     _page_text(
         "Response to recommendation 7",
         "In answer to recommendation 7, the force has appointed a named detective inspector as the single point of contact "
         "for the independent sexual violence advisers. The detective inspector meets the managers of the adviser service "
         "every month, reviews every referral that was delayed, and reports on referral times to the rape and serious sexual "
-        "offences board. Advisers now deliver a session on their role in the initial training of every new investigator."),
+        "offences board. Advisers now deliver a session on their role in the initial training of every new investigator.",
+    ),
     _page_text(
         "Response to recommendation 9",
         "On recommendation 9, the force has written to the Law Commission to support its review of the offence of misconduct "
         "in public office. The force asked that the review consider how the offence applies to officers who fail to act on "
-        "reports of exploitation, and it has offered the Commission anonymised case studies from the investigations."),
+        "reports of exploitation, and it has offered the Commission anonymised case studies from the investigations.",
+    ),
     _page_text(
         "Governance of this plan",
         "The deputy chief constable chairs a quarterly board that checks the evidence behind every action in this plan. "
         "An action is closed only when the board has seen that the change is working in practice, for example through "
-        "audits of case files, surveys of victims and the views of partner agencies."),
+        "audits of case files, surveys of victims and the views of partner agencies.",
+    ),
 ]
 
 
@@ -107,8 +118,13 @@ class _Server:
     """``inquire serve --port 0`` on the session index, started at once; ``url`` waits for the address it prints."""
 
     def __init__(self, index_dir: Path, home: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "inquire", "serve", "--index", str(index_dir), "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(home))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "inquire", "serve", "--index", str(index_dir), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=_env(home),
+        )
         self.lines: list[str] = []
         self.ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -187,9 +203,12 @@ def _cli_json(*args: str) -> dict:
 
 
 def _dom_hits(page) -> list[dict]:
-    return page.eval_on_selector_all("li.hit", """els => els.map(e => ({
+    return page.eval_on_selector_all(
+        "li.hit",
+        """els => els.map(e => ({
         rank: +e.dataset.rank, chunk_id: e.dataset.chunkId, score: e.dataset.score,
-        cite: e.querySelector('.cite').textContent.trim(), text: e.querySelector('.passage').textContent}))""")
+        cite: e.querySelector('.cite').textContent.trim(), text: e.querySelector('.passage').textContent}))""",
+    )
 
 
 def _in_thread(coro):
@@ -225,7 +244,8 @@ def test_search_page_hits_are_identical_to_inquire_search_json(page, server, web
     page.goto(f"{server}/-/inquire/search?q={q.replace(' ', '+')}&role={role}&k=7")
     dom = _dom_hits(page)
     assert [(h["rank"], h["chunk_id"], h["score"]) for h in dom] == [
-        (h["rank"], h["chunk_id"], f"{h['score']:.6f}") for h in cli["hits"]]
+        (h["rank"], h["chunk_id"], f"{h['score']:.6f}") for h in cli["hits"]
+    ]
     assert [h["text"] for h in dom] == [h["text"] for h in cli["hits"]]
     assert len(dom) == 7
     as_json = page.request.get(f"{server}/-/inquire/search.json?q={q.replace(' ', '+')}&role={role}&k=7").json()
@@ -261,8 +281,11 @@ def test_a_hit_leads_to_its_recommendation_with_every_response(page, server, web
     cards = page.locator("article.response")
     assert cards.count() == len(view["responses"])
     methods = page.eval_on_selector_all("article.response dd.linked", "els => els.map(e => e.textContent.trim())")
-    expected = [p["linked"] + ("" if p["linked"] == "explicit" else f", confidence {p['confidence']:.2f}")
-                for g in view["responses"] for p in g["passages"]]
+    expected = [
+        p["linked"] + ("" if p["linked"] == "explicit" else f", confidence {p['confidence']:.2f}")
+        for g in view["responses"]
+        for p in g["passages"]
+    ]
     assert methods == expected and any(m.startswith("content, confidence") for m in methods)
     assert page.request.get(page.url.replace("/rec/7?", "/rec/7.json?")).json() == cli
 
@@ -301,10 +324,26 @@ def test_tracker_view_agrees_with_inquire_recs(web_index):
     conn = sqlite3.connect(f"file:{web_index / 'meta.sqlite'}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     rows = conn.execute("SELECT * FROM tracker").fetchall()
-    view = {(r["number"], r["doc"]): (json.loads(r["responders"]), json.loads(r["response_docs"]), r["responses"],
-                                      json.loads(r["linked"]), r["unanswered"]) for r in rows}
-    cli = {(r["number"], r["doc"]): (r["responders"], r["response_docs"], r["responses"], r["linked"],
-                                     "no" if r["responses"] else "yes") for r in recs}
+    view = {
+        (r["number"], r["doc"]): (
+            json.loads(r["responders"]),
+            json.loads(r["response_docs"]),
+            r["responses"],
+            json.loads(r["linked"]),
+            r["unanswered"],
+        )
+        for r in rows
+    }
+    cli = {
+        (r["number"], r["doc"]): (
+            r["responders"],
+            r["response_docs"],
+            r["responses"],
+            r["linked"],
+            "no" if r["responses"] else "yes",
+        )
+        for r in recs
+    }
     assert view == cli and len(view) == len(rows)
     pairs = conn.execute("SELECT number, responder, doc, linked, confidence FROM recommendation_responses").fetchall()
     assert len(pairs) == sum(r["responses"] for r in recs)
@@ -414,6 +453,7 @@ def test_a_passage_across_a_page_break_is_marked_on_both_pages(web_index):
 
     site = Site(web_index)
     try:
+
         def build(opened, params):
             (doc,) = [d for d in opened.index.documents() if d.name == PDF]
             row = opened.index.document(doc.doc_id)
@@ -444,7 +484,7 @@ def test_a_changed_original_is_not_served_as_the_cited_one(tmp_path):
         await ds.invoke_startup()
         return await ds.client.get(path)
 
-    doc_id = re.search(r'/-/inquire/file/([0-9a-f]+)', _in_thread(fetch("/-/inquire/search?q=detective")).text).group(1)
+    doc_id = re.search(r"/-/inquire/file/([0-9a-f]+)", _in_thread(fetch("/-/inquire/search?q=detective")).text).group(1)
     assert _in_thread(fetch(f"/-/inquire/file/{doc_id}")).status_code == 200
     make_pdf(pdf, PDF_PAGES[1:3])  # edited after indexing: page 2 is no longer what was cited
     response = _in_thread(fetch(f"/-/inquire/file/{doc_id}"))
@@ -472,8 +512,11 @@ def test_a_reindex_is_picked_up_without_restart(tmp_path):
 
     before = _in_thread(get("/-/inquire/search.json?q=kestrel+survey&k=3")).json()
     assert all("kestrel" not in h["text"].lower() for h in before["hits"])
-    (docs / "kestrel.txt").write_text("Kestrel survey\n\nThe kestrel survey of the moorland found eleven nesting pairs "
-                                      "along the northern ridge, more than in any year since records began.\n", encoding="utf-8")
+    (docs / "kestrel.txt").write_text(
+        "Kestrel survey\n\nThe kestrel survey of the moorland found eleven nesting pairs "
+        "along the northern ridge, more than in any year since records began.\n",
+        encoding="utf-8",
+    )
     _build([docs], index_dir)
     after = _in_thread(get("/-/inquire/search.json?q=kestrel+survey&k=3")).json()
     assert after["hits"][0]["doc"] == "kestrel.txt"
@@ -514,7 +557,8 @@ def test_accessibility_basics(page, server, source_url):
         assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (name, levels)  # no skipped heading level
         unlabelled = page.eval_on_selector_all(
             "input:not([type=hidden]), select, textarea",
-            "els => els.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name)")
+            "els => els.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name)",
+        )
         assert unlabelled == [], (name, unlabelled)
     # keyboard only: skip link, question box, Enter submits; results are reachable by Tab
     page.goto(f"{server}/-/inquire/search")
@@ -579,7 +623,8 @@ def test_recs_and_rec_csv_match_their_json(web_index):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["number"], r["responders"], r["unanswered"]) for r in rows] == [
-        (r["number"], "; ".join(r["responders"]), str(not r["responses"])) for r in recs]
+        (r["number"], "; ".join(r["responders"]), str(not r["responses"])) for r in recs
+    ]
     view = _cli_json("rec", "7", "--index", str(web_index), "--json")["sources"][0]
     result = runner.invoke(app, ["rec", "7", "--index", str(web_index), "--csv"])
     assert result.exit_code == 0, result.output
@@ -597,7 +642,9 @@ def test_serve_errors_are_one_line(web_index, tmp_path):
     assert runner.invoke(app, ["serve", "--help"]).exit_code == 0
     missing = runner.invoke(app, ["serve", "--index", str(tmp_path / "none")])
     assert missing.exit_code == 1
-    assert missing.output.strip().splitlines() == [f"Error: no index at {tmp_path / 'none'}: run `inquire index PATH... --index {tmp_path / 'none'}`"]
+    assert missing.output.strip().splitlines() == [
+        f"Error: no index at {tmp_path / 'none'}: run `inquire index PATH... --index {tmp_path / 'none'}`"
+    ]
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)

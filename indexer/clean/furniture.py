@@ -54,6 +54,7 @@ def normalize_line(text: str) -> str:
 
 # --------------------------------------------------------------------------- one word per line
 
+
 def is_word_per_line(lines: list[str]) -> bool:
     """True when a page's text came out one word per line (no usable line structure)."""
     words = [ln for ln in lines if ln]
@@ -187,9 +188,9 @@ def _furniture(pages: list[list[str]], numbers: list[int | None]) -> tuple[set[s
                 total[_key(ln)] += 1
     need = 3
     furniture = {
-        k for k, c in zone_pages.items()
-        if c >= need and len(k.replace("#", "").strip()) >= 2 and c >= 0.7 * total[k]
-        and _stable(k, pages, numbers)
+        k
+        for k, c in zone_pages.items()
+        if c >= need and len(k.replace("#", "").strip()) >= 2 and c >= 0.7 * total[k] and _stable(k, pages, numbers)
     }
     usual_offset = None
     if offsets:
@@ -232,8 +233,11 @@ def remove_placeholders(lines: list[Line]) -> tuple[list[Line], list[str]]:
     for i, ln in enumerate(lines):
         words = ln.text.split()
         if (
-            i not in drop and 1 < len(words) <= 3 and _block_name(ln.text)
-            and words[0].lower() in families and words[-1].lower() in _ORDINALS
+            i not in drop
+            and 1 < len(words) <= 3
+            and _block_name(ln.text)
+            and words[0].lower() in families
+            and words[-1].lower() in _ORDINALS
         ):
             drop.add(i)
     n_place = sum(1 for i in drop if lines[i].text.lower().rstrip(".") in PLACEHOLDERS)
@@ -274,7 +278,7 @@ def find_repeated_blocks(lines: list[Line]) -> tuple[list[Line], list[tuple[int,
                 n += 1
             if n > best_len:
                 best_len, best_src = n, src
-        chars = sum(len(t) for t in texts[pos:pos + best_len])
+        chars = sum(len(t) for t in texts[pos : pos + best_len])
         if best_len >= MIN_BLOCK_LINES and chars >= MIN_BLOCK_CHARS:
             for k in range(pos, pos + best_len):
                 removed[k] = True

@@ -27,6 +27,7 @@ class Piece:
     page: int  # index into RawDocument.pages
     tag: RegionTag | None = None
 
+
 BULLET = re.compile(r"^(?:[•●▪■◦○‣∙·*►➢✓\-–—]\s*|\(?[a-z]\)\s|\([ivx]{1,4}\)\s|[ivx]{1,4}\)\s)")
 NUMBERED = re.compile(r"^\d{1,3}[.)]\s+\S")
 HEAD_PATTERN = re.compile(
@@ -35,7 +36,9 @@ HEAD_PATTERN = re.compile(
     re.I,
 )
 _TERMINAL = re.compile(r"[.!?:;]['’\"”)\]]*$")
-_CONTINUES = re.compile(r"(?:[,&(/]|\b(?:and|or|of|the|to|for|in|on|with|by|a|an|at|from|that|as|its|their|which|is|are|be)|\s[-–—])$", re.I)
+_CONTINUES = re.compile(
+    r"(?:[,&(/]|\b(?:and|or|of|the|to|for|in|on|with|by|a|an|at|from|that|as|its|their|which|is|are|be)|\s[-–—])$", re.I
+)
 _ENDS_ITEM = re.compile(r"(?:[.!?:;)]['’\"”)\]]*|[.!?]['’\"”]*\d{1,3})$")
 _LEADER = re.compile(r"(?:\.{3,}|…{2,}|\. \. \.)\s*\d{1,4}$")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z’'-]*[A-Za-z]|[A-Za-z]")

@@ -159,12 +159,14 @@ def _title(units: list[Unit], skip: list[tuple[int, int]]) -> str | None:
         title = u.text
         if k > 0 and u.text.startswith("Response") and len(head[k - 1].text.split()) <= 3:
             title = f"{head[k - 1].text} {title}"  # "UK Government" / "Response to ..."
-        for nxt in head[k + 1:]:
+        for nxt in head[k + 1 :]:
             t = nxt.text
             if re.search(r"\d{4}|^\W", t) and not title.endswith(":"):
                 break
-            if title.endswith(":") or t[:1].islower() or (
-                len(t.split()) <= 4 and re.search(r"\b(?:Report|Inquiry|Review|Response)$", t)
+            if (
+                title.endswith(":")
+                or t[:1].islower()
+                or (len(t.split()) <= 4 and re.search(r"\b(?:Report|Inquiry|Review|Response)$", t))
             ):
                 title = f"{title} {t}"
             else:
@@ -209,9 +211,14 @@ def _layout(clean: CleanDocument, units: list[Unit]) -> Layout:
     title_sources += [u.text for u in units if u.text.count("Recommendation ") >= 3 and ":" in u.text]
     levels = _heading_levels(units, skip, toc_entries, flat_toc, len(clean.text))
     return Layout(
-        special=special, skip=skip, toc_entries=toc_entries, flat_toc=flat_toc,
-        rec_titles=recommendation_titles(title_sources), levels=levels,
-        level1=sorted(p for p, lv in levels.items() if lv == 1), level2=sorted(p for p, lv in levels.items() if lv == 2),
+        special=special,
+        skip=skip,
+        toc_entries=toc_entries,
+        flat_toc=flat_toc,
+        rec_titles=recommendation_titles(title_sources),
+        levels=levels,
+        level1=sorted(p for p, lv in levels.items() if lv == 1),
+        level2=sorted(p for p, lv in levels.items() if lv == 2),
     )
 
 
@@ -226,7 +233,9 @@ def _special(clean: CleanDocument, tocs: list[Toc]) -> list[Special]:
     return sorted(special)
 
 
-def _heading_levels(units: list[Unit], skip: list[tuple[int, int]], toc_entries: set[str], flat_toc: bool, n: int) -> dict[int, int]:
+def _heading_levels(
+    units: list[Unit], skip: list[tuple[int, int]], toc_entries: set[str], flat_toc: bool, n: int
+) -> dict[int, int]:
     """Heading level (1 or 2) by unit start, for the lines that are headings."""
     levels: dict[int, int] = {}
     for u in units:
@@ -333,13 +342,24 @@ def _recommendation(text: str, reg: _Region, markers: list[Marker]) -> Recommend
     s, e = _trim(text, reg.anchor.start, markers[0].pos if markers else reg.end)
     rec_text = text[s:e]
     return Recommendation(
-        number=reg.anchor.number, text=rec_text, start=s, end=e, title=reg.anchor.title, addressee=addressee(rec_text),
+        number=reg.anchor.number,
+        text=rec_text,
+        start=s,
+        end=e,
+        title=reg.anchor.title,
+        addressee=addressee(rec_text),
     )
 
 
 def _responses(
-    text: str, reg: _Region, markers: list[Marker], pending: list[Recommendation], siblings: list[str],
-    last: Response | None, default: str | None, who: str | None,
+    text: str,
+    reg: _Region,
+    markers: list[Marker],
+    pending: list[Recommendation],
+    siblings: list[str],
+    last: Response | None,
+    default: str | None,
+    who: str | None,
 ) -> list[Response]:
     """The responses that start at ``markers``. One with no number of its own answers the
     recommendations still ``pending`` (their common label), else the same as the ``last`` one."""
@@ -491,11 +511,16 @@ def _segments(
         k = bisect.bisect_right(span_starts, s) - 1
         sp = spans[k] if k >= 0 and spans[k].start <= s < spans[k].end else _Span(s, e, ROLE_OTHER, None, None)
         j = bisect.bisect_right(path_pos, s) - 1
-        out.append(Segment(
-            s, e, sp.role, sp.number,
-            responder=sp.who if sp.role == ROLE_RESPONSE else None,
-            section=path_at[j].path if j >= 0 else (),
-            kind=next((kd for ks, ke, kd in kinds if ks <= s < ke), KIND_BODY),
-            addressee=sp.who if sp.role == ROLE_RECOMMENDATION else None,
-        ))
+        out.append(
+            Segment(
+                s,
+                e,
+                sp.role,
+                sp.number,
+                responder=sp.who if sp.role == ROLE_RESPONSE else None,
+                section=path_at[j].path if j >= 0 else (),
+                kind=next((kd for ks, ke, kd in kinds if ks <= s < ke), KIND_BODY),
+                addressee=sp.who if sp.role == ROLE_RECOMMENDATION else None,
+            )
+        )
     return out

@@ -79,8 +79,11 @@ _LEADER = re.compile(r"(?:\.{3,}|…{2,})\s*\d{0,4}\s*$")
 def _title_like(rest: str) -> bool:
     """The text after "Recommendation N:" is a title, not the start of the recommendation."""
     return (
-        len(rest) <= 120 and len(rest.split()) <= 18 and not re.search(r"[.;:,)\]]$", rest)
-        and rest[:1].isupper() and not re.match(r"(?:That|We|It|This|These|There|In|If|As|Where)\b", rest)
+        len(rest) <= 120
+        and len(rest.split()) <= 18
+        and not re.search(r"[.;:,)\]]$", rest)
+        and rest[:1].isupper()
+        and not re.match(r"(?:That|We|It|This|These|There|In|If|As|Where)\b", rest)
         and not re.search(r"\b(?:should|must|recommend|be)\b", rest)
     )
 
@@ -151,8 +154,12 @@ def unnumbered(units: list[Unit], skip: list[tuple[int, int]]) -> Detection:
 # --------------------------------------------------------------------------- listed
 
 _LIST_HEADS = {
-    "recommendations", "conclusions and recommendations", "summary of recommendations",
-    "list of recommendations", "summary of conclusions and recommendations", "recommendations and conclusions",
+    "recommendations",
+    "conclusions and recommendations",
+    "summary of recommendations",
+    "list of recommendations",
+    "summary of conclusions and recommendations",
+    "recommendations and conclusions",
 }
 _ITEM = re.compile(r"^(?P<num>\d{1,3})\.\s+\S")
 _TAG = re.compile(r"\((?P<kind>Recommendation|Conclusion)s?,\s*Paragraphs?\s+[\d,\s–-]+(?:and\s+\d+)?\)", re.I)
@@ -165,7 +172,7 @@ def listed(units: list[Unit], skip: list[tuple[int, int]], level1: list[int], le
             continue
         end = next((p for p in level1 if p > u.start), None)
         items: list[tuple[int, Unit]] = []
-        for v in units[k + 1:]:
+        for v in units[k + 1 :]:
             if end is not None and v.start >= end:
                 break
             m = _ITEM.match(v.text)
@@ -204,22 +211,18 @@ _GROUP_REF_BEFORE = re.compile(r"(?:recommendation|paragraphs?|para|under|see)\s
 
 
 def _items_re(num: str) -> re.Pattern:
-    return re.compile(
-        rf"(?<![\w(/.,-]){num}(?P<let>[a-z]?)(?:\)\s?(?P<rom>[ivx]{{1,5}}))?\.\s+(?=[A-Z“\"‘(\[])"
-    )
+    return re.compile(rf"(?<![\w(/.,-]){num}(?P<let>[a-z]?)(?:\)\s?(?P<rom>[ivx]{{1,5}}))?\.\s+(?=[A-Z“\"‘(\[])")
 
 
 def _subgroup_re(num: str) -> re.Pattern:
-    return re.compile(
-        rf"(?<![\w(/.,-]){num}[a-z](?:-[a-z])?\)\s?(?:[ivx]{{1,5}}(?:-[ivx]{{1,5}})?\)\s?)?(?=[A-Z])"
-    )
+    return re.compile(rf"(?<![\w(/.,-]){num}[a-z](?:-[a-z])?\)\s?(?:[ivx]{{1,5}}(?:-[ivx]{{1,5}})?\)\s?)?(?=[A-Z])")
 
 
 def inline(text: str, skip: list[tuple[int, int]], toc_titles: dict[str, str]) -> Detection:
     det = Detection("inline")
     groups: list[Anchor] = []
     for m in _GROUP.finditer(text):
-        if inside(m.start(), skip) or _GROUP_REF_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
+        if inside(m.start(), skip) or _GROUP_REF_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
             continue
         groups.append(Anchor(m.group("num"), m.start()))
     groups = _increasing(groups)
@@ -235,7 +238,7 @@ def inline(text: str, skip: list[tuple[int, int]], toc_titles: dict[str, str]) -
         last: tuple | None = None
         items: list[Anchor] = []
         for m in _items_re(re.escape(g.number)).finditer(text, lo, hi):
-            if _REF_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
+            if _REF_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
                 continue
             let, rom = m.group("let") or "", m.group("rom") or ""
             if rom and not roman(rom):
@@ -258,8 +261,9 @@ def inline(text: str, skip: list[tuple[int, int]], toc_titles: dict[str, str]) -
     # Recommendations are worded as directions; a numbered outline that is not is left alone.
     bounds2 = [a.start for a in anchors[1:]] + [len(text)]
     directive = sum(
-        1 for a, e in zip(anchors, bounds2, strict=False)
-        if re.search(r"\b(?:should|must|recommends?|ought|be)\b", text[a.start:min(e, a.start + 600)])
+        1
+        for a, e in zip(anchors, bounds2, strict=False)
+        if re.search(r"\b(?:should|must|recommends?|ought|be)\b", text[a.start : min(e, a.start + 600)])
     )
     if len(anchors) >= 3 and directive >= 0.5 * len(anchors):
         det.anchors, det.stops = anchors, sorted(set(stops))
@@ -270,9 +274,7 @@ def inline(text: str, skip: list[tuple[int, int]], toc_titles: dict[str, str]) -
 
 # --------------------------------------------------------------------------- tabled
 
-_ROW = re.compile(
-    r"^(?P<num>\d{1,2})(?P<let>[a-z](?:-[a-z])?)?(?:\s*\((?P<rom>[ivx]{1,5}(?:-[ivx]{1,5})?)\))?\s+(?=[A-Z])"
-)
+_ROW = re.compile(r"^(?P<num>\d{1,2})(?P<let>[a-z](?:-[a-z])?)?(?:\s*\((?P<rom>[ivx]{1,5}(?:-[ivx]{1,5})?)\))?\s+(?=[A-Z])")
 
 
 def tabled(units: list[Unit], skip: list[tuple[int, int]], levels: dict[int, int]) -> Detection:

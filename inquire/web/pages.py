@@ -165,13 +165,16 @@ class Links:
             views = cached_rec_views(self.opened, number)
         except QueryError:
             views = []
-        owners = [v for v in views if doc in {v.recommendation.doc, *(p.doc for p in v.printed_in), *(r.doc for r in v.responses)}]
+        owners = [
+            v for v in views if doc in {v.recommendation.doc, *(p.doc for p in v.printed_in), *(r.doc for r in v.responses)}
+        ]
         chosen = owners[0].recommendation if len(owners) == 1 else None
         return self.urls.rec(number, (chosen.source or chosen.doc) if chosen else None)
 
     def hit(self, hit: Hit) -> HitView:
-        return HitView(hit, self.citation(hit.citation), self.rec(hit.recommendation, hit.doc),
-                       tuple(self.citation(c) for c in hit.also_in))
+        return HitView(
+            hit, self.citation(hit.citation), self.rec(hit.recommendation, hit.doc), tuple(self.citation(c) for c in hit.also_in)
+        )
 
 
 # ---- filters
@@ -385,7 +388,11 @@ def rec_page(opened: Opened, number: str, source: str | None, urls: Urls) -> Rec
 
         def cite(item: Any, label: str) -> CitationView:
             doc_id = doc_ids(item.doc, item.start, item.end, item.text)
-            return links.span(doc_id, item.start, item.end, label, item.page_start) if doc_id else CitationView(label, "", None, None)
+            return (
+                links.span(doc_id, item.start, item.end, label, item.page_start)
+                if doc_id
+                else CitationView(label, "", None, None)
+            )
 
         rec_label = ", ".join(x for x in (r.doc, _where(r.page_start, r.page_end)) if x)
         printed = tuple(cite(p, ", ".join(x for x in (p.doc, _where(p.page_start, p.page_end)) if x)) for p in view.printed_in)
@@ -496,10 +503,22 @@ def source_page(opened: Opened, doc_id: str, params: Mapping[str, str], urls: Ur
         if any(p.anchor for p in parts):
             first = False
         blocks.append(PageBlock(number, parts, urls.original(doc_id, number) if is_pdf and number else None))
-    whole_href = urls.path(f"/-/inquire/source/{doc_id}", {"start": start, "end": end, "all": 1},
-                           "passage" if start is not None else "") if paged and not whole else None
-    return SourcePage(doc, blocks, cited, urls.original(doc_id, cited) if is_pdf else None, earlier, later, whole_href,
-                      start is not None, len({p for p, _, _ in spans if p is not None}) or None)
+    whole_href = (
+        urls.path(f"/-/inquire/source/{doc_id}", {"start": start, "end": end, "all": 1}, "passage" if start is not None else "")
+        if paged and not whole
+        else None
+    )
+    return SourcePage(
+        doc,
+        blocks,
+        cited,
+        urls.original(doc_id, cited) if is_pdf else None,
+        earlier,
+        later,
+        whole_href,
+        start is not None,
+        len({p for p, _, _ in spans if p is not None}) or None,
+    )
 
 
 # ---- the original file
@@ -536,9 +555,12 @@ class OriginalFiles:
         try:
             same = self._sha256(path) == info.sha256
         except OSError:
-            raise NotFound(f"{path} is no longer there; its text as indexed is at {text_at} "
-                           f"(run `inquire index` to drop or re-read it)") from None
+            raise NotFound(
+                f"{path} is no longer there; its text as indexed is at {text_at} (run `inquire index` to drop or re-read it)"
+            ) from None
         if not same:
-            raise NotFound(f"{path} has changed since it was indexed, so its pages may not match the citations; "
-                           f"run `inquire index` to re-read it (its text as indexed is at {text_at})")
+            raise NotFound(
+                f"{path} has changed since it was indexed, so its pages may not match the citations; "
+                f"run `inquire index` to re-read it (its text as indexed is at {text_at})"
+            )
         return path, info.name

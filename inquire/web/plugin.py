@@ -167,8 +167,10 @@ def get_metadata(datasette, key, database, table):
     if "stances" in columns.get(TRACKER, set()):
         facets.append({"array": "stances"})
     response_facets = ["source", "responder", "linked"] + (["stance"] if "stance" in columns.get(RESPONSES, set()) else [])
-    nav = (f'<a href="{urls.search()}">Search</a> · <a href="{urls.ask()}">Ask</a> · '
-           f'<a href="{urls.tracker()}">Tracker</a> · <a href="{urls.responses_table()}">Every response</a>')
+    nav = (
+        f'<a href="{urls.search()}">Search</a> · <a href="{urls.ask()}">Ask</a> · '
+        f'<a href="{urls.tracker()}">Tracker</a> · <a href="{urls.responses_table()}">Every response</a>'
+    )
     return {
         "title": "inquire",
         "description_html": f"Oversight reports, their recommendations and every response to them. {nav}",
@@ -274,9 +276,14 @@ async def tracker_view(datasette, request):
     if state.key is None:
         return await _error(datasette, request, IndexMissing(f"no index at {state.site.location}: run `inquire index`"))
     if not state.view_columns.get(TRACKER):
-        return await _error(datasette, request, IndexIncompatible(
-            f"the index at {state.site.location} was written by an older inquire without the tracker views; "
-            "run `inquire index --rebuild`"))
+        return await _error(
+            datasette,
+            request,
+            IndexIncompatible(
+                f"the index at {state.site.location} was written by an older inquire without the tracker views; "
+                "run `inquire index --rebuild`"
+            ),
+        )
     return Response.redirect(urls_for(datasette).tracker())
 
 
@@ -299,8 +306,9 @@ async def rec_view(datasette, request):
 
 async def source_view(datasette, request):
     doc_id = request.url_vars["doc_id"]
-    return await _page(datasette, request, lambda opened, params, urls: pages.source_page(opened, doc_id, params, urls),
-                       "inquire_source.html")
+    return await _page(
+        datasette, request, lambda opened, params, urls: pages.source_page(opened, doc_id, params, urls), "inquire_source.html"
+    )
 
 
 async def file_view(datasette, request):

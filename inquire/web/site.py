@@ -145,7 +145,9 @@ class Site:
                 self._opened.close()
             self._opened = opened
             return opened
-        raise IndexMissing(f"the index at {self.location} was replaced {OPEN_ATTEMPTS} times while it was being opened; reload the page")
+        raise IndexMissing(
+            f"the index at {self.location} was replaced {OPEN_ATTEMPTS} times while it was being opened; reload the page"
+        )
 
     def call_sync(self, fn: Callable[[Opened], T]) -> T:
         """Run ``fn(opened)`` on the worker thread and wait (for scripts and tests)."""

@@ -55,8 +55,7 @@ class LocalBackend:
         ids = self.index.chunk_ids_where(within)
         return _search(vectors, qvec, min(k, len(ids)), ids) if len(ids) else []
 
-    def sentences(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None,
-                  candidates: int | None = None) -> Ranking:
+    def sentences(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None, candidates: int | None = None) -> Ranking:
         vectors = self.index.sentence_vectors
         if vectors.ntotal == 0 or k <= 0:
             return []

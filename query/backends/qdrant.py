@@ -106,8 +106,10 @@ def query_terms(tokenizer: FtsTokenizer, terms: Iterable[str]) -> list[int]:
 
 def document_version(manifest: Manifest, sha256: str) -> str:
     """What a document's points depend on: its content, inquire's processing and chunking, the model."""
-    key = json.dumps([sha256, manifest.processing, manifest.chunking, manifest.model, manifest.dim, FORMAT_VERSION, SYNC_FORMAT],
-                     sort_keys=True)
+    key = json.dumps(
+        [sha256, manifest.processing, manifest.chunking, manifest.model, manifest.dim, FORMAT_VERSION, SYNC_FORMAT],
+        sort_keys=True,
+    )
     return hashlib.sha1(key.encode()).hexdigest()
 
 
@@ -135,8 +137,9 @@ class QdrantStore:
         self.names = {c: prefix + c for c in (PASSAGES, SENTENCES, DOCUMENTS)}
         if url:
             self.where = f"Qdrant at {url}"
-            self.client = QdrantClient(url=url, api_key=os.environ.get("QDRANT_API_KEY") or None, timeout=60,
-                                       check_compatibility=False)  # no background version probe: the call below checks
+            self.client = QdrantClient(
+                url=url, api_key=os.environ.get("QDRANT_API_KEY") or None, timeout=60, check_compatibility=False
+            )  # no background version probe: the call below checks
             self._call(self.client.get_collections)  # unreachable server: one line, now
         else:
             path = Path(index_dir) / LOCAL_DIR
@@ -145,8 +148,10 @@ class QdrantStore:
                 path.mkdir(parents=True, exist_ok=True)
                 self.client = QdrantClient(path=str(path))
             except (RuntimeError, OSError) as exc:
-                raise BackendUnavailable(f"{self.where}: cannot open it ({exc}); local mode serves one process at a "
-                                         f"time: close the other one, or set QDRANT_URL to use a Qdrant server") from exc
+                raise BackendUnavailable(
+                    f"{self.where}: cannot open it ({exc}); local mode serves one process at a "
+                    f"time: close the other one, or set QDRANT_URL to use a Qdrant server"
+                ) from exc
 
     def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A client call with its failures (connection refused, timeouts, bad responses) as one line."""
@@ -156,7 +161,9 @@ class QdrantStore:
             raise
         except Exception as exc:  # qdrant-client raises httpx, grpc and its own exception types
             message = " ".join(str(exc).split())[:300]
-            raise BackendUnavailable(f"{self.where}: {type(exc).__name__}: {message}; check QDRANT_URL and that the server is up") from exc
+            raise BackendUnavailable(
+                f"{self.where}: {type(exc).__name__}: {message}; check QDRANT_URL and that the server is up"
+            ) from exc
 
     def exists(self, what: str) -> bool:
         return bool(self._call(self.client.collection_exists, self.names[what]))
@@ -174,24 +181,34 @@ class QdrantStore:
         from qdrant_client import models
 
         if not self.exists(PASSAGES):
-            self._call(self.client.create_collection, self.names[PASSAGES],
-                       vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.DOT)},
-                       sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)})
+            self._call(
+                self.client.create_collection,
+                self.names[PASSAGES],
+                vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.DOT)},
+                sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            )
         if not self.exists(SENTENCES):
-            self._call(self.client.create_collection, self.names[SENTENCES],
-                       vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.DOT)})
+            self._call(
+                self.client.create_collection,
+                self.names[SENTENCES],
+                vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.DOT)},
+            )
         if not self.exists(DOCUMENTS):
             self._call(self.client.create_collection, self.names[DOCUMENTS], vectors_config={})
         for what in (PASSAGES, SENTENCES):  # collections made by hand (cluster settings) must fit
             params = self._call(self.client.get_collection, self.names[what]).config.params
             dense = (params.vectors or {}).get(DENSE) if isinstance(params.vectors, dict) else None
             if dense is None or dense.size != dim or dense.distance != models.Distance.DOT:
-                raise BackendUnavailable(f"{self.where}: collection {self.names[what]} needs a {dim}-d dot-product vector "
-                                         f"named {DENSE!r}; drop it, or set INQUIRE_QDRANT_PREFIX to use other collections")
+                raise BackendUnavailable(
+                    f"{self.where}: collection {self.names[what]} needs a {dim}-d dot-product vector "
+                    f"named {DENSE!r}; drop it, or set INQUIRE_QDRANT_PREFIX to use other collections"
+                )
         sparse = self._call(self.client.get_collection, self.names[PASSAGES]).config.params.sparse_vectors or {}
         if SPARSE not in sparse or sparse[SPARSE].modifier != models.Modifier.IDF:
-            raise BackendUnavailable(f"{self.where}: collection {self.names[PASSAGES]} needs a sparse vector {SPARSE!r} with "
-                                     f"modifier=idf; drop it, or set INQUIRE_QDRANT_PREFIX to use other collections")
+            raise BackendUnavailable(
+                f"{self.where}: collection {self.names[PASSAGES]} needs a sparse vector {SPARSE!r} with "
+                f"modifier=idf; drop it, or set INQUIRE_QDRANT_PREFIX to use other collections"
+            )
         if os.environ.get("QDRANT_URL"):  # local mode has no payload indexes (it scans)
             for what in (PASSAGES, SENTENCES):
                 for field in ("chunk", *FILTER_FIELDS):
@@ -216,8 +233,9 @@ class QdrantStore:
         flt = models.Filter(must=[models.FieldCondition(key="kind", match=models.MatchValue(value="document"))])
         offset = None
         while True:
-            records, offset = self._call(self.client.scroll, self.names[DOCUMENTS], scroll_filter=flt, limit=1024,
-                                         offset=offset, with_payload=True)
+            records, offset = self._call(
+                self.client.scroll, self.names[DOCUMENTS], scroll_filter=flt, limit=1024, offset=offset, with_payload=True
+            )
             out.update((r.payload["doc_id"], r.payload["version"]) for r in records)
             if offset is None:
                 return out
@@ -226,7 +244,12 @@ class QdrantStore:
         """Every point of one document (its record first, so a half-deleted document is never taken as complete)."""
         from qdrant_client import models
 
-        self._call(self.client.delete, self.names[DOCUMENTS], points_selector=models.PointIdsList(points=[document_point(doc_id)]), wait=True)
+        self._call(
+            self.client.delete,
+            self.names[DOCUMENTS],
+            points_selector=models.PointIdsList(points=[document_point(doc_id)]),
+            wait=True,
+        )
         by_doc = models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))])
         for what in (PASSAGES, SENTENCES):
             self._call(self.client.delete, self.names[what], points_selector=models.FilterSelector(filter=by_doc), wait=True)
@@ -236,7 +259,7 @@ class QdrantStore:
 
     def upsert(self, what: str, points: list) -> None:
         for start in range(0, len(points), BATCH):
-            self._call(self.client.upsert, self.names[what], points[start:start + BATCH], wait=True)
+            self._call(self.client.upsert, self.names[what], points[start : start + BATCH], wait=True)
 
     def put_record(self, point_id: str, payload: dict) -> None:
         from qdrant_client import models
@@ -258,13 +281,26 @@ class SyncReport:
     seconds: float
 
     def to_json(self) -> dict:
-        return {"where": self.where, "added": self.added, "removed": self.removed, "kept": self.kept,
-                "passages": self.passages, "sentences": self.sentences, "seconds": round(self.seconds, 3)}
+        return {
+            "where": self.where,
+            "added": self.added,
+            "removed": self.removed,
+            "kept": self.kept,
+            "passages": self.passages,
+            "sentences": self.sentences,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def _payload(ch: ChunkRow) -> dict:
-    return {"chunk": ch.chunk_id, "doc_id": ch.doc_id, "recommendation": ch.recommendation, "responder": ch.responder,
-            "role": ch.role, "kind": ch.kind}
+    return {
+        "chunk": ch.chunk_id,
+        "doc_id": ch.doc_id,
+        "recommendation": ch.recommendation,
+        "responder": ch.responder,
+        "role": ch.role,
+        "kind": ch.kind,
+    }
 
 
 def _passage_points(index: Index, chunks: list[ChunkRow], tokenizer: FtsTokenizer, avgdl: float) -> list:
@@ -274,8 +310,13 @@ def _passage_points(index: Index, chunks: list[ChunkRow], tokenizer: FtsTokenize
     points = []
     for ch, vec, counts in zip(chunks, vectors, tokenizer.counts([c.text for c in chunks])):
         indices, values = bm25_weights(counts, avgdl)
-        points.append(models.PointStruct(id=passage_point(ch.chunk_id), payload=_payload(ch), vector={
-            DENSE: vec.tolist(), SPARSE: models.SparseVector(indices=indices, values=values)}))
+        points.append(
+            models.PointStruct(
+                id=passage_point(ch.chunk_id),
+                payload=_payload(ch),
+                vector={DENSE: vec.tolist(), SPARSE: models.SparseVector(indices=indices, values=values)},
+            )
+        )
     return points
 
 
@@ -285,8 +326,12 @@ def _sentence_points(index: Index, chunks: list[ChunkRow]) -> list:
     by_id = {c.id: c for c in chunks}
     rows = index.sentences_in(list(by_id))
     vectors = _reconstruct(index.sentence_vectors, [s.id for s in rows])
-    return [models.PointStruct(id=sentence_point(by_id[s.chunk].chunk_id, s.start), payload=_payload(by_id[s.chunk]),
-                               vector={DENSE: vec.tolist()}) for s, vec in zip(rows, vectors)]
+    return [
+        models.PointStruct(
+            id=sentence_point(by_id[s.chunk].chunk_id, s.start), payload=_payload(by_id[s.chunk]), vector={DENSE: vec.tolist()}
+        )
+        for s, vec in zip(rows, vectors)
+    ]
 
 
 def _average_length(index: Index, tokenizer: FtsTokenizer, sample: int = 2000) -> float:
@@ -318,7 +363,9 @@ def sync(index_dir: Path, progress: Callable[[str, int, int], None] | None = Non
         have = store.documents()
         removed = sorted(d for d, v in have.items() if want.get(d) != v)
         avgdl = float(state.get("avgdl") or 0) or _average_length(index, tokenizer)
-        store.put_record(_STATE_ID, {"kind": "state", "state": None, "model": manifest.model, "dim": manifest.dim, "avgdl": avgdl})
+        store.put_record(
+            _STATE_ID, {"kind": "state", "state": None, "model": manifest.model, "dim": manifest.dim, "avgdl": avgdl}
+        )
         for i, doc_id in enumerate(removed):
             progress("qdrant: removing", i, len(removed))
             store.delete_document(doc_id)
@@ -334,14 +381,31 @@ def sync(index_dir: Path, progress: Callable[[str, int, int], None] | None = Non
             sentences = _sentence_points(index, chunks)
             store.upsert(PASSAGES, passages)
             store.upsert(SENTENCES, sentences)
-            store.put_record(document_point(doc_id), {"kind": "document", "doc_id": doc_id, "version": want[doc_id],
-                                                      "passages": len(passages), "sentences": len(sentences)})
+            store.put_record(
+                document_point(doc_id),
+                {
+                    "kind": "document",
+                    "doc_id": doc_id,
+                    "version": want[doc_id],
+                    "passages": len(passages),
+                    "sentences": len(sentences),
+                },
+            )
             n_passages, n_sentences = n_passages + len(passages), n_sentences + len(sentences)
         progress("qdrant: writing", len(added), len(added))
-        store.put_record(_STATE_ID, {"kind": "state", "state": index_state(manifest, want), "model": manifest.model,
-                                     "dim": manifest.dim, "avgdl": avgdl})
-        return SyncReport(store.where, added, [d for d in removed if d not in want], len(want) - len(added),
-                          n_passages, n_sentences, time.perf_counter() - t0)
+        store.put_record(
+            _STATE_ID,
+            {"kind": "state", "state": index_state(manifest, want), "model": manifest.model, "dim": manifest.dim, "avgdl": avgdl},
+        )
+        return SyncReport(
+            store.where,
+            added,
+            [d for d in removed if d not in want],
+            len(want) - len(added),
+            n_passages,
+            n_sentences,
+            time.perf_counter() - t0,
+        )
     finally:
         tokenizer.close()
         store.close()
@@ -379,8 +443,9 @@ class QdrantBackend:
         if state.get("state") != index_state(manifest, _versions(index, manifest)):
             where = self.store.where
             self.store.close()
-            raise IndexIncompatible(f"{where} does not hold this index's current documents: "
-                                    f"run `inquire index --backend qdrant --index {index_dir}`")
+            raise IndexIncompatible(
+                f"{where} does not hold this index's current documents: run `inquire index --backend qdrant --index {index_dir}`"
+            )
         self._tokenizer = FtsTokenizer()
         self._names = self.store.names
 
@@ -390,8 +455,15 @@ class QdrantBackend:
         return [(rows[c], s) for c, s in scored if c in rows]
 
     def _query(self, what: str, query: Any, using: str, k: int, within: ChunkSelection | None) -> list[tuple[str, float]]:
-        result = self.store._call(self.store.client.query_points, self._names[what], query=query, using=using, limit=k,
-                                  query_filter=_filter(within), with_payload=["chunk"])
+        result = self.store._call(
+            self.store.client.query_points,
+            self._names[what],
+            query=query,
+            using=using,
+            limit=k,
+            query_filter=_filter(within),
+            with_payload=["chunk"],
+        )
         return [(p.payload["chunk"], float(p.score)) for p in result.points]
 
     def dense(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None) -> Ranking:
@@ -399,15 +471,23 @@ class QdrantBackend:
             return []
         return self._rowids(self._query(PASSAGES, np.asarray(qvec, dtype=np.float32).tolist(), DENSE, k, within))
 
-    def sentences(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None,
-                  candidates: int | None = None) -> Ranking:
+    def sentences(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None, candidates: int | None = None) -> Ranking:
         if k <= 0:
             return []
         vector = np.asarray(qvec, dtype=np.float32).tolist()
         if candidates is not None:  # the same rule as the local backend: the best ``candidates`` sentences
             return self._rowids(_best_chunks(self._query(SENTENCES, vector, DENSE, candidates, within), k))
-        groups = self.store._call(self.store.client.query_points_groups, self._names[SENTENCES], query=vector, using=DENSE,
-                                  group_by="chunk", limit=k, group_size=1, query_filter=_filter(within), with_payload=False)
+        groups = self.store._call(
+            self.store.client.query_points_groups,
+            self._names[SENTENCES],
+            query=vector,
+            using=DENSE,
+            group_by="chunk",
+            limit=k,
+            group_size=1,
+            query_filter=_filter(within),
+            with_payload=False,
+        )
         return self._rowids([(str(g.id), float(g.hits[0].score)) for g in groups.groups if g.hits])
 
     def lexical(self, terms: tuple[str, ...], k: int, within: ChunkSelection | None = None) -> Ranking:
@@ -422,12 +502,14 @@ class QdrantBackend:
     def _vectors(self, what: str, point_ids: list[str]) -> np.ndarray:
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(point_ids), BATCH):
-            part = point_ids[start:start + BATCH]
+            part = point_ids[start : start + BATCH]
             for r in self.store._call(self.store.client.retrieve, self._names[what], part, with_vectors=[DENSE]):
                 found[str(r.id)] = np.asarray(r.vector[DENSE], dtype=np.float32)
         missing = [p for p in point_ids if p not in found]
         if missing:
-            raise IndexIncompatible(f"{self.store.where} lacks {len(missing)} of the {what} asked for: run `inquire index --backend qdrant`")
+            raise IndexIncompatible(
+                f"{self.store.where} lacks {len(missing)} of the {what} asked for: run `inquire index --backend qdrant`"
+            )
         return np.vstack([found[p] for p in point_ids]) if point_ids else np.zeros((0, self.index.manifest.dim), dtype=np.float32)
 
     def passage_vectors(self, ids: list[int]) -> np.ndarray:
