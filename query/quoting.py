@@ -12,20 +12,27 @@ The candidates are the sentences of the top passages, as in ``answer``. What cha
    only (``scripts/fit_quoting.py``: conditional logit, the sentences containing an answer string
    being the positives) and are constants below.
 2. **No padding**: a further sentence is quoted only when it scores within ``keep_within`` of the
-   first; sentences of contents lists, footnote blocks and lone headings, and a document's own
-   title, are never quoted.
-3. **A number with no intent quotes both**: "Operation Linden recommendation 7" quotes the best
-   sentence of the recommendation and the best of a response to it, each labelled.
+   first; sentences of contents lists, footnote blocks and lone headings, glossary entries (unless
+   the question asks what something is or means), a document's own title, and a second copy of the
+   same words are never quoted.
+3. **Intent picks what is quoted**: a recommendation number with no role asked ("Operation Linden
+   recommendation 7") quotes the recommendation's opening sentence and the best sentence of a
+   response to it, each labelled; a named number quotes only that recommendation (in the document
+   the question names, when it names one); "how did X respond / what did X say / who is X's ...",
+   X a responding body, quotes only responses. Passages of what the question asks for are added
+   by a filtered search when the top passages lack them (``candidate_passages``).
 4. **Honest about gaps**: a question naming something the index never mentions (a capitalised
    word absent from every passage, or an inquiry, review, panel, report or investigation that no
    indexed document is and no passage names) is refused, saying what is missing; one naming a
    source the reports mention only in passing (in at most ``passing`` passages) is refused too:
    the nearest passages, which hold the mention, are still shown.
    Off-topic questions are refused as before (no sentence close enough to the question).
-5. **``confidence`` is a probability**: the first quote's score mapped by a logistic curve fitted
-   on the development questions to the probability that it answers.
-6. **Dates**: each quote carries its document's date (the first date printed at its head); quotes
-   about one recommendation from documents of different dates are ordered newest first.
+5. **``confidence`` is a probability**: the best candidate's score mapped by a logistic curve
+   fitted on the development questions to the probability that the first quote answers.
+6. **Dates and disagreement**: each quote carries its document's date (the first date printed at
+   its head); when documents state different receptions of the recommendation the question names
+   ("accepted in full" in a 2025 briefing, "in principle" in the 2024 response), the stating
+   sentence of each is quoted, labelled with the stance and date, newest first.
 """
 
 from __future__ import annotations
@@ -605,13 +612,18 @@ def _merge(searcher: Searcher, chosen, vocab: Vocabulary) -> list[LabelledQuote]
     pages = DocPages(searcher)
     quotes: list[LabelledQuote] = []
     seen: dict[str, int] = {}
+    near: set[str] = set()
     for c, score, label in chosen:
         cites = [pages.cite(c.hit.citation, c.start, c.end)]
         cites += [x for x in (pages.find_in(d, c.text) for d in c.hit.also_in) if x is not None]
-        if c.text in seen:
+        if c.text in seen:  # the same sentence elsewhere: one quote, every citation (each slices to this text)
             q = quotes[seen[c.text]]
             quotes[seen[c.text]] = replace(q, citations=q.citations + tuple(x for x in cites if x not in q.citations))
             continue
+        key = re.sub(r"\W+", "", c.text.lower())
+        if key in near:  # the same words with other spacing or quotes (a report's summary repeating its body): once
+            continue
+        near.add(key)
         seen[c.text] = len(quotes)
         quotes.append(LabelledQuote(c.text, tuple(cites), score, label, vocab.dates.get(c.hit.doc)))
     return quotes
