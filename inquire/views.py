@@ -3,8 +3,8 @@ sorting, CSV and JSON export, row permalinks).
 
 They are created in the index file when it is written (the web server opens the index read-only), by
 :func:`create_views` on the writer's connection once the tables exist. The SQL reads only the index's
-own tables, so it is independent of the web server; columns that a later index format adds (a
-response's ``stance``, a document's ``date``) appear in the views when the tables have them.
+own tables, so it is independent of the web server; the stance a response states (``responses.stance``)
+and a document's publication date (``documents.published``) appear in the views when the tables have them.
 
 - ``tracker``: one row per recommendation as made by its source report: source, number, title,
   addressee, document and pages, who responded, in which documents, how linked, the stances stated,
@@ -31,27 +31,55 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
-def _values(column: str, alias: str) -> str:
+def _links_from(conn: sqlite3.Connection) -> str:
+    """Every link with its responding document (``ld``) and, when the index records stances, the
+    response record it reaches (``x``): its own (explicit links), else the one response of the same
+    body its passage lies in, as ``inquire rec`` reads it; a stance without its sentence is not shown."""
+    base = "links l JOIN documents ld ON ld.doc_id = l.doc_id"
+    if not _has_stance(conn):
+        return base
+    inside = (
+        "(SELECT CASE WHEN count(*) = 1 THEN max(y.id) END FROM responses y WHERE y.doc_id = l.doc_id "
+        "AND y.start <= l.start AND l.start < y.end "
+        "AND (l.responder IS NULL OR y.responder IS NULL OR y.responder = l.responder))"
+    )
+    return (
+        f"{base} LEFT JOIN responses x ON x.id = coalesce(l.response_id, {inside}) "
+        "AND x.stance_start IS NOT NULL AND x.stance_end IS NOT NULL"
+    )
+
+
+def _has_stance(conn: sqlite3.Connection) -> bool:
+    return {"stance", "stance_start", "stance_end"} <= _columns(conn, "responses")
+
+
+def _date_column(conn: sqlite3.Connection) -> str | None:
+    """The documents' publication date column, when the index records one."""
+    docs = _columns(conn, "documents")
+    return next((c for c in ("published", "date") if c in docs), None)
+
+
+def _values(links_from: str, column: str, alias: str) -> str:
     """Per recommendation (``rec_id``), a JSON array of the distinct non-null values of ``column`` over
     its links, in link order (a JSON array lets Datasette facet on each value: ``?_facet_array=``).
     Aggregated once for all recommendations and joined, not re-queried per row."""
     return (
         f"LEFT JOIN (SELECT rec_id, json_group_array(v) AS {alias} FROM "
-        f"(SELECT l.rec_id, {column} AS v, min(l.id) AS first FROM links l JOIN documents ld USING(doc_id) "
+        f"(SELECT l.rec_id, {column} AS v, min(l.id) AS first FROM {links_from} "
         f"WHERE {column} IS NOT NULL GROUP BY l.rec_id, {column} ORDER BY l.rec_id, first) GROUP BY rec_id) "
         f"{alias} ON {alias}.rec_id = r.id"
     )
 
 
 def tracker_sql(conn: sqlite3.Connection) -> str:
-    links = _columns(conn, "links")
-    docs = _columns(conn, "documents")
+    links_from = _links_from(conn)
     arrays = {"responders": "l.responder", "response_docs": "ld.name", "linked": "l.method"}
-    if "stance" in links:
-        arrays["stances"] = "l.stance"
-    extra = ",\n       d.date AS date" if "date" in docs else ""
+    if _has_stance(conn):
+        arrays["stances"] = "x.stance"
+    date = _date_column(conn)
+    extra = f",\n       d.{date} AS date" if date else ""
     columns = "".join(f"\n       coalesce({name}.{name}, '[]') AS {name}," for name in arrays)
-    joins = "\n".join(_values(column, name) for name, column in arrays.items())
+    joins = "\n".join(_values(links_from, column, name) for name, column in arrays.items())
     return f"""CREATE VIEW {TRACKER} AS
 SELECT r.id AS id,
        coalesce(r.source, d.title, d.name) AS source,
@@ -69,21 +97,17 @@ LEFT JOIN (SELECT rec_id, count(*) AS responses FROM links GROUP BY rec_id) n ON
 {joins}
 WHERE coalesce(r.canonical_id, r.id) = r.id
 LIMIT -1"""  # no limit, but it keeps SQLite from flattening the view into a join, which returned no rows
-
-
-#              for Datasette's array facet (json_each(inner.col) JOIN inner) on SQLite 3.40
+    #          for Datasette's array facet (json_each(inner.col) JOIN inner) on SQLite 3.40
 
 
 def responses_sql(conn: sqlite3.Connection) -> str:
-    links = _columns(conn, "links")
-    docs = _columns(conn, "documents")
     optional = []
-    if "date" in docs:
-        optional.append("ld.date AS date")
-    if "stance" in links:
-        optional.append("l.stance AS stance")
-    if "stance_sentence" in links:
-        optional.append("l.stance_sentence AS stance_sentence")
+    date = _date_column(conn)
+    if date:
+        optional.append(f"ld.{date} AS date")
+    if _has_stance(conn):
+        optional.append("x.stance AS stance")
+        optional.append("substr(ld.text, x.stance_start + 1, x.stance_end - x.stance_start) AS stance_sentence")
     extra = "".join(f",\n       {c}" for c in optional)
     return f"""CREATE VIEW {RESPONSES} AS
 SELECT l.id AS id,
@@ -102,10 +126,9 @@ SELECT l.id AS id,
        ld.doc_id AS doc_id,
        l.start AS start,
        l.end AS end
-FROM links l
+FROM {_links_from(conn)}
 JOIN recommendations r ON r.id = l.rec_id
-JOIN documents d ON d.doc_id = r.doc_id
-JOIN documents ld ON ld.doc_id = l.doc_id"""
+JOIN documents d ON d.doc_id = r.doc_id"""
 
 
 def create_views(conn: sqlite3.Connection) -> None:

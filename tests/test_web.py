@@ -320,10 +320,13 @@ def test_tracker_facet_and_csv_export(page, server, web_index):
 def test_tracker_view_agrees_with_inquire_recs(web_index):
     import sqlite3
 
+    from inquire.web.site import version_dir
+
     recs = _cli_json("recs", "--index", str(web_index), "--json")["recommendations"]
-    conn = sqlite3.connect(f"file:{web_index / 'meta.sqlite'}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{version_dir(web_index) / 'meta.sqlite'}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     rows = conn.execute("SELECT * FROM tracker").fetchall()
+    stances = "stances" in rows[0].keys()  # when the index records stances (and dates), so does the view
     view = {
         (r["number"], r["doc"]): (
             json.loads(r["responders"]),
@@ -331,6 +334,8 @@ def test_tracker_view_agrees_with_inquire_recs(web_index):
             r["responses"],
             json.loads(r["linked"]),
             r["unanswered"],
+            sorted(json.loads(r["stances"])) if stances else None,
+            r["date"] if stances else None,
         )
         for r in rows
     }
@@ -341,6 +346,8 @@ def test_tracker_view_agrees_with_inquire_recs(web_index):
             r["responses"],
             r["linked"],
             "no" if r["responses"] else "yes",
+            sorted({s["stance"] for s in r["stances"]}) if stances else None,
+            r.get("date") if stances else None,
         )
         for r in recs
     }

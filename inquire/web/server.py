@@ -17,6 +17,7 @@ SETTINGS = {
     "default_page_size": 100,
     "sql_time_limit_ms": 3000,
     "facet_time_limit_ms": 1000,  # the tracker's facets on a slow or busy machine (Datasette's default: 200)
+    "suggest_facets": False,  # the tracker's facets are configured; suggesting more cost a second per table page
 }
 
 
