@@ -19,8 +19,9 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from inquire.indexer.chunk import ChunkParams, embedding_text
@@ -299,42 +300,19 @@ def _add_processed(writer: IndexWriter, doc: ProcessedDoc, texts: list[str], nex
         ids.append(writer.add_chunk(_chunk_row(ch, next_id, vector_key(text))))
         next_id += 1
     for r in doc.structure.recommendations:
-        writer.add_recommendation(
-            RecommendationRow(
-                doc_id=doc.doc_id,
-                number=r.number,
-                title=r.title,
-                addressee=r.addressee,
-                text=r.text,
-                start=r.start,
-                end=r.end,
-                page_start=r.page_start,
-                page_end=r.page_end,
-            )
-        )
+        writer.add_recommendation(RecommendationRow(doc_id=doc.doc_id, **_fields(r)))
     for p in doc.structure.responses:
-        writer.add_response(
-            ResponseRow(
-                doc_id=doc.doc_id,
-                recommendation=p.recommendation,
-                responder=p.responder,
-                text=p.text,
-                start=p.start,
-                end=p.end,
-                page_start=p.page_start,
-                page_end=p.page_end,
-                stance=p.stance,
-                stance_kind=p.stance_kind,
-                stance_start=p.stance_start,
-                stance_end=p.stance_end,
-                stance_page=p.stance_page,
-            )
-        )
+        writer.add_response(ResponseRow(doc_id=doc.doc_id, **_fields(p)))
     for s in doc.structure.sections:
         writer.add_section(
             SectionRow(doc_id=doc.doc_id, path=" > ".join(s.path), start=s.start, end=s.end, page_start=s.page_start)
         )
     return ids
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    """A structure record's fields by name (shallow): its row in the store has the same columns plus ``doc_id``."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def _chunk_row(ch: Chunk, row_id: int, key: str) -> ChunkRow:
