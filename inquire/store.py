@@ -121,6 +121,7 @@ CREATE TABLE responses (
     stance_end INTEGER,
     stance_page INTEGER
 );
+CREATE INDEX responses_doc ON responses(doc_id, start);  -- a passage's stance (Index.passages): 240 -> 3.5 ms at 10k passages
 CREATE TABLE links (
     id INTEGER PRIMARY KEY,
     rec_id INTEGER NOT NULL REFERENCES recommendations(id),  -- canonical recommendation
@@ -732,7 +733,7 @@ class Index:
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
-        where, args = "", []
+        where, args = "", list[Any]()
         if within is not None:
             clause, args = within.sql("c")
             # ``+rowid``: a plain ``rowid IN`` is handed to FTS5, which then runs the MATCH once per id (60x slower)

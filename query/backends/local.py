@@ -27,7 +27,9 @@ def _search(vectors: Any, qvec: np.ndarray, k: int, ids: np.ndarray | None = Non
         import faiss
 
         selector = faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64))
-        scores, found = vectors.search(_row(qvec), k, params=faiss.SearchParameters(sel=selector))
+        params = faiss.SearchParameters()
+        params.sel = selector  # ``selector`` stays referenced until the search returns
+        scores, found = vectors.search(_row(qvec), k, params=params)
     return [(int(i), float(s)) for i, s in zip(found[0], scores[0]) if i >= 0]
 
 
@@ -59,9 +61,10 @@ class LocalBackend:
         vectors = self.index.sentence_vectors
         if vectors.ntotal == 0 or k <= 0:
             return []
-        if within is None:
-            total, ids, chunk_of = vectors.ntotal, None, None
-        else:
+        ids: np.ndarray | None = None  # the selected sentences, ascending, and their passages
+        chunk_of = np.zeros(0, dtype=np.int64)
+        total = vectors.ntotal
+        if within is not None:
             sids, chunks = self.index.sentence_ids_where(within)
             if not len(sids):
                 return []
@@ -70,7 +73,7 @@ class LocalBackend:
         wanted = min(candidates or max(4 * k, 64), total)
         while True:
             hits = _search(vectors, qvec, wanted, ids)
-            if chunk_of is None:
+            if ids is None:
                 chunks_by_sentence = self.index.sentence_chunks([i for i, _ in hits])
             else:
                 found = np.fromiter((i for i, _ in hits), dtype=np.int64, count=len(hits))

@@ -448,6 +448,7 @@ class QdrantBackend:
             )
         self._tokenizer = FtsTokenizer()
         self._names = self.store.names
+        self._dim = manifest.dim
 
     def _rowids(self, scored: list[tuple[str, float]]) -> Ranking:
         """(chunk_id, score) -> (chunks.id, score), in order; ids the index lacks are dropped."""
@@ -510,7 +511,7 @@ class QdrantBackend:
             raise IndexIncompatible(
                 f"{self.store.where} lacks {len(missing)} of the {what} asked for: run `inquire index --backend qdrant`"
             )
-        return np.vstack([found[p] for p in point_ids]) if point_ids else np.zeros((0, self.index.manifest.dim), dtype=np.float32)
+        return np.vstack([found[p] for p in point_ids]) if point_ids else np.zeros((0, self._dim), dtype=np.float32)
 
     def passage_vectors(self, ids: list[int]) -> np.ndarray:
         chunk_ids = {p.id: p.chunk_id for p in self.index.passages(ids).values()}
