@@ -67,7 +67,7 @@ def report_one(path: Path, golden_dir: Path) -> dict:
     row: dict = {"document": path.name}
     t0 = time.perf_counter()
     try:
-        raw = parse(path)
+        raw = _parse(path)
     except Exception as exc:  # a document inquire cannot read scores as all missed
         row["error"] = str(exc).splitlines()[0][:160]
         raw = None
@@ -87,6 +87,25 @@ def report_one(path: Path, golden_dir: Path) -> dict:
     if structure is not None:
         row["numbers"] = [r.number for r in structure.recommendations]
     return row
+
+
+def _parse(path: Path):
+    """``parse(path)``, kept in ``--raw-cache`` (keyed by the file's path, size and mtime) when given:
+    parsing long PDFs takes minutes and the structure rules are what a run is changing."""
+    if not ARGS.raw_cache:
+        return parse(path)
+    import hashlib
+    import pickle
+
+    st = path.stat()
+    key = hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    cached = Path(ARGS.raw_cache) / f"{path.stem}-{key}.pickle"
+    if cached.exists():
+        return pickle.loads(cached.read_bytes())
+    raw = parse(path)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(pickle.dumps(raw))
+    return raw
 
 
 class _Empty:
@@ -164,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extra-only", action="store_true", help="score only the --extra documents")
     ap.add_argument("--only", help="score only documents whose file name contains this text")
     ap.add_argument("--verbose", action="store_true", help="list missing/spurious numbers, wrong responders and links")
+    ap.add_argument("--raw-cache", help="keep parsed documents in this folder (rules change, PDFs do not)")
     ap.add_argument("--load", help="print the table of a saved --json run instead of scoring again")
     ARGS = ap.parse_args(argv)
     if ARGS.load:
@@ -181,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-ARGS = argparse.Namespace(extra_golden=None, extra_only=False)
+ARGS = argparse.Namespace(extra_golden=None, extra_only=False, raw_cache=None)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -249,6 +249,19 @@ def remove_placeholders(lines: list[Line]) -> tuple[list[Line], list[str]]:
 
 MIN_BLOCK_LINES = 5
 MIN_BLOCK_CHARS = 400
+# A repeated block that words a recommendation is a printing of it (a chapter box and the final list,
+# a summary and the chapter), not furniture: every printing stays and the structure finder picks one.
+_RECOMMENDS = re.compile(r"\brecommend(?:s|ed|ations?)?\b", re.I)
+_DIRECTS = re.compile(r"\b(?:should|must|shall)\b")
+_ENUMERATED = re.compile(r"^(?:\(?[a-z]\)|\(?[ivx]{1,5}\)|\d{1,3}[.)])\s")
+
+
+def _printing(block: list[str]) -> bool:
+    """A repeated block that names a recommendation, or numbers directions ("(d) ... should"), is a
+    printing of recommendations."""
+    return any(_RECOMMENDS.search(t) for t in block) or (
+        any(_ENUMERATED.match(t) for t in block) and any(_DIRECTS.search(t) for t in block)
+    )
 
 
 def find_repeated_blocks(lines: list[Line]) -> tuple[list[Line], list[tuple[int, int]], list[str]]:
@@ -279,12 +292,15 @@ def find_repeated_blocks(lines: list[Line]) -> tuple[list[Line], list[tuple[int,
             if n > best_len:
                 best_len, best_src = n, src
         chars = sum(len(t) for t in texts[pos : pos + best_len])
-        if best_len >= MIN_BLOCK_LINES and chars >= MIN_BLOCK_CHARS:
+        printing = best_len and _printing(texts[pos : pos + best_len])
+        if best_len >= MIN_BLOCK_LINES and chars >= MIN_BLOCK_CHARS and not printing:
             for k in range(pos, pos + best_len):
                 removed[k] = True
             key = (best_src, best_src + best_len)
             kept[key] = kept.get(key, 0) + 1
             pos += best_len
+        elif best_len >= MIN_BLOCK_LINES and chars >= MIN_BLOCK_CHARS:
+            pos += best_len  # a printing stays whole: none of its lines starts a shorter "repeat"
         else:
             pos += 1
     if not kept:

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from inquire.indexer.structure.recs import Anchor, Detection, headed, inline, listed, tabled, unnumbered
+from inquire.indexer.structure.recs import Anchor, Detection, headed, inline, listed, nested, tabled, unnumbered
 from inquire.indexer.structure.responses import (
     Marker,
     addressee,
@@ -70,7 +70,7 @@ from inquire.records import (
     Structure,
 )
 
-_PRIORITY = {"headed": 0, "inline": 1, "unnumbered": 2, "listed": 3, "tabled": 4}
+_PRIORITY = {"headed": 0, "inline": 1, "unnumbered": 2, "nested": 3, "listed": 4, "tabled": 5}
 
 
 @dataclass(frozen=True)
@@ -268,6 +268,7 @@ def _detect(text: str, units: list[Unit], layout: Layout) -> Detection:
         headed(units, layout.skip, layout.rec_titles),
         unnumbered(units, layout.skip),
         listed(units, layout.skip, layout.level1, layout.level2),
+        nested(units, layout.skip, layout.level1),
         inline(text, layout.skip, layout.rec_titles),
         tabled(units, layout.skip, layout.levels),
     ]

@@ -120,7 +120,50 @@ def headed(units: list[Unit], skip: list[tuple[int, int]], toc_titles: dict[str,
         if a.number not in best or (best[a.number][1] < 300 and size > best[a.number][1]):
             best[a.number] = (a, size)
     chosen = sorted((a for a, _ in best.values()), key=lambda a: a.start)
+    chosen = canonical_printings([a for a, _ in kept], chosen, {u.start: u for u in units})
     return Detection("headed", _increasing(chosen))
+
+
+def _opening(a: Anchor, by_start: dict[int, Unit], units_after: dict[int, Unit]) -> str:
+    """The first words of a recommendation's own text (after its heading line), normalised."""
+    u = by_start[a.start]
+    body = u.text if a.heading is None else (units_after[u.start].text if u.start in units_after else "")
+    body = re.sub(r"^\W*(?:recommendation\s+)?\d{1,3}[a-z]?\W+(?:[ivx]{1,5}\W+)?", "", body.lower())
+    return re.sub(r"\W+", " ", body)[:60].strip()
+
+
+def canonical_printings(every: list[Anchor], chosen: list[Anchor], by_start: dict[int, Unit]) -> list[Anchor]:
+    """A report that prints each recommendation twice with the same words (a box in its chapter and a
+    consolidated list at the end, or the list first) is tracked at one printing: the one in the
+    longest run of increasing numbers (a list restarts the numbering), and of runs as long the
+    densest (a list holds only the recommendations; chapters hold pages of prose between them).
+    ``chosen`` holds one anchor per number; printings whose words differ (a short summary and the
+    full text) keep the choice already made."""
+    if len({a.number for a in every}) == len(every):
+        return chosen
+    starts = sorted(by_start)
+    units_after = {a: by_start[b] for a, b in zip(starts, starts[1:], strict=False)}
+    ordered = sorted(every, key=lambda a: a.start)
+    runs: list[list[Anchor]] = []
+    for a in ordered:
+        if runs and label_key(a.number) > label_key(runs[-1][-1].number):
+            runs[-1].append(a)
+        else:
+            runs.append([a])
+    rank: dict[int, tuple[int, float]] = {}
+    for run in runs:
+        span = (run[-1].start - run[0].start) / len(run)
+        for a in run:
+            rank[a.start] = (-len(run), span)
+    printings: dict[str, list[Anchor]] = {}
+    for a in ordered:
+        printings.setdefault(a.number, []).append(a)
+    out = []
+    for a in chosen:
+        mine = _opening(a, by_start, units_after)
+        same = [b for b in printings.get(a.number, [a]) if _opening(b, by_start, units_after) == mine]
+        out.append(min(same, key=lambda b: rank[b.start]) if len(same) > 1 else a)
+    return sorted(out, key=lambda a: a.start)
 
 
 # --------------------------------------------------------------------------- unnumbered
@@ -153,53 +196,211 @@ def unnumbered(units: list[Unit], skip: list[tuple[int, int]]) -> Detection:
 
 # --------------------------------------------------------------------------- listed
 
-_LIST_HEADS = {
-    "recommendations",
-    "conclusions and recommendations",
-    "summary of recommendations",
-    "list of recommendations",
-    "summary of conclusions and recommendations",
-    "recommendations and conclusions",
-}
+# A heading that names a list of recommendations, squashed (spaces dropped: "C ONCLUSIONS" is how some PDFs
+# spell a spaced capital): "Recommendations", "2. RECOMMENDATIONS", "Summary of conclusions and
+# recommendations", "Appendix 4: List of recommendations made in this Report", "The Recommendations".
+_LIST_HEAD = re.compile(
+    r"^(?:(?:chapter|part|section|appendix|annex)?(?:\d{1,2}|[ivx]{1,4}|[a-h])?)?"
+    r"(?:the|our|key|main|principal|full)?(?:(?:summary|list|schedule)of(?:the|our)?)?"
+    r"(?:(?:conclusions|findings)and)?recommendations(?:andconclusions)?(?:madeinthis(?:report|review))?$"
+)
 _ITEM = re.compile(r"^(?P<num>\d{1,3})\.\s+\S")
 _TAG = re.compile(r"\((?P<kind>Recommendation|Conclusion)s?,\s*Paragraphs?\s+[\d,\s–-]+(?:and\s+\d+)?\)", re.I)
+# What a recommendation says, in a list that mixes conclusions and recommendations.
+DIRECTIVE = re.compile(
+    r"\b(?:should|must|shall|ought|recommends?|recommended|urge[sd]?|call(?:s|ed)? (?:on|upon)|encourage[sd]?|needs? to)\b",
+    re.I,
+)
+
+
+def list_heading(text: str) -> bool:
+    """``text`` is a heading over a list of recommendations (or of conclusions and recommendations)."""
+    if len(text.split()) > 12 or text.rstrip().endswith((".", ";", ",")):
+        return False
+    return bool(_LIST_HEAD.match(norm(text).replace(" ", "")))
+
+
+def _list_items(units: list[Unit], k: int, skip: list[tuple[int, int]], headings: set[int]) -> tuple[list[tuple[int, Unit]], int]:
+    """Items "1.", "2.", ... after the list heading ``units[k]``, and where the list ends: at a major
+    heading that is not followed by the next item soon, another list heading, or a long stretch
+    without the next item."""
+    items: list[tuple[int, Unit]] = []
+    since = 0
+    for j in range(k + 1, len(units)):
+        v = units[j]
+        if inside(v.start, skip):
+            continue
+        m = _ITEM.match(v.text)
+        want = items[-1][0] + 1 if items else 1
+        if m and int(m.group("num")) == want and v.start not in headings:
+            items.append((want, v))
+            since = 0
+            continue
+        since += 1
+        nxt = units[j + 1 : j + 6]
+        soon = any((mm := _ITEM.match(w.text)) and int(mm.group("num")) == want for w in nxt)
+        if list_heading(v.text) or since > 40 or (v.start in headings and items and not soon and not m):
+            return items, v.start
+    return items, units[-1].end + 1
 
 
 def listed(units: list[Unit], skip: list[tuple[int, int]], level1: list[int], level2: list[int]) -> Detection:
+    """Numbered items under a heading naming recommendations. Items tagged "(Conclusion, Paragraph 6)"
+    are conclusions; in an untagged list whose heading names conclusions (or findings) as well, an
+    item is a recommendation when it directs (should, must, recommend, call on ...)."""
     det = Detection("listed")
+    headings = set(level1) | set(level2)
+    lists: list[tuple[Unit, list[tuple[int, Unit]], int]] = []
     for k, u in enumerate(units):
-        if inside(u.start, skip) or norm(u.text) not in _LIST_HEADS or u.start not in level1:
+        if inside(u.start, skip) or not list_heading(u.text):
             continue
-        end = next((p for p in level1 if p > u.start), None)
-        items: list[tuple[int, Unit]] = []
-        for v in units[k + 1 :]:
-            if end is not None and v.start >= end:
-                break
-            m = _ITEM.match(v.text)
-            if m and v.start not in level2 and v.start not in level1:  # "2. Policing response" is a heading
-                n = int(m.group("num"))
-                if (not items and n == 1) or (items and n == items[-1][0] + 1):
-                    items.append((n, v))
-        if len(items) < 2:
+        items, end = _list_items(units, k, skip, headings)
+        if len(items) >= 2:
+            lists.append((u, items, end))
+    taken: set[int] = set()
+    for u, items, section_end in sorted(lists, key=lambda x: -len(x[1])):  # the longest list of a number wins
+        if taken & {n for n, _ in items}:
             continue
-        section_end = end if end is not None else units[-1].end
+        taken |= {n for n, _ in items}
         bounds = [v.start for _, v in items] + [section_end]
-        subheads = [p for p in level2 if u.start < p < section_end]
-        tagged = False
+        subheads = [p for p in headings if u.start < p < section_end and p not in {v.start for _, v in items}]
+        mixed = bool(re.search(r"conclusions|findings", norm(u.text).replace(" ", "")))
         kinds: list[str | None] = []
+        texts: list[str] = []
         for i, (_, v) in enumerate(items):
             stop = min([bounds[i + 1]] + [p for p in subheads if p > v.start])
             text = " ".join(x.text for x in units if v.start <= x.start < stop)
             tags = _TAG.findall(text)
             kinds.append(tags[-1].lower() if tags else None)
-            tagged = tagged or bool(tags)
-        for (n, v), kind in zip(items, kinds, strict=True):
-            if kind == "recommendation" or (not tagged):
+            texts.append(text)
+        tagged = any(kinds)
+        for (n, v), kind, text in zip(items, kinds, texts, strict=True):
+            if kind == "recommendation" or (not tagged and (not mixed or DIRECTIVE.search(text))):
                 det.anchors.append(Anchor(str(n), v.start))
             else:
                 det.stops.append(v.start)
         det.stops.extend(subheads)
         det.stops.append(section_end)
+    det.anchors.sort(key=lambda a: a.start)
+    return det
+
+
+# --------------------------------------------------------------------------- nested
+
+_GROUP_LINE = re.compile(r"^(?P<num>\d{1,2})[.)]\s+(?P<title>[A-Z‘“'][^\n]{2,140})$")
+_LETTER = re.compile(r"^\((?P<let>[a-z])\)\s+(?P<rest>\S.*)$")
+_ROMAN_ITEM = re.compile(r"^\((?P<rom>[ivx]{1,5})\)\s+(?P<rest>\S.*)$")
+_RECOMMEND_COLON = re.compile(r"\b(?:recommends?(?:\s+that)?|recommendations)\s*:\s*$", re.I)
+
+
+def _group_title(text: str) -> bool:
+    return len(text.split()) <= 16 and not re.search(r"[,;:]$", text) and not DIRECTIVE.search(text)
+
+
+@dataclass
+class _Nest:
+    """The open group and part while reading a nested list."""
+
+    group: str = ""
+    title: str = ""
+    letter: str = ""
+    rom: int = 0
+    found: list[Anchor] = field(default_factory=list)
+
+    def next_letter(self) -> str:
+        return chr(ord(self.letter) + 1) if self.letter else "a"
+
+    def drop_last(self, number: str) -> None:
+        """A group or part that turns out to hold parts heads them: it is not a recommendation."""
+        if self.found and self.found[-1].number == number:
+            self.found.pop()
+
+
+def _read_nest(units: list[Unit], k: int, by_sentence: bool, level1: set[int], det: Detection) -> tuple[list[Anchor], int]:
+    """Read the nested list that starts after ``units[k - 1]``; its anchors and where reading stopped."""
+    st = _Nest()
+    opened, prose = k, 0
+    while k < len(units):
+        v = units[k]
+        g = _GROUP_LINE.match(v.text)
+        lm = _LETTER.match(v.text)
+        rm = _ROMAN_ITEM.match(v.text)
+        roman_next = bool(rm and st.letter and roman(rm.group("rom")) == st.rom + 1)
+        if lm and lm.group("let") != st.next_letter():
+            lm = None
+        if lm and roman_next and st.rom == 0 and lm.group("let") == "i":
+            lm = None  # "(i)" right after "(h) Title": the first roman part
+        if g and _group_title(g.group("title")) and (not st.group or int(g.group("num")) > int(st.group)):
+            st.group, st.title, st.letter, st.rom = g.group("num"), g.group("title").strip(), "", 0
+            st.found.append(Anchor(st.group, v.start, st.title))
+            det.sections.append((v.start, f"Recommendation {st.group}: {st.title}"))
+        elif st.group and lm:
+            if not st.letter:
+                st.drop_last(st.group)
+                det.stops.append(v.start)
+            st.letter, st.rom = lm.group("let"), 0
+            st.found.append(Anchor(label(st.group, st.letter), v.start, st.title))
+        elif st.group and rm and roman_next:
+            if st.rom == 0:
+                st.drop_last(label(st.group, st.letter))
+            st.rom = roman(rm.group("rom"))
+            st.found.append(Anchor(label(st.group, st.letter, rm.group("rom")), v.start, st.title))
+        else:
+            prose += 1
+            ends = list_heading(v.text) or (v.start in level1 and not g) or prose > (1 if by_sentence else 3)
+            if by_sentence and prose == 1 and not _continues(units[k + 1 : k + 2], st):
+                ends = True
+            if not st.found and k - opened > 2:
+                ends = True  # a heading with prose under it, not a list
+            if ends:
+                if by_sentence and len(st.found) > 1 and st.found[-1].number == st.group:
+                    st.found.pop()  # "3. Title" then prose, after 2's parts: the next section's heading
+                if st.found:
+                    det.stops.append(v.start)
+                break
+            k += 1
+            continue
+        prose = 0
+        k += 1
+    return st.found, k
+
+
+def _continues(nxt: list[Unit], st: _Nest) -> bool:
+    """The next line goes on with the open list (a line between two parts is a stray, e.g. a note)."""
+    if not nxt:
+        return False
+    t = nxt[0].text
+    g, lm, rm = _GROUP_LINE.match(t), _LETTER.match(t), _ROMAN_ITEM.match(t)
+    return bool(
+        (g and st.group and int(g.group("num")) == int(st.group) + 1)
+        or (lm and lm.group("let") == st.next_letter())
+        or (rm and st.letter and roman(rm.group("rom")) == st.rom + 1)
+    )
+
+
+def nested(units: list[Unit], skip: list[tuple[int, int]], level1: list[int]) -> Detection:
+    """Groups "N. Title" holding parts "(a) ..." that may hold parts "(i) ...": the parts compose
+    their numbers ("4a iv"); a group with no parts is a recommendation itself ("1. Compensation" and
+    its paragraph), a group or part with parts only heads them. A list opens under a heading naming
+    recommendations ("The Recommendations") or after a sentence ending "I recommend:"; one opened by a
+    sentence ends at the first line that is neither a group nor a part, one under a heading at the
+    next major heading. A report that prints the list twice is tracked at its densest printing."""
+    det = Detection("nested")
+    every: list[Anchor] = []
+    lv1 = set(level1)
+    k = 0
+    while k < len(units):
+        u = units[k]
+        k += 1
+        if inside(u.start, skip) or not (list_heading(u.text) or _RECOMMEND_COLON.search(u.text)):
+            continue
+        found, k = _read_nest(units, k, not list_heading(u.text), lv1, det)
+        every.extend(found)
+    first: dict[str, Anchor] = {}
+    for a in every:
+        first.setdefault(a.number, a)
+    by_start = {u.start: u for u in units}
+    det.anchors = canonical_printings(every, sorted(first.values(), key=lambda a: a.start), by_start)
     return det
 
 
