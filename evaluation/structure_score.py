@@ -157,7 +157,8 @@ def score_recommendations(recs: Iterable, golden: Golden) -> dict:
     pool: dict[str, list] = {}
     for r in recs:
         pool.setdefault(squeeze(r.number), []).append(r)
-    matched, missing, pages = 0, [], Counter()
+    matched, missing = 0, []
+    pages: Counter[str] = Counter()
     used: set[int] = set()
     for it in golden.items:
         cands = [r for key in _spellings(it) for r in pool.get(key, []) if id(r) not in used]

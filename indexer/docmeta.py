@@ -101,14 +101,6 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
 
 
-_PRESENTED_CUES = (
-    re.compile(r"\bby command of (?:his|her) majesty\b", re.I),
-    re.compile(r"\bordered by the house of (?:commons|lords) to be printed\b", re.I),
-    re.compile(r"\bpresented to (?:parliament|the scottish parliament|senedd|the northern ireland assembly)\b", re.I),
-    re.compile(r"\blaid before (?:parliament|the \w+ (?:parliament|assembly))\b", re.I),
-)
-
-
 _D = re.sub(r"\(\?P<\w+>", "(?:", DATE_RE.pattern)  # the date pattern without named groups, for lookaheads
 _STRONG_RE = re.compile(
     rf"(?<!was )(?<!were )(?<!been )\b(?:first |last )?(?:published|updated)(?: on)?:?\s+(?={_D})"
@@ -134,8 +126,8 @@ def _strong_date(page: Page) -> PublicationDate | None:
         if d and (found := _found(flat, cue, d, page.number)):
             return found
     for line in _lines(page):
-        cue = _DATE_LINE_RE.match(line)
-        if cue and (d := DATE_RE.match(line, cue.end())) and (found := _found(line, cue, d, page.number)):
+        line_cue = _DATE_LINE_RE.match(line)
+        if line_cue and (d := DATE_RE.match(line, line_cue.end())) and (found := _found(line, line_cue, d, page.number)):
             return found
     return None
 
@@ -164,8 +156,7 @@ def _letter_date(page: Page) -> PublicationDate | None:
     lines, page_no = _lines(page), page.number
     for i, line in enumerate(lines):
         d = DATE_RE.fullmatch(_norm(line))
-        if d and _iso(d) and any(ln.lower().startswith("dear ") for ln in lines[i + 1 : i + 12]):
-            iso = _iso(d)
+        if d and (iso := _iso(d)) and any(ln.lower().startswith("dear ") for ln in lines[i + 1 : i + 12]):
             return PublicationDate(iso[0], iso[1], "text", _norm(line), page_no)
     return None
 
@@ -175,8 +166,7 @@ def _cover_date(page: Page) -> PublicationDate | None:
     page_no = page.number
     for line in _lines(page)[:40]:
         d = DATE_RE.fullmatch(_norm(line).rstrip("."))
-        if d and _iso(d):
-            iso = _iso(d)
+        if d and (iso := _iso(d)):
             return PublicationDate(iso[0], iso[1], "text", _norm(line), page_no)
     return None
 
@@ -417,16 +407,19 @@ def printed_folios(pages: Sequence[Page]) -> list[str | None]:
         if labels[i] is not None:
             continue
         for v in romans[i]:
+            if not v:  # not a numeral (never so: the candidates that are not digits are numerals)
+                continue
             prev_ok = i > 0 and (v - 1) in romans[i - 1]
             next_ok = i + 1 < n and (v + 1) in romans[i + 1]
-            if v and (prev_ok or next_ok):
+            if prev_ok or next_ok:
                 labels[i] = next(c for c in cands[i] if roman_value(c) == v)
                 break
     # a page inside a run that prints no folio (a chapter opener) takes the run's number
     for i in range(1, n - 1):
-        if labels[i] is None and labels[i - 1] and labels[i + 1] and labels[i - 1].isdigit() and labels[i + 1].isdigit():
-            if int(labels[i + 1]) - int(labels[i - 1]) == 2:
-                labels[i] = str(int(labels[i - 1]) + 1)
+        prev, nxt = labels[i - 1], labels[i + 1]
+        if labels[i] is None and prev and nxt and prev.isdigit() and nxt.isdigit():
+            if int(nxt) - int(prev) == 2:
+                labels[i] = str(int(prev) + 1)
     return labels
 
 

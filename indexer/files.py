@@ -191,6 +191,5 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
             walk.files.append(path.resolve())
         else:
             walk.errors.append(not_regular(path, mode))
-    seen: set[Path] = set()
-    unique = [f for f in walk.files if not (f in seen or seen.add(f))]
+    unique = list(dict.fromkeys(walk.files))  # first occurrence of each, in order
     return unique, walk.errors

@@ -542,7 +542,7 @@ def sentence_stances(sentence: str) -> list[tuple[str, str, tuple[str, ...]]]:
                 subj = _subject_before(clause, cm.start())
                 found = (CONSIDERING, WEAK, _bodies_from_subject(subj))
         if found is None:
-            if _QUALIFY.search(clause) and not _HYPOTHETICAL.search(clause[: _QUALIFY.search(clause).start()]):
+            if (qm := _QUALIFY.search(clause)) and not _HYPOTHETICAL.search(clause[: qm.start()]):
                 found = (IN_PART, WEAK, ())
             elif (am := _AGREE_AIM.search(clause)) and not re.search(rf"\b{_NEG}\s+(?:\w+\s+)?$", clause[: am.start()], re.I):
                 subj = _subject_before(clause, am.start())

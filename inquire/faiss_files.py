@@ -92,7 +92,7 @@ def write_vectors(index: Any, path: Path, *, index_dir: Path | None = None) -> N
     path = Path(path)
     try:
         with open(path, "wb") as fh:
-            faiss.write_index(index, faiss.PyCallbackIOWriter(fh.write))
+            faiss.write_index(index, faiss.PyCallbackIOWriter(fh.write))  # type: ignore[attr-defined]  # from faiss's compiled SWIG module, which mypy cannot read
             fh.flush()
             os.fsync(fh.fileno())
     except (OSError, RuntimeError) as exc:

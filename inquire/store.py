@@ -461,8 +461,13 @@ _BATCH = 500  # ids per IN (...) list
 
 
 @functools.cache
-def _names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    """The field names of the record class ``cls`` (cached per class)."""
+    return _field_names(cls)
 
 
 def _columns(cls: type, alias: str = "") -> str:

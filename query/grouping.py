@@ -102,7 +102,9 @@ def group_duplicates(hits: list[Hit], k: int) -> list[Hit]:
     council report's unnumbered copy of the same text)."""
     keys = shingle_keys([h.text for h in hits])
     # how many hits hold each shingle: a group is indexed by its rarest ones, so few hits look it up
-    distinct, frequency = np.unique(np.concatenate(keys), return_counts=True) if keys else (np.zeros(0, np.int64), None)
+    distinct, frequency = (
+        np.unique(np.concatenate(keys), return_counts=True) if keys else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
     groups: list[_Group] = []
     postings: dict[int, list[int]] = {}  # prefix shingle -> groups (in creation order)
     for hit, key in zip(hits, keys):

@@ -78,7 +78,7 @@ class Urls:
         marked = start is not None and end is not None
         return self.path(f"/-/inquire/source/{doc_id}", {"start": start, "end": end}, "passage" if marked else "")
 
-    def source_page(self, doc_id: str, page: int) -> str:
+    def source_page(self, doc_id: str, page: int | None) -> str:
         return self.path(f"/-/inquire/source/{doc_id}", {"page": page}, f"page-{page}")
 
     def original(self, doc_id: str, page: int | None = None) -> str:

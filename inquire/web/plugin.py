@@ -245,7 +245,8 @@ def _message(exc: Exception) -> str:
         return str(exc)
     if isinstance(exc, sqlite3.Error):
         return f"the index database cannot be read ({exc}); run `inquire index --rebuild`"
-    where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+    filename = getattr(exc, "filename", None)
+    where = f"{filename}: " if filename else ""
     return f"{where}{getattr(exc, 'strerror', None) or exc}; check the index folder and its permissions"
 
 
