@@ -224,7 +224,10 @@ def score_responses(responses: Iterable, golden: Golden, rule=names) -> dict:
     useful: set[int] = set()
     for number, block in units:
         naming = [r for r in responses if rule(r.recommendation, number)]
-        at_block = [r for r in naming if _on_page(r, block.get("page"), slack=1) and _holds(r, block)]
+        # the block is found when a response there holds its first words; a further statement in the
+        # same block (another body's acceptance, "accepted in principle by ...") belongs to it too
+        on_page = [r for r in naming if _on_page(r, block.get("page"), slack=1)]
+        at_block = on_page if any(_holds(r, block) for r in on_page) else []
         elsewhere = [r for r in naming if not any(_on_page(r, b.get("page"), slack=1) for b in expected[number])]
         useful.update(id(r) for r in at_block)
         where = f"{number}@p{block.get('page')}" if golden.has_pages else number

@@ -164,9 +164,10 @@ def label_key(number: str) -> tuple:
 def common_label(labels: list[str], siblings: list[str] | None = None) -> str:
     """One label for several consecutive labels answered together.
 
-    The shared leading part when they are all the parts it has (``2a, 2b, 2c`` -> ``"2"``),
-    else that part with a range (``4a iv, 4a v`` of 4a i-v -> ``"4a iv-v"``; ``7b ... 7e`` ->
-    ``"7 b-e"``).
+    The shared leading part with the range of the parts answered, whether or not they are all the
+    parts it has (``2a, 2b, 2c`` -> ``"2 a-c"``: a response that answers every part answers each part,
+    and ``rec 2b`` finds it by the range; ``4a iv, 4a v`` of 4a i-v -> ``"4a iv-v"``; ``7b ... 7e``
+    -> ``"7 b-e"``).
     """
     if len(labels) == 1:
         return labels[0]
@@ -178,8 +179,7 @@ def common_label(labels: list[str], siblings: list[str] | None = None) -> str:
         common.append(group[0])
     if not common:
         return f"{labels[0]}-{labels[-1]}"
-    family = [s for s in (siblings or labels) if label_parts(s)[: len(common)] == tuple(common)]
-    if set(family) <= set(labels) or len(common) >= min(len(p) for p in parts):
+    if len(common) >= min(len(p) for p in parts):
         return label(*common) if len(common) > 1 else common[0]
     k = len(common)
     rng = f"{parts[0][k]}-{parts[-1][k]}"

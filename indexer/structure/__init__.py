@@ -13,8 +13,9 @@ Contract (what downstream code may rely on):
   section boundary. Recommendation segments carry the number and the addressee, response
   segments the number and the responder.
 * Numbers are labels (:mod:`inquire.recnum`): ``"7"``, ``"4a"``, ``"4a iv"``, ``"12 d-e"``. A response
-  that answers several sub-recommendations at once carries their shared number (``"2"`` for
-  2a-2c) unless it names them itself ("Recommendations 12) a-c) are accepted ..." -> ``"12 a-c"``).
+  that answers several sub-recommendations at once carries their range (``"2 a-c"`` for 2a-2c, so
+  each part finds it) or the range it names itself ("Recommendations 12) a-c) are accepted ..." ->
+  ``"12 a-c"``).
 
 The steps, in order: :func:`_layout` (contents lists, glossaries, footnotes, heading levels),
 :func:`_detect` (the recommendation detector that fits), :func:`_records` (recommendations and
@@ -335,6 +336,8 @@ def _markers(text: str, reg: _Region, kind: str, default: str | None, implicit_d
         # a later statement by the same body is part of the response already open
         if merged and mk.kind == "statement" and same_body(mk.responder, merged[-1].responder) and mk.label == merged[-1].label:
             continue
+        if merged and mk.kind == "status":
+            continue  # "Accepted." under "MPS response:" is that response's first line
         merged.append(mk)
     return merged
 

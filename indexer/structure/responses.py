@@ -173,12 +173,31 @@ class Marker:
     pos: int
     responder: str | None
     label: str | None = None  # recommendation number the marker itself names
-    kind: str = "statement"  # "heading" | "statement" | "implicit"
+    kind: str = "statement"  # "heading" | "status" (a line "Recommendation accepted") | "statement" | "implicit"
+
+
+# A status line printed between a quoted recommendation and the reply: "Recommendation accepted",
+# "Accepted in principle", "Status: not accepted", "Government response: Agreed".
+_STATUS_LINE = re.compile(
+    r"^(?:(?:(?:the\s+)?recommendation|(?:government\s+)?response|status|decision)\s*(?:is\s+)?[:\-–—]?\s*)?"
+    r"(?:(?:partially|partly|fully|broadly)\s+)?"
+    r"(?:accepted|rejected|not\s+accepted|agreed|not\s+agreed|supported|acknowledged|noted|under\s+consideration)"
+    r"(?:\s+in\s+(?:full|principle|part))?\s*\.?$",
+    re.I,
+)
+
+
+def status_line(text: str) -> bool:
+    """``text`` is a line of its own saying only what became of a recommendation."""
+    return len(text) <= 60 and bool(_STATUS_LINE.match(text.strip()))
 
 
 def heading_marker(u: Unit, default: str | None) -> Marker | None:
-    """A response heading line: "Response from X", "Response:", "Government response to ..."."""
+    """A response heading line: "Response from X", "Response:", "Government response to ...", or a
+    status line ("Recommendation accepted") that opens the reply."""
     t = u.text
+    if status_line(t):
+        return Marker(u.start, default, kind="status")
     m = _RESPONSE_FROM.match(t)
     if m and len(t) <= 100:
         return Marker(u.start, clean_name(m.group("who")), kind="heading")

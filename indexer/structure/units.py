@@ -150,15 +150,16 @@ def find_tocs(units: list[Unit]) -> list[Toc]:
             i += 1
             continue
         toc = Toc(units[i].start, units[i].end)
+        seen: list[str] = []
         j = i + 1
         while j < len(units):
             t = units[j].text
             title = toc_entry_title(t)
             tocish = bool(_TOC_LINE.search(t)) or (len(t) <= 90 and not re.search(r"[.;,]$", t))
-            n = norm(title)
-            seen = [norm(x) for x in toc.titles]
+            n = norm(t)  # the whole entry: "Recommendation 1", "Recommendation 2" share a title
             if not tocish or n in seen or len(t) > 400 or (len(n) >= 6 and any(n in x for x in seen)):
                 break
+            seen.append(n)
             toc.titles.append(title)
             toc.end = units[j].end
             j += 1
