@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from inquire.indexer.structure.recs import Anchor, Detection, headed, inline, listed, nested, tabled, unnumbered
+from inquire.indexer.structure.recs import Anchor, Detection, concerns, headed, inline, listed, nested, tabled, unnumbered
 from inquire.indexer.structure.responses import (
     Marker,
     addressee,
@@ -71,7 +71,7 @@ from inquire.records import (
     Structure,
 )
 
-_PRIORITY = {"headed": 0, "inline": 1, "unnumbered": 2, "nested": 3, "listed": 4, "tabled": 5}
+_PRIORITY = {"headed": 0, "inline": 1, "unnumbered": 2, "nested": 3, "listed": 4, "tabled": 5, "concerns": 6}
 
 
 @dataclass(frozen=True)
@@ -270,6 +270,7 @@ def _detect(text: str, units: list[Unit], layout: Layout) -> Detection:
         unnumbered(units, layout.skip),
         listed(units, layout.skip, layout.level1, layout.level2),
         nested(units, layout.skip, layout.level1),
+        concerns(units, layout.skip),
         inline(text, layout.skip, layout.rec_titles),
         tabled(units, layout.skip, layout.levels),
     ]
@@ -288,7 +289,9 @@ def _records(
     if not anchors:
         return [], [], []
     regions = _regions(text, units, det, anchors, layout)
-    implicit_doc = det.kind == "headed" and sum(has_implicit_style(r.units) for r in regions) >= max(1, len(anchors) // 2)
+    implicit_doc = det.kind == "headed" and (
+        default is not None or sum(has_implicit_style(r.units) for r in regions) >= max(1, len(anchors) // 2)
+    )
     siblings = [x.number for x in anchors]
     recs: list[Recommendation] = []
     resps: list[Response] = []
@@ -351,7 +354,7 @@ def _recommendation(text: str, reg: _Region, markers: list[Marker]) -> Recommend
         start=s,
         end=e,
         title=reg.anchor.title,
-        addressee=addressee(rec_text),
+        addressee=reg.anchor.addressee or addressee(rec_text),
     )
 
 

@@ -31,6 +31,7 @@ class Anchor:
     title: str | None = None
     heading: Unit | None = None  # the heading line, when the recommendation has one of its own
     section: str | None = None  # section label for a standalone heading
+    addressee: str | None = None  # who it is sent to, when the document lists that apart from the text
 
 
 @dataclass
@@ -401,6 +402,56 @@ def nested(units: list[Unit], skip: list[tuple[int, int]], level1: list[int]) ->
         first.setdefault(a.number, a)
     by_start = {u.start: u for u in units}
     det.anchors = canonical_printings(every, sorted(first.values(), key=lambda a: a.start), by_start)
+    return det
+
+
+# --------------------------------------------------------------------------- matters of concern
+
+_CONCERNS = re.compile(r"\bmatters of concern\b", re.I)
+_FORM_SECTION = re.compile(r"^\d{1,2}\s+[A-Z][A-Z’'&,() ]{3,}$|^ACTION SHOULD BE TAKEN\b")
+_CONCERN_ITEM = re.compile(r"^\(?(?P<num>\d{1,2})[.)]\s+\S")
+_SENT_TO = re.compile(r"\b(?:this report is being sent to|sent to)\s*:?\s*$", re.I)
+
+
+def _recipients(units: list[Unit], upto: int) -> str | None:
+    """The numbered "THIS REPORT IS BEING SENT TO:" list of a coroner's report: the names, without addresses."""
+    for k, u in enumerate(units[:upto]):
+        if not _SENT_TO.search(u.text):
+            continue
+        names = []
+        for v in units[k + 1 : upto]:
+            m = re.match(r"^\(?\d{1,2}[.)]?\s+(?P<rest>\S.*)$", v.text)
+            if not m or _FORM_SECTION.match(v.text):
+                break
+            names.append(m.group("rest").split(",")[0].strip())
+        return "; ".join(names) or None
+    return None
+
+
+def concerns(units: list[Unit], skip: list[tuple[int, int]]) -> Detection:
+    """A coroner's Prevention of Future Deaths report: the items after "The MATTERS OF CONCERN are as
+    follows:" up to the next form section ("6 ACTION SHOULD BE TAKEN"), numbered "(1)", "1." or "1 ",
+    or one unnumbered concern; addressed to the bodies the report is sent to."""
+    det = Detection("concerns")
+    for k, u in enumerate(units):
+        if inside(u.start, skip) or not _CONCERNS.search(u.text) or len(u.text) > 120:
+            continue
+        end = next((j for j in range(k + 1, len(units)) if _FORM_SECTION.match(units[j].text)), len(units))
+        body = units[k + 1 : end]
+        if not body:
+            continue
+        who = _recipients(units, k)
+        items: list[Anchor] = []
+        for v in body:
+            m = _CONCERN_ITEM.match(v.text)
+            if m and int(m.group("num")) == len(items) + 1:
+                items.append(Anchor(m.group("num"), v.start, addressee=who))
+        if not items:
+            items = [Anchor("1", body[0].start, addressee=who)]
+        det.anchors = items
+        if end < len(units):
+            det.stops.append(units[end].start)
+        break
     return det
 
 
