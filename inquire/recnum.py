@@ -55,7 +55,9 @@ def roman(numeral: str) -> int:
 # "10a(ii)", "4c(i-iii)". One pattern for query understanding and for passages that name one.
 _SUB = r"(?:\)?\s?\(?[a-z]\)?(?![a-z])(?:\s?[-–]\s?\(?[a-z]\)?(?![a-z]))?)?"
 _ROMAN = r"(?:\s?\(?[ivx]{1,4}\)?(?![a-z])(?:\s?[-–]\s?\(?[ivx]{1,4}\)?(?![a-z]))?)?"
-REC_NUMBER = rf"\d{{1,3}}(?!\d){_SUB}{_ROMAN}"
+# A number may be a paragraph number of the list it sits in: "8.1", "8.33" (a chapter's conclusions and
+# recommendations numbered by paragraph); "8" then stands for all of them, as "4" does for 4a-4e.
+REC_NUMBER = rf"\d{{1,3}}(?:\.\d{{1,3}}(?!\d|\.\d))?(?!\d){_SUB}{_ROMAN}"
 _MENTION = re.compile(rf"\brecommendations?\s+({REC_NUMBER}(?:\s*(?:,|and|&|or)\s*{REC_NUMBER})*)", re.I)
 MAX_MENTIONS = 6  # a passage naming more is a list (a table, a contents page), not a discussion
 
@@ -85,6 +87,9 @@ def mentioned_recs(text: str) -> tuple[str, ...]:
 def _atoms(key: str) -> list[str]:
     """A key and, when it is a range, each key inside it: "12d-e" -> 12d-e, 12d, 12e;
     "10aii-iii" -> 10aii-iii, 10aii, 10aiii."""
+    m = re.fullmatch(r"(\d+)\.(\d+)-(?:\1\.)?(\d+)", key)  # 8.3-8.4, 8.14-16
+    if m and int(m.group(2)) < int(m.group(3)) <= int(m.group(2)) + 50:
+        return [key] + [f"{m.group(1)}.{k}" for k in range(int(m.group(2)), int(m.group(3)) + 1)]
     m = re.fullmatch(r"(\d+)([a-z])-([a-z])", key)
     if m and m.group(2) < m.group(3):
         return [key] + [m.group(1) + chr(c) for c in range(ord(m.group(2)), ord(m.group(3)) + 1)]
@@ -133,12 +138,13 @@ def label(num: str, letter: str = "", sub: str = "") -> str:
 
 # Number, letter or letter range, roman numeral or roman range; tolerant of how a hand-written
 # label prints them ("4a (i-iii)", "9a - c", "4A").
-_LABEL = re.compile(r"^\s*(\d+)\s*([a-z](?:\s*-\s*[a-z])?)?\s*([ivx]+(?:\s*-\s*[ivx]+)?)?\s*$")
+_LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z](?:\s*-\s*[a-z])?)?\s*([ivx]+(?:\s*-\s*[ivx]+)?)?\s*$")
 
 
 def _split(number: str) -> tuple[str, str, str] | None:
     """(number, letter part, roman part) of a label, "" for a part it lacks; None if not a label."""
-    m = _LABEL.match(number.lower().replace("(", " ").replace(")", " ").replace(".", " "))
+    # a dot between digits is part of the number ("8.1"); any other dot is punctuation ("4a.")
+    m = _LABEL.match(re.sub(r"[()]|\.(?!\d)|(?<!\d)\.", " ", number.lower()))
     if not m:
         return None
     num, letter, sub = (re.sub(r"\s", "", p or "") for p in m.groups())
@@ -156,9 +162,9 @@ def label_key(number: str) -> tuple:
     """Sort key of a label: (number, letter, roman), a range by its first member."""
     parts = _split(number)
     if not parts:
-        return (10**6, number)
+        return ((10**6,), number)
     num, letter, sub = parts
-    return (int(num), ord(letter[0]) - 96 if letter else 0, roman(sub.split("-")[0]))
+    return (tuple(int(x) for x in num.split(".")), ord(letter[0]) - 96 if letter else 0, roman(sub.split("-")[0]))
 
 
 def common_label(labels: list[str], siblings: list[str] | None = None) -> str:

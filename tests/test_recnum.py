@@ -147,3 +147,14 @@ def test_common_label_of_numbers_answered_together():
 )
 def test_covers(response, recommendation, covered):
     assert covers(response, recommendation) is covered
+
+
+def test_paragraph_numbered_recommendations():
+    # "8.1" ... "8.33": a chapter's conclusions and recommendations numbered by paragraph
+    assert re.findall(REC_NUMBER, "see recommendation 8.1. Then 12.") == ["8.1", "12"]
+    assert label_parts("8.1") == ("8.1",) and label_parts("4a.") == ("4", "a")
+    assert label_key("8.9") < label_key("8.10") < label_key("9")
+    assert rec_matches("8.1", "8") and rec_matches("8.4", "8.4")
+    assert not rec_matches("8.10", "8.1") and not rec_matches("8.1", "8.10")
+    assert rec_matches("8.3-8.4", "8.4") and not rec_matches("8.3-8.4", "8.5")
+    assert mentioned_recs("recommendations 8.3 and 8.4") == ("8.3", "8.4")

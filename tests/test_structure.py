@@ -357,3 +357,141 @@ def test_goldens_cover_at_least_four_pdfs():
     for g in PDF_GOLDENS:
         data = json.loads(g.read_text())
         assert data["recommendations"] and data["how"] and "thresholds" in data
+
+
+# --------------------------------------------------------------------------- formats of unseen reports (issue 12)
+
+
+def test_nested_lists_compose_numbers_and_the_final_list_is_the_printing_tracked():
+    group2 = (
+        "2. Remembering\n\n(a) A memorial should be established in the capital city.\n\n"
+        "(b) Events should be held twice a year for those affected.\n\n"
+    )
+    group4 = (
+        "4. Safety culture\n\n(a) Duty of candour\n\n(i) A statutory duty of candour should be introduced.\n\n"
+        "(ii) The existing duties should be reviewed by the end of next year.\n\n"
+        "(b) Regulation should be simplified across the four nations.\n\n"
+    )
+    text = (
+        "Chapter 1\n\nDiscussion of memorials at some length, with evidence.\n\nAccordingly, I recommend:\n\n"
+        + group2
+        + "The chapter goes on to discuss safety and the evidence heard about it in detail.\n\n"
+        "Thus I recommend:\n\n" + group4 + "More discussion follows here about other matters entirely.\n\n"
+        "The Recommendations\n\n1. Compensation\n\nMy principal recommendation is that a scheme should be set up now.\n\n"
+        + group2
+        + "3. Learning\n\n(a) Training should include the lessons of this report.\n\n"
+        + group4
+    )
+    clean, st = _txt(text)
+    assert [r.number for r in st.recommendations] == ["1", "2a", "2b", "3a", "4a i", "4a ii", "4b"]
+    final = text.index("The Recommendations")
+    assert all(r.start > final for r in st.recommendations)  # the consolidated list, not the chapter printings
+    assert st.recommendations[0].text.startswith("1. Compensation")
+    check_invariants(clean, st)
+
+
+def test_mixed_summary_list_keeps_the_items_that_direct():
+    text = (
+        "Report of the committee\n\nChapter 1\n\nBody text of the report.\n\n"
+        "SUMMARY OF CONCLUSIONS AND RECOMMENDATIONS\n\n"
+        "1. The value of the sector is underappreciated. (Paragraph 12)\n\n"
+        "2. The Government should publish a strategy within a year. (Paragraph 20)\n\n"
+        "Funding\n\n"
+        "3. We note the fiscal position remains difficult. (Paragraph 31)\n\n"
+        "4. We recommend that funding is ring-fenced for three years. (Paragraph 33)\n\n"
+        "Appendix 1: Members\n\nLord A, Lord B.\n"
+    )
+    clean, st = _txt(text)
+    assert [r.number for r in st.recommendations] == ["2", "4"]
+    assert "(Paragraph 33)" in st.recommendations[1].text and "Appendix" not in st.recommendations[1].text
+    check_invariants(clean, st)
+
+
+def test_numbered_list_under_a_numbered_recommendations_heading():
+    text = (
+        "1. INTRODUCTION\n\n1.1. This volume reports on redress.\n\n2. RECOMMENDATIONS\n\n"
+        "1. The Department shall publish written responses by October.\n\n"
+        "2. The scheme should be closed to new claims next year.\n\n"
+        "3. A senior lawyer shall be appointed to review first offers.\n\n"
+        "3. THE SCHEMES\n\n3.1. The first scheme opened in 2020 and is discussed here.\n"
+    )
+    clean, st = _txt(text)
+    assert [r.number for r in st.recommendations] == ["1", "2", "3"]
+    assert "THE SCHEMES" not in st.recommendations[-1].text
+    check_invariants(clean, st)
+
+
+def test_prevention_of_future_deaths_report():
+    text = (
+        "REGULATION 28 REPORT TO PREVENT FUTURE DEATHS\n\nTHIS REPORT IS BEING SENT TO:\n"
+        "1. Example Surgery, 1 High Street, Town AB1 2CD\n2. The Secretary of State for Health and Social Care\n\n"
+        "1 CORONER\nI am A Coroner, coroner for the area.\n\n"
+        "5 CORONER'S CONCERNS\nDuring the inquest the evidence revealed matters giving rise to concern.\n\n"
+        "The MATTERS OF CONCERN are as follows:\n"
+        "(1) That prescriptions were issued twice without a check.\n(2) That the error could not be reported.\n\n"
+        "6 ACTION SHOULD BE TAKEN\nIn my opinion action should be taken to prevent future deaths.\n\n"
+        "7 YOUR RESPONSE\nYou are under a duty to respond to this report within 56 days.\n"
+    )
+    clean, st = _txt(text)
+    assert [r.number for r in st.recommendations] == ["1", "2"]
+    assert st.recommendations[0].addressee == "Example Surgery; The Secretary of State for Health and Social Care"
+    assert "ACTION SHOULD BE TAKEN" not in st.recommendations[1].text
+    check_invariants(clean, st)
+
+
+def test_status_lines_open_replies_after_quoted_recommendations():
+    text = (
+        "Department for Business and Trade\n\nGovernment response to the inquiry report\n\n"
+        "Recommendation 1\n\nThe department shall publish its responses by October.\n\nRecommendation accepted\n\n"
+        "We have published this paper today.\n\n"
+        "Recommendation 2\n\nThe scheme shall be closed to new claims.\n\nRecommendation rejected\n\n"
+        "Closing the scheme would harm late claimants.\n"
+    )
+    clean, st = _txt(text)
+    got = [(r.recommendation, r.responder, r.text.split("\n")[0]) for r in st.responses]
+    assert got == [
+        ("1", "Department for Business and Trade", "Recommendation accepted"),
+        ("2", "Department for Business and Trade", "Recommendation rejected"),
+    ]
+    assert st.recommendations[0].text.endswith("by October.")
+    check_invariants(clean, st)
+
+
+def test_paragraph_numbered_items_under_a_recurring_label_and_their_replies():
+    box = "Committee Recommendation\n\n"
+    text = (
+        "Government Response to the Committee report on behaviour\n\n"
+        + box
+        + "8.1. Ministers should explain the evidence for interventions (paragraph 2.3).\n\n"
+        "The Government agrees with the Committee's conclusion.\n\n"
+        + box
+        + "8.2. We recommend more applied research (paragraph 3.1).\n\n"
+        "8.3. We urge a review of research funding (paragraph 3.4).\n\n"
+        "The Government agrees that research matters and will review funding.\n\n"
+        + box
+        + "8.4. We recommend a chief social scientist (paragraph 4.2).\n\n"
+        "The Government will consider the case for a chief social scientist when it next reviews advice.\n"
+    )
+    clean, st = _txt(text)
+    assert [r.number for r in st.recommendations] == ["8.1", "8.2", "8.3", "8.4"]
+    assert [r.recommendation for r in st.responses] == ["8.1", "8.2-8.3", "8.4"]
+    check_invariants(clean, st)
+
+
+def test_a_repeated_printing_of_recommendations_is_not_removed_as_furniture():
+    def box(n: int) -> str:
+        lines = [f"Recommendation {n}: A title for number {n}", f"The government of the country should do thing {n}:"]
+        lines += [f"- step {k} of recommendation {n}, to be taken within a year and reported on in public" for k in range(4)]
+        return "\n".join(lines)
+
+    def prose(tag: str) -> str:
+        return "\n\n".join(f"Paragraph {k} of part {tag} discusses the evidence at some length and in detail." for k in range(6))
+
+    text = f"Chapter 1\n\n{prose('a')}\n\n{box(1)}\n\n{prose('b')}\n\n{box(2)}\n\n{prose('c')}\n\n"
+    text += f"Appendix 1: List of recommendations\n\n{box(1)}\n\n{box(2)}\n"
+    clean, st = _txt(text)
+    assert clean.text.count("Recommendation 1:") == 2  # both printings kept
+    assert [r.number for r in st.recommendations] == ["1", "2"]
+    appendix = clean.text.index("Appendix 1")
+    assert all(r.start > appendix for r in st.recommendations)  # the list, not the chapter boxes
+    check_invariants(clean, st)

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from inquire.indexer.structure.recs import Anchor, Detection, concerns, headed, inline, listed, nested, tabled, unnumbered
+from inquire.indexer.structure.recs import Anchor, Detection, boxed, concerns, headed, inline, listed, nested, tabled, unnumbered
 from inquire.indexer.structure.responses import (
     Marker,
     addressee,
@@ -71,7 +71,7 @@ from inquire.records import (
     Structure,
 )
 
-_PRIORITY = {"headed": 0, "inline": 1, "unnumbered": 2, "nested": 3, "listed": 4, "tabled": 5, "concerns": 6}
+_PRIORITY = {"headed": 0, "boxed": 1, "inline": 2, "unnumbered": 3, "nested": 4, "listed": 5, "tabled": 6, "concerns": 7}
 
 
 @dataclass(frozen=True)
@@ -271,6 +271,7 @@ def _detect(text: str, units: list[Unit], layout: Layout) -> Detection:
         listed(units, layout.skip, layout.level1, layout.level2),
         nested(units, layout.skip, layout.level1),
         concerns(units, layout.skip),
+        boxed(units, layout.skip),
         inline(text, layout.skip, layout.rec_titles),
         tabled(units, layout.skip, layout.levels),
     ]
@@ -289,7 +290,7 @@ def _records(
     if not anchors:
         return [], [], []
     regions = _regions(text, units, det, anchors, layout)
-    implicit_doc = det.kind == "headed" and (
+    implicit_doc = det.kind in ("headed", "boxed") and (
         default is not None or sum(has_implicit_style(r.units) for r in regions) >= max(1, len(anchors) // 2)
     )
     siblings = [x.number for x in anchors]
@@ -329,7 +330,7 @@ def _markers(text: str, reg: _Region, kind: str, default: str | None, implicit_d
     body_from = reg.anchor.heading.end if reg.anchor.heading is not None else reg.anchor.start + 1
     # after a response heading, an acceptance sentence is part of that response
     markers += [mk for mk in statement_markers(text, body_from, reg.end, default) if mk.pos < first_heading]
-    if not markers and kind == "headed" and len(reg.units) > 1:
+    if not markers and kind in ("headed", "boxed") and len(reg.units) > 1:
         mk = implicit_start(reg.units, default, allow_fallback=implicit_doc)
         if mk:
             markers.append(mk)

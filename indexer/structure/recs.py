@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from inquire.indexer.structure.units import Unit, inside, norm
 
-from inquire.recnum import label, label_key, roman
+from inquire.recnum import label, label_key, label_parts, roman
 
 
 @dataclass(frozen=True)
@@ -205,8 +205,10 @@ _LIST_HEAD = re.compile(
     r"(?:the|our|key|main|principal|full)?(?:(?:summary|list|schedule)of(?:the|our)?)?"
     r"(?:(?:conclusions|findings)and)?recommendations(?:andconclusions)?(?:madeinthis(?:report|review))?$"
 )
-_ITEM = re.compile(r"^(?P<num>\d{1,3})\.\s+\S")
+_ITEM = re.compile(r"^(?P<num>\d{1,3}|\d{1,2}\.\d{1,3}[a-z]?)\.?\s+[^\s\d]")
 _TAG = re.compile(r"\((?P<kind>Recommendation|Conclusion)s?,\s*Paragraphs?\s+[\d,\s–-]+(?:and\s+\d+)?\)", re.I)
+# A summary item points back to the paragraphs it sums up: "(paragraph 4.16)", "(Paragraphs 47-49)".
+_POINTER = re.compile(r"\((?:see\s+)?(?:paragraphs?|paras?\.?)\s+\d", re.I)
 # What a recommendation says, in a list that mixes conclusions and recommendations.
 DIRECTIVE = re.compile(
     r"\b(?:should|must|shall|ought|recommends?|recommended|urge[sd]?|call(?:s|ed)? (?:on|upon)|encourage[sd]?|needs? to)\b",
@@ -221,25 +223,41 @@ def list_heading(text: str) -> bool:
     return bool(_LIST_HEAD.match(norm(text).replace(" ", "")))
 
 
-def _list_items(units: list[Unit], k: int, skip: list[tuple[int, int]], headings: set[int]) -> tuple[list[tuple[int, Unit]], int]:
+def _follows(prev: str | None, num: str, text: str) -> bool:
+    """``num`` is the next item of a list whose last item is ``prev``: 1, 2, 3 ... or paragraph numbers
+    of one chapter, 8.1, 8.2 ... (a gap of a few paragraphs allowed; "8.32a" after "8.31"). A plain
+    "1." must end with a full stop ("1. Text"), a paragraph number may not ("8.1 Text")."""
+    dotted = "." in num
+    if not dotted and not re.match(r"^\d{1,3}\.\s", text):
+        return False
+    if prev is None:
+        return num == "1" or (dotted and num.split(".")[1] == "1")
+    if "." in prev and dotted:
+        (c0, p0), (c1, p1) = prev.split(".", 1), num.split(".", 1)
+        a, b = int(re.sub(r"\D", "", p0)), int(re.sub(r"\D", "", p1))
+        return c0 == c1 and (a < b <= a + 3 or (a == b and p1 > p0))
+    return not dotted and "." not in prev and int(num) == int(prev) + 1
+
+
+def _list_items(units: list[Unit], k: int, skip: list[tuple[int, int]], headings: set[int]) -> tuple[list[tuple[str, Unit]], int]:
     """Items "1.", "2.", ... after the list heading ``units[k]``, and where the list ends: at a major
     heading that is not followed by the next item soon, another list heading, or a long stretch
     without the next item."""
-    items: list[tuple[int, Unit]] = []
+    items: list[tuple[str, Unit]] = []
     since = 0
     for j in range(k + 1, len(units)):
         v = units[j]
         if inside(v.start, skip):
             continue
         m = _ITEM.match(v.text)
-        want = items[-1][0] + 1 if items else 1
-        if m and int(m.group("num")) == want and v.start not in headings:
-            items.append((want, v))
+        prev = items[-1][0] if items else None
+        if m and _follows(prev, m.group("num"), v.text) and v.start not in headings:
+            items.append((m.group("num"), v))
             since = 0
             continue
         since += 1
         nxt = units[j + 1 : j + 6]
-        soon = any((mm := _ITEM.match(w.text)) and int(mm.group("num")) == want for w in nxt)
+        soon = any((mm := _ITEM.match(w.text)) and _follows(prev, mm.group("num"), w.text) for w in nxt)
         if list_heading(v.text) or since > 40 or (v.start in headings and items and not soon and not m):
             return items, v.start
     return items, units[-1].end + 1
@@ -251,14 +269,14 @@ def listed(units: list[Unit], skip: list[tuple[int, int]], level1: list[int], le
     item is a recommendation when it directs (should, must, recommend, call on ...)."""
     det = Detection("listed")
     headings = set(level1) | set(level2)
-    lists: list[tuple[Unit, list[tuple[int, Unit]], int]] = []
+    lists: list[tuple[Unit, list[tuple[str, Unit]], int]] = []
     for k, u in enumerate(units):
         if inside(u.start, skip) or not list_heading(u.text):
             continue
         items, end = _list_items(units, k, skip, headings)
         if len(items) >= 2:
             lists.append((u, items, end))
-    taken: set[int] = set()
+    taken: set[str] = set()
     for u, items, section_end in sorted(lists, key=lambda x: -len(x[1])):  # the longest list of a number wins
         if taken & {n for n, _ in items}:
             continue
@@ -275,14 +293,53 @@ def listed(units: list[Unit], skip: list[tuple[int, int]], level1: list[int], le
             kinds.append(tags[-1].lower() if tags else None)
             texts.append(text)
         tagged = any(kinds)
+        pointers = sum(bool(_POINTER.search(t)) for t in texts)
+        if "." in items[0][0] and pointers < 0.5 * len(items):
+            continue  # a chapter of numbered discussion paragraphs, not a list that sums the report up
         for (n, v), kind, text in zip(items, kinds, texts, strict=True):
             if kind == "recommendation" or (not tagged and (not mixed or DIRECTIVE.search(text))):
-                det.anchors.append(Anchor(str(n), v.start))
+                det.anchors.append(Anchor(n, v.start))
             else:
                 det.stops.append(v.start)
         det.stops.extend(subheads)
         det.stops.append(section_end)
     det.anchors.sort(key=lambda a: a.start)
+    return det
+
+
+# --------------------------------------------------------------------------- boxed
+
+# A recurring label over each quoted item of a response: "Hol Inquiry Recommendation", "Committee
+# recommendation", "Conclusions and recommendations", then the item(s) with the report's numbers.
+_BOX_LABEL = re.compile(
+    r"^(?:[\w’'.&-]+\s+){0,4}(?:recommendations?|conclusions?)(?:\s+and\s+(?:recommendations?|conclusions?))?\s*:?$", re.I
+)
+
+
+def boxed(units: list[Unit], skip: list[tuple[int, int]]) -> Detection:
+    """Numbered items ("8.3. We acknowledge ...", "12. The Government should ...") printed under a label
+    line that the document repeats over each quoted item and carries no number itself; the reply
+    follows the items. The label must recur (three times or more) and the numbers increase."""
+    det = Detection("boxed")
+    labels = [u for u in units if not inside(u.start, skip) and _BOX_LABEL.match(u.text) and not list_heading(u.text)]
+    counts: dict[str, int] = {}
+    for u in labels:
+        counts[norm(u.text)] = counts.get(norm(u.text), 0) + 1
+    index = {u.start: k for k, u in enumerate(units)}
+    anchors: list[Anchor] = []
+    for u in labels:
+        if counts[norm(u.text)] < 3:
+            continue
+        k = index[u.start] + 1
+        while k < len(units):
+            m = _ITEM.match(units[k].text)
+            if not m or (anchors and label_key(m.group("num")) <= label_key(anchors[-1].number)):
+                break
+            anchors.append(Anchor(m.group("num"), units[k].start))
+            k += 1
+        if k < len(units) and anchors and anchors[-1].start != u.start:
+            det.stops.append(u.start)
+    det.anchors = anchors if len(anchors) >= 3 else []
     return det
 
 
@@ -295,7 +352,14 @@ _RECOMMEND_COLON = re.compile(r"\b(?:recommends?(?:\s+that)?|recommendations)\s*
 
 
 def _group_title(text: str) -> bool:
-    return len(text.split()) <= 16 and not re.search(r"[,;:]$", text) and not DIRECTIVE.search(text)
+    """ "Compensation", "Monitoring liver damage for people who were infected with Hepatitis C.": short,
+    one sentence at most, directing nothing."""
+    return (
+        len(text.split()) <= 16
+        and not re.search(r"[,;:)]$", text)
+        and not re.search(r"[.!?]\s+\S", text)
+        and not DIRECTIVE.search(text)
+    )
 
 
 @dataclass
@@ -397,6 +461,8 @@ def nested(units: list[Unit], skip: list[tuple[int, int]], level1: list[int]) ->
             continue
         found, k = _read_nest(units, k, not list_heading(u.text), lv1, det)
         every.extend(found)
+    if not any(label_parts(a.number)[1:] for a in every):
+        return det  # no group has parts: a plain numbered list, which ``listed`` reads
     first: dict[str, Anchor] = {}
     for a in every:
         first.setdefault(a.number, a)

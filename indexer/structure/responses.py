@@ -338,7 +338,7 @@ def implicit_start(units: list[Unit], default: str | None, allow_fallback: bool)
             return Marker(u.start, who, kind="implicit")
     if not allow_fallback:
         return None
-    body_seen = False
+    body_seen = bool(_DIRECTIVE.search(units[0].text))  # "8.4. We recommend ...": the item is the text
     for k, u in enumerate(units[1:], 1):
         prev = units[k - 1].text
         bullet = bool(re.match(r"^(?:[•●▪■◦\-–]|\(?[a-z]\)|[A-Z]\.)\s", u.text))
