@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -93,7 +94,7 @@ class _Recs:
     @classmethod
     def load(cls, index: Index, params: LinkParams) -> _Recs:
         rows = index.recommendations()
-        canonical, assignments = _assign_sources(index, rows, params.same_rec)
+        canonical, assignments = _assign_sources(index, rows, params)
         recs = cls({r.id: r for r in sorted(rows, key=lambda r: (r.doc_id, r.start))}, canonical, assignments)
         for r in recs.rows.values():
             recs.positions[(r.doc_id, normalise_rec(r.number))].append((r.start, r.id))
@@ -106,14 +107,29 @@ class _Recs:
         before = [rid for start, rid in cands if start <= offset]
         return before[-1] if before else (cands[0][1] if cands else None)
 
+    def answered(self, doc_id: str, label: str, offset: int) -> list[int]:
+        """The recommendations a response labelled ``label`` answers: the one with that number, else
+        each part inside its range or under its number ("5 a-c" or "5" -> 5a, 5b, 5c), the printing
+        last before ``offset`` of each."""
+        exact = self.at(doc_id, label, offset)
+        if exact is not None:
+            return [exact]
+        parts: dict[str, int] = {}
+        for (doc, number), cands in self.positions.items():
+            if doc != doc_id or not rec_matches(number, label):
+                continue
+            before = [rid for start, rid in cands if start <= offset]
+            parts[number] = before[-1] if before else cands[0][1]
+        return sorted(parts.values(), key=lambda rid: self.rows[rid].start)
+
 
 def _assign_sources(
-    index: Index, recs: list[RecommendationRow], same_rec: float
+    index: Index, recs: list[RecommendationRow], params: LinkParams
 ) -> tuple[dict[int, int], list[SourceAssignment]]:
     """Group documents that print the same recommendations under the report that made them;
     return rec id -> canonical id and each recommendation's assignment."""
     by_doc: dict[str, list[RecommendationRow]] = defaultdict(list)
-    for r in recs:
+    for r in sorted(recs, key=lambda r: r.start):
         by_doc[r.doc_id].append(r)
     n_resp = index.response_counts()
     # the document most likely to be the report that made the recommendations comes first
@@ -122,7 +138,7 @@ def _assign_sources(
     canonical: dict[int, int] = {}
     source_doc: dict[str, str] = {}
     for d in docs:
-        best_src, best_map = _repeated_source(by_doc, d, list(dict.fromkeys(source_doc.values())), words, same_rec)
+        best_src, best_map = _repeated_source(by_doc, d, list(dict.fromkeys(source_doc.values())), words, params)
         source_doc[d] = best_src or d
         for r in by_doc[d]:
             canonical[r.id] = best_map.get(r.id, r.id)
@@ -131,23 +147,47 @@ def _assign_sources(
     return canonical, assignments
 
 
+def _in_order(pairs: list[tuple[int, int]]) -> int:
+    """Length of the longest run of (position in one document, position in the other) pairs that
+    increases in both: how many printings two documents share in the same order."""
+    best: list[int] = []
+    for _, b in sorted(pairs):
+        k = bisect.bisect_left(best, b)
+        best[k : k + 1] = [b]
+    return len(best)
+
+
 def _repeated_source(
-    by_doc: dict[str, list[RecommendationRow]], doc: str, sources: list[str], words: dict[int, set[str]], same_rec: float
+    by_doc: dict[str, list[RecommendationRow]], doc: str, sources: list[str], words: dict[int, set[str]], params: LinkParams
 ) -> tuple[str | None, dict[int, int]]:
-    """Which already-placed source does ``doc`` repeat (most recommendations matched, at least
-    half of its own and two), and the map from its recommendations to the source's."""
+    """Which already-placed source does ``doc`` repeat, and the map from its recommendations to the
+    source's. Strong evidence only, judged on the two documents alone (so adding an unrelated
+    document never regroups others): at least half of ``doc``'s recommendations (and two) each
+    match one of the source's at ``same_rec`` word containment, the matched texts are nearly the same
+    both ways (median overlap over the longer text ``same_source``), and they come in the same order
+    in both documents."""
     best_src: str | None = None
     best_map: dict[int, int] = {}
     for src in sources:
-        mapping = {}
+        order = {s.id: k for k, s in enumerate(by_doc[src])}
+        mapping: dict[int, int] = {}
+        scores: list[float] = []
         for r in by_doc[doc]:
             match = max(
                 by_doc[src],
                 key=lambda s: (_containment(words[r.id], words[s.id]), normalise_rec(s.number) == normalise_rec(r.number)),
             )
-            if _containment(words[r.id], words[match.id]) >= same_rec:
+            c = _containment(words[r.id], words[match.id])
+            if c >= params.same_rec and match.id not in mapping.values():
                 mapping[r.id] = match.id
-        if len(mapping) >= max(2, len(by_doc[doc]) // 2) and len(mapping) > len(best_map):
+                a, b = words[r.id], words[match.id]
+                scores.append(len(a & b) / max(1, len(a), len(b)))  # both ways: a short text inside a long one is no twin
+        if len(mapping) < max(2, len(by_doc[doc]) // 2) or len(mapping) <= len(best_map):
+            continue
+        if sorted(scores)[len(scores) // 2] < params.same_source:
+            continue
+        pairs = [(k, order[mapping[r.id]]) for k, r in enumerate(by_doc[doc]) if r.id in mapping]
+        if _in_order(pairs) >= params.in_order * len(pairs):
             best_src, best_map = src, mapping
     return best_src, best_map
 
@@ -213,28 +253,26 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
     for resp in index.responses():
         if resp.recommendation is None:
             continue
-        rid = recs.at(resp.doc_id, resp.recommendation, resp.start)
-        if rid is None:
-            continue
-        canon = recs.canonical[rid]
-        out.append(
-            LinkRow(
-                rec_id=canon,
-                doc_id=resp.doc_id,
-                response_id=resp.id,
-                responder=resp.responder,
-                section=index.section_at(resp.doc_id, resp.start),
-                start=resp.start,
-                end=resp.end,
-                page_start=resp.page_start,
-                page_end=resp.page_end,
-                method="explicit",
-                confidence=1.0,
+        for rid in recs.answered(resp.doc_id, resp.recommendation, resp.start):
+            canon = recs.canonical[rid]
+            out.append(
+                LinkRow(
+                    rec_id=canon,
+                    doc_id=resp.doc_id,
+                    response_id=resp.id,
+                    responder=resp.responder,
+                    section=index.section_at(resp.doc_id, resp.start),
+                    start=resp.start,
+                    end=resp.end,
+                    page_start=resp.page_start,
+                    page_end=resp.page_end,
+                    method="explicit",
+                    confidence=1.0,
+                )
             )
-        )
-        for chunk_row_id, chunk_id in index.chunk_ids_overlapping(resp.doc_id, resp.start, resp.end):
-            state.explicit_vec_ids[canon].append(chunk_row_id)
-            state.linked_chunks.add(chunk_id)
+            for chunk_row_id, chunk_id in index.chunk_ids_overlapping(resp.doc_id, resp.start, resp.end):
+                state.explicit_vec_ids[canon].append(chunk_row_id)
+                state.linked_chunks.add(chunk_id)
     return out
 
 
@@ -282,8 +320,48 @@ def _named(numbers: dict[str, int], mention: str) -> list[int]:
 # ---- 4. content links
 
 
+# Front and back matter: never a response (a cover, a contents list, an imprint, a list of links).
+_IMPRINT = re.compile(
+    r"©|\bcopyright\b|\bISBN\b|open government licen[cs]e|this publication is (?:available|licensed)|"
+    r"enquiries (?:regarding|about|concerning) this|\bdisclaimer\b|commonslibrary|useful links|"
+    r"printed (?:in the uk|on paper)|presented to parliament|ordered by the house of commons to be printed",
+    re.I,
+)
+_CONTENTS_LINE = re.compile(r"(?:\.{3,}|…{2,}|\s)\d{1,3}\s*$")
+_GENERIC_TITLE = frozenset(
+    "report reports response responses recommendation recommendations inquiry inquiries review government "
+    "governments the and of to for on in into from with its their volume part final interim update progress "
+    "committee select house commons lords session paper command presented parliament".split()
+)
+
+
+def front_or_back_matter(ch: ChunkRow) -> bool:
+    """A passage from a cover, contents list, imprint or list of links: it answers nothing."""
+    if ch.kind in ("contents", "glossary", "notes"):
+        return True
+    lines = [ln for ln in ch.text.split("\n") if ln.strip()]
+    if len(_IMPRINT.findall(ch.text)) >= 2 or (_IMPRINT.search(ch.text) and len(_WORD.findall(ch.text)) < 120):
+        return True
+    return len(lines) >= 4 and sum(bool(_CONTENTS_LINE.search(ln)) for ln in lines) >= 0.5 * len(lines)
+
+
+def _title_words(title: str) -> set[str]:
+    return {w for w in _WORD.findall(title.lower()) if len(w) > 2 and not w.isdigit() and w not in _GENERIC_TITLE}
+
+
+def _names_source(head: str, title: str) -> bool:
+    """A document's opening names the source report: two of the words that set its title apart
+    ("Operation Linden", "Covid-19 Module")."""
+    words = _title_words(title)
+    low = head.lower()
+    return bool(words) and sum(bool(re.search(rf"\b{re.escape(w)}\b", low)) for w in words) >= min(2, len(words))
+
+
 def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _State) -> list[LinkRow]:
-    """Unlinked passages of other documents, by similarity to a recommendation and its explicit responses."""
+    """Unlinked passages of other documents, by similarity to a recommendation and its explicit
+    responses. A passage of a document that shares the recommendation's source, or names the source
+    report in its opening, is linked at ``content_threshold``; any other needs ``unrelated_threshold``
+    (two inquiries' texts on similar subjects are alike without answering each other)."""
     vectors = index.vectors
     targets = sorted(set(state.rec_vec_ids) | set(state.explicit_vec_ids))
     if not targets or vectors is None or vectors.ntotal == 0:
@@ -291,17 +369,30 @@ def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _St
     queries = {t: _vectors(vectors, state.rec_vec_ids[t] + state.explicit_vec_ids[t]) for t in targets}
     rows, canonical = recs.rows, recs.canonical
     rec_docs = {t: {rows[t].doc_id} | {rows[r].doc_id for r, c in canonical.items() if c == t} for t in targets}
+    group = defaultdict(set)  # source document -> every document with a recommendation from it
+    for rid, c in canonical.items():
+        group[rows[c].doc_id].add(rows[rid].doc_id)
+    titles = {d.doc_id: d.title or d.name for d in index.documents()}
+    heads: dict[str, str] = {}
+    params = state.params
     out = []
     for ch in chunks:
-        if ch.chunk_id in state.linked_chunks or len(_WORD.findall(ch.text)) < state.params.min_content_words:
+        if ch.chunk_id in state.linked_chunks or len(_WORD.findall(ch.text)) < params.min_content_words:
             continue
+        if front_or_back_matter(ch):
+            continue
+        if ch.doc_id not in heads:
+            heads[ch.doc_id] = index.document_head(ch.doc_id, params.doc_head)
         v = vectors.reconstruct(int(ch.id))
         scores = {t: float((queries[t] @ v).max()) for t in targets if ch.doc_id not in rec_docs[t] and len(queries[t])}
         if not scores:
             continue
         best = max(scores.values())
         for t, s in scores.items():
-            if s >= state.params.content_threshold and s >= best - state.params.content_margin:
+            src = rows[t].doc_id
+            related = ch.doc_id in group[src] or _names_source(heads[ch.doc_id], titles[src])
+            need = params.content_threshold if related else max(params.content_threshold, params.unrelated_threshold)
+            if s >= need and s >= best - params.content_margin:
                 out.append(state.link(t, ch, "content", s))
     return out
 

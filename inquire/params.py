@@ -54,7 +54,10 @@ class LinkParams:
     """Cross-document linking at index time (indexer/linking.py)."""
 
     same_rec: float = 0.6  # word containment for two printings of one recommendation
+    same_source: float = 0.8  # median containment of matched printings for two documents to share a source
+    in_order: float = 0.8  # share of matched printings in the same order in both documents
     content_threshold: float = 0.80  # chosen on evaluation/golden/links.json with scripts/eval_links.py
+    unrelated_threshold: float = 0.90  # a content link into a document that neither shares the source nor names it
     content_margin: float = 0.03
     reference_confidence: float = 0.9
     min_content_words: int = 25

@@ -146,3 +146,64 @@ def test_find_links_reads_only_and_gives_the_links_the_index_holds(tmp_path, cor
 def test_recs_without_an_index_says_what_to_run(tmp_path):
     result = runner.invoke(app, ["recs", "--index", str(tmp_path / "nowhere")])
     assert result.exit_code == 1 and "no index at" in result.output and "run `inquire index`" in result.output
+
+
+def _linden_view(index_dir):
+    from inquire.query.recs import rec_views
+
+    from inquire.store import Index
+
+    with Index.open(index_dir) as index:
+        views = rec_views(index, "7", source="Linden")
+        return [
+            (
+                v.recommendation.number,
+                v.recommendation.source,
+                v.recommendation.text,
+                [(r.responder, r.doc, r.method, r.start) for r in v.responses],
+            )
+            for v in views
+        ]
+
+
+UNRELATED = (
+    "Review of force training and data\n\n"
+    + "\n\n".join(
+        f"Recommendation {n}\n\nSouth Yorkshire Police should work with partners to improve the service." for n in range(1, 14)
+    )
+    + "\n"
+)
+
+
+def test_adding_an_unrelated_report_leaves_the_tracker_of_another_unchanged(tmp_path, corpus_copy):
+    """Grouping needs strong evidence (the same texts both ways, in order), judged per pair of documents: a report
+    whose short recommendations use only words Operation Linden's also use never becomes its source."""
+    from inquire.indexer.pipeline import build_index
+
+    from inquire.embedding.fake import FakeEmbedder
+
+    build_index([corpus_copy], tmp_path / "before", FakeEmbedder())
+    before = _linden_view(tmp_path / "before")
+    (corpus_copy / "unrelated-review.txt").write_text(UNRELATED, encoding="utf-8")
+    build_index([corpus_copy], tmp_path / "after", FakeEmbedder())
+    assert before and before == _linden_view(tmp_path / "after")
+
+
+@pytest.mark.corpora
+def test_adding_the_other_development_documents_leaves_linden_unchanged(tmp_path, corpus_copy):
+    """The issue's check: index the bundled corpus, add the other development documents, `rec 7` on Linden is unchanged."""
+    import shutil
+
+    from inquire.indexer.pipeline import build_index
+
+    from inquire.embedding.fake import FakeEmbedder
+    from inquire.paths import eval_pdf_dir
+
+    pdfs = sorted(eval_pdf_dir().glob("*.pdf"))
+    if not pdfs:
+        pytest.skip(f"no PDFs under {eval_pdf_dir()}")
+    build_index([corpus_copy], tmp_path / "before", FakeEmbedder())
+    for p in pdfs:
+        shutil.copy(p, corpus_copy / p.name)
+    build_index([corpus_copy], tmp_path / "after", FakeEmbedder())
+    assert _linden_view(tmp_path / "before") == _linden_view(tmp_path / "after")
