@@ -10,8 +10,9 @@
    from South Yorkshire Police" under Recommendation 7, or "Response:" under a quoted
    recommendation in a Government response.
 3. Reference links (confidence 0.9): a passage that names "recommendation N" of a source its
-   document belongs to (e.g. "see recommendation 31"): the numbers the chunker stored in the
-   passage's ``mentions``. A mention of a sub-part the source does not print on its own
+   document belongs to (e.g. "the work under recommendation 31"): the numbers the chunker stored in
+   the passage's ``mentions``. Inside the response to another recommendation ("See recommendation
+   31." under 32) the link is a ``mention``: shown beside the responses, never counted as one. A mention of a sub-part the source does not print on its own
    ("recommendation 4a(iv)" where the source has 4a) links to the recommendation that holds it.
 4. Content links: a passage in another document that answers a recommendation without naming it
    (the council report's PARTNERS section for IOPC recommendation 7). Each unlinked passage is
@@ -299,7 +300,9 @@ def _reference_links(recs: _Recs, chunks: list[ChunkRow], state: _State) -> list
         rids = dict.fromkeys(rid for number in sorted(named) for rid in _named(canon_by_src[src], number))
         for rid in rids:
             if not own or canonical.get(own) != rid:
-                out.append(state.link(rid, ch, "reference", state.params.reference_confidence))
+                # "See recommendation 31." inside the reply to 32 points to 31; it does not answer it
+                method = "mention" if own else "reference"
+                out.append(state.link(rid, ch, method, state.params.reference_confidence))
     return out
 
 

@@ -598,6 +598,9 @@ def rec(
                     _stance_line(it)
                 for line in textwrap.wrap(" ".join(it.text.split()), 92, max_lines=4, placeholder=" …"):
                     _echo(f"      {line}")
+        for it in v.mentions:
+            who = f" of {it.responder}" if it.responder else ""
+            _secho(f"\n  Mentioned in the reply{who} to another recommendation — {it.doc}, {_pages(it, it.section)}", fg="cyan")
 
 
 @app.command()

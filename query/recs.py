@@ -11,6 +11,7 @@ from inquire.errors import QueryError
 from inquire.recnum import normalise_rec, rec_matches
 from inquire.store import DocumentInfo, Index, LinkRow, RecommendationRow, ResponseRow
 
+MENTION = "mention"  # the link method of "See recommendation N" inside the response to another one
 _DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 
 
@@ -65,7 +66,7 @@ class LinkedResponse:
     page_end: int | None
     start: int
     end: int
-    method: str  # explicit | reference | content
+    method: str  # explicit | reference | content | mention
     confidence: float
     text: str
     chunk_id: str | None = None
@@ -113,6 +114,7 @@ class RecView:
     recommendation: RecRecord
     printed_in: tuple[RecRecord, ...]  # the same recommendation quoted in other documents
     responses: tuple[LinkedResponse, ...]
+    mentions: tuple[LinkedResponse, ...] = ()  # replies to other recommendations that point to this one
 
     def grouped(self) -> dict[tuple[str, str], list[LinkedResponse]]:
         """Responses grouped by (responding body, document)."""
@@ -129,6 +131,7 @@ class RecView:
                 {"responder": body, "doc": doc, "passages": [r.to_json() for r in rs]}
                 for (body, doc), rs in self.grouped().items()
             ],
+            "mentions": [r.to_json() for r in self.mentions],
         }
 
 
@@ -304,7 +307,15 @@ def rec_views(index: Index, number: str, source: str | None = None) -> list[RecV
     views = []
     for rec in canon:
         printed = tuple(r for r in rows if r.canonical_id == rec.id and r.id != rec.id)
-        views.append(RecView(rec, printed, tuple(_responses(index, rec.id))))
+        linked = _responses(index, rec.id)
+        views.append(
+            RecView(
+                rec,
+                printed,
+                tuple(r for r in linked if r.method != MENTION),
+                tuple(r for r in linked if r.method == MENTION),
+            )
+        )
     return views
 
 
@@ -340,7 +351,8 @@ def tracker(
     names = {d.doc_id: d.name for d in index.documents()}
     links: dict[int, list[LinkRow]] = defaultdict(list)
     for lk in index.links():
-        links[lk.rec_id].append(lk)
+        if lk.method != MENTION:  # a pointer from the reply to another recommendation answers nothing
+            links[lk.rec_id].append(lk)
     ctx = _Docs.read(index)
     out = []
     for r in rows:

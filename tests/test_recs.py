@@ -83,7 +83,7 @@ def test_a_passage_naming_a_recommendation_twice_is_linked_once(tmp_path):
     conn = sqlite3.connect(tmp_path / "idx" / "meta.sqlite")
     rows = conn.execute(
         "SELECT l.chunk_id, COUNT(*) FROM links l JOIN recommendations r ON r.id = l.rec_id "
-        "WHERE l.method = 'reference' AND r.number = '9' GROUP BY l.chunk_id"
+        "WHERE l.method IN ('reference', 'mention') AND r.number = '9' GROUP BY l.chunk_id"
     ).fetchall()
     assert rows and all(n == 1 for _, n in rows)
 
@@ -108,7 +108,9 @@ def test_a_passage_naming_a_list_of_recommendations_is_linked_to_each(tmp_path):
     with Index.open(tmp_path / "idx") as index:
         numbers = {r.id: r.number for r in index.recommendations()}
         chunk = next(c for c in index.chunks() if "recommendations 3 and 4" in c.text)
-        named = sorted(numbers[lk.rec_id] for lk in index.links() if lk.chunk_id == chunk.chunk_id and lk.method == "reference")
+        named = sorted(
+            numbers[lk.rec_id] for lk in index.links() if lk.chunk_id == chunk.chunk_id and lk.method in ("reference", "mention")
+        )
     assert named == ["3", "4"]
 
 
@@ -207,3 +209,29 @@ def test_adding_the_other_development_documents_leaves_linden_unchanged(tmp_path
         shutil.copy(p, corpus_copy / p.name)
     build_index([corpus_copy], tmp_path / "after", FakeEmbedder())
     assert _linden_view(tmp_path / "before") == _linden_view(tmp_path / "after")
+
+
+def test_a_pointer_inside_the_reply_to_another_recommendation_is_a_mention_not_a_response(tmp_path):
+    from inquire.indexer.pipeline import build_index
+    from inquire.query.recs import rec_views, tracker
+
+    from inquire.embedding.fake import FakeEmbedder
+    from inquire.store import Index
+
+    docs = tmp_path / "d"
+    docs.mkdir()
+    (docs / "report.txt").write_text(
+        "Review of the service\n\n"
+        "Recommendation 1\n\nThe force should train its staff in the new procedure within a year.\n\n"
+        "Response from the Chief Constable\n\nAccepted. Training starts in May for all officers and staff.\n\n"
+        "Recommendation 2\n\nThe force should publish its data on the procedure every quarter.\n\n"
+        "Response from the Chief Constable\n\nSee recommendation 1.\n",
+        encoding="utf-8",
+    )
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    with Index.open(tmp_path / "idx") as index:
+        (view,) = rec_views(index, "1")
+        rows = {r.recommendation.number: r for r in tracker(index)}
+    assert [r.method for r in view.responses] == ["explicit"]
+    assert [m.method for m in view.mentions] == ["mention"] and view.mentions[0].text.endswith("See recommendation 1.")
+    assert rows["1"].n_links == 1 and rows["2"].n_links == 1
