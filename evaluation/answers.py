@@ -49,6 +49,7 @@ from inquire.evaluation.judge import squash
 from inquire.query.search import Searcher
 
 from inquire.errors import QueryError
+from inquire.params import ANSWER
 
 OVERLAP_SHARE = 0.6  # rule 3: share of an answer string's letters that must lie inside the quote
 OVERLAP_MIN = 20  # rule 3: and at least this many letters (after squash)
@@ -159,7 +160,7 @@ def inquire_answerer(k: int = 5, abstain_below: float | None = None) -> Answerer
     from inquire.query import answer as answer_module
 
     def run(searcher: Searcher, question: str) -> AnswerView:
-        threshold = answer_module.ABSTAIN_BELOW if abstain_below is None else abstain_below
+        threshold = ANSWER.abstain_below if abstain_below is None else abstain_below
         res = answer_module.answer(searcher, question, k=k, abstain_below=float("-inf"))
         quotes = tuple(q.text for q in res.quotes)
         return AnswerView(quotes, res.abstained or res.confidence < threshold, float(res.confidence))

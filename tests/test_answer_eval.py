@@ -191,6 +191,14 @@ def test_inquire_answerer_puts_the_answering_sentence_first(searcher):
     assert report.metrics("inquire")["answerable"]["success_at_1"] == 1.0
 
 
+def test_inquire_answerer_defaults_to_the_threshold_ask_uses(searcher):
+    # no threshold given: the answerer applies ``ask``'s own (params.ANSWER.abstain_below)
+    from inquire.params import ANSWER
+
+    view = inquire_answerer()(searcher, JUDGED[0].query)
+    assert view.abstained == (view.confidence < ANSWER.abstain_below)
+
+
 def test_abstention_sets_and_json_shape(searcher):
     scripted = {
         "Who won the cup final?": AnswerView((), True, 0.1),

@@ -376,12 +376,13 @@ def _responses(
         rs, re_ = _trim(text, mk.pos, markers[k + 1].pos if k + 1 < len(markers) else reg.end)
         if re_ <= rs:
             continue
+        lab: str
         if mk.label:
             lab = mk.label
         elif pending:
             lab = common_label([p.number for p in pending], siblings)
         else:  # a second response to the same recommendation(s)
-            lab = last.recommendation if last else reg.anchor.number
+            lab = (last.recommendation if last else None) or reg.anchor.number
         last = Response(lab, _responder(text, mk, rs, re_, default, who), text[rs:re_], rs, re_)
         out.append(last)
         pending = []
