@@ -209,6 +209,17 @@ def _record(r: RecommendationRow, d: DocumentInfo) -> RecRecord:
     )
 
 
+def _squash(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
+
+
+def names_source(query: str, *names: str | None) -> bool:
+    """``--source`` text names one of these (a source's title, a file name), whatever the punctuation:
+    "Post Office" names post_office_horizon_inquiry_vol1.pdf, "covid-19" names "Covid 19"."""
+    q = _squash(query)
+    return any(q in _squash(n) for n in names if n)
+
+
 def _by_source(r: RecRecord) -> tuple[bool, str]:
     """Recommendations without a source first, then by source name."""
     return (r.source is not None, r.source or "")
@@ -302,8 +313,7 @@ def rec_views(index: Index, number: str, source: str | None = None) -> list[RecV
     exact = [r for r in canon if normalise_rec(r.number) == normalise_rec(number)]
     canon = exact or canon
     if source:
-        s = source.lower()
-        canon = [r for r in canon if s in (r.source or "").lower() or s in r.doc.lower()]
+        canon = [r for r in canon if names_source(source, r.source, r.doc)]
     views = []
     for rec in canon:
         printed = tuple(r for r in rows if r.canonical_id == rec.id and r.id != rec.id)
@@ -347,7 +357,7 @@ def tracker(
     else:
         rows = [r for r in rows if r.id == r.canonical_id]
     if source:
-        rows = [r for r in rows if source.lower() in (r.source or "").lower()]
+        rows = [r for r in rows if names_source(source, r.source, r.doc)]
     names = {d.doc_id: d.name for d in index.documents()}
     links: dict[int, list[LinkRow]] = defaultdict(list)
     for lk in index.links():

@@ -235,3 +235,11 @@ def test_a_pointer_inside_the_reply_to_another_recommendation_is_a_mention_not_a
     assert [r.method for r in view.responses] == ["explicit"]
     assert [m.method for m in view.mentions] == ["mention"] and view.mentions[0].text.endswith("See recommendation 1.")
     assert rows["1"].n_links == 1 and rows["2"].n_links == 1
+
+
+def test_source_is_named_whatever_the_punctuation():
+    from inquire.query.recs import names_source
+
+    assert names_source("Post Office", "Horizon IT Inquiry", "post_office_horizon_inquiry_vol1.pdf")
+    assert names_source("covid-19 module", "UK Covid 19 Inquiry Module 1")
+    assert not names_source("grenfell", "UK Covid-19 Inquiry", "covid.pdf")
