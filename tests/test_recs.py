@@ -241,5 +241,5 @@ def test_source_is_named_whatever_the_punctuation():
     from inquire.query.recs import names_source
 
     assert names_source("Post Office", "Horizon IT Inquiry", "post_office_horizon_inquiry_vol1.pdf")
-    assert names_source("covid-19 module", "UK Covid 19 Inquiry Module 1")
+    assert names_source("covid-19 inquiry", "UK Covid 19 Inquiry Module 1")
     assert not names_source("grenfell", "UK Covid-19 Inquiry", "covid.pdf")
