@@ -4,9 +4,11 @@ Incremental by content hash: unchanged files keep their rows and vectors (copied
 previous index, not re-embedded), changed files are re-processed, files that no longer exist are
 dropped. When the processing code itself changed (a new inquire version), every file is
 re-processed, but a chunk or sentence whose embedded text is the same as before keeps its vector,
-so only text that really changed is embedded again. One bad file is reported and skipped; if it
-was indexed before, its previous version is kept. The new index is staged in a temporary directory
-and renamed into place.
+so only text that really changed is embedded again. Previously indexed files that this run does not
+name are kept as they were indexed, without reading them again (only whether they still exist is
+checked), unless the processing code changed. One bad file is reported and skipped; if it was
+indexed before, its previous version is kept. The new index is staged as a new version inside the
+index location and published in one step (``inquire.versions``).
 
 Steps: ``_open_previous`` (the index being replaced, if compatible) -> ``_plan`` (hash and read the
 files: which are copied, read anew, duplicates, dropped or failed) -> ``_write`` (rows through
@@ -28,6 +30,7 @@ from inquire.indexer.chunk import ChunkParams, embedding_text
 from inquire.indexer.files import FileError, collect_files
 from inquire.indexer.reading import ProcessedDoc, process_file, processing_fingerprint
 
+from inquire import versions
 from inquire.embedding import MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path
 from inquire.errors import IndexIncompatible, IndexMissing, InquireError
 from inquire.records import Chunk
@@ -42,11 +45,7 @@ from inquire.store import (
     SectionRow,
     SentenceRow,
     check_model,
-    check_target,
     now_iso,
-    read_manifest,
-    recover,
-    write_lock,
 )
 from inquire.text import sentence_spans, word_count
 
@@ -160,17 +159,23 @@ class _Plan:
 
 
 def _open_previous(index_dir: Path, embedder: Embedder, params: ChunkParams, rebuild: bool) -> _Previous:
-    recover(index_dir)
-    check_target(index_dir)
+    """Called holding the write lock: removes what interrupted runs left, then opens the published version."""
+    versions.recover(index_dir)
     if rebuild:
         return _Previous()
     try:
-        manifest = read_manifest(index_dir)
+        index = Index.open(index_dir)
     except IndexMissing:
         return _Previous()
-    check_model(index_dir, manifest, embedder.name, embedder.dim)
+    try:
+        manifest = index.manifest
+        assert manifest is not None
+        check_model(index_dir, manifest, embedder.name, embedder.dim)
+    except BaseException:
+        index.close()
+        raise
     stale = manifest.chunking != params.to_dict() or manifest.processing != processing_fingerprint()
-    return _Previous(Index.open(index_dir), dict(manifest.files), stale)
+    return _Previous(index, dict(manifest.files), stale)
 
 
 # ---- plan: which files are copied, read, dropped or failed
@@ -178,10 +183,17 @@ def _open_previous(index_dir: Path, embedder: Embedder, params: ChunkParams, reb
 
 def _plan(files: list[Path], previous: _Previous, params: ChunkParams, report: IndexReport, progress: Progress) -> _Plan:
     plan = _Plan(previous, report)
-    # Previously indexed files not named in this run stay, as long as they still exist.
+    # Previously indexed files not named in this run stay, as long as they still exist: copied as
+    # they were indexed, not read again (only named files are read), unless the processing changed.
     named = set(map(str, files))
-    carry = [Path(p) for p in previous.files if p not in named and Path(p).is_file()]
-    report.removed = sorted(p for p in previous.files if p not in named and not Path(p).is_file())
+    kept = [p for p in previous.files if p not in named]
+    report.removed = sorted(p for p in kept if not Path(p).is_file())
+    carry: list[Path] = []
+    for kept_path in (p for p in kept if p not in report.removed):
+        if previous.stale:
+            carry.append(Path(kept_path))  # the processing changed: every indexed file is read again
+        else:
+            _keep(kept_path, plan)
     hashed = _hash_files(files + carry, plan)
     # unchanged files first, so a new copy of an indexed file never displaces the original
     hashed.sort(key=lambda ps: previous.files.get(str(ps[0])) != ps[1])
@@ -190,6 +202,16 @@ def _plan(files: list[Path], previous: _Previous, params: ChunkParams, report: I
         _read_file(path, sha, params, plan)
     progress("reading", len(hashed), len(hashed))
     return plan
+
+
+def _keep(path: str, plan: _Plan) -> None:
+    """Keep a previously indexed file this run does not name, as it was indexed (not read)."""
+    doc_id = plan.previous.files[path][:16]
+    if doc_id in plan.seen:
+        plan.report.duplicates.append(f"{path}: same content as {plan.seen[doc_id]}; indexed once")
+        return
+    plan.copy(doc_id, path)
+    plan.report.unchanged.append(path)
 
 
 def _hash_files(paths: list[Path], plan: _Plan) -> list[tuple[Path, str]]:
@@ -353,7 +375,7 @@ def _copy_previous(writer: IndexWriter, old: Index, doc_id: str, path: str, next
     """Copy one document's rows and vectors from the previous index; return the next free id."""
     row = old.document(doc_id)
     if row is None:
-        raise IndexIncompatible(f"index at {old.index_dir} lists {path} but holds no rows for it; run `inquire index --rebuild`")
+        raise IndexIncompatible(f"index at {old.location} lists {path} but holds no rows for it; run `inquire index --rebuild`")
     writer.add_document(replace(row, path=path, name=Path(path).name))
     old_ids, new_ids = [], []
     for ch in old.chunks(doc_id):
@@ -456,11 +478,12 @@ def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict
 
 
 def _one_writer(build: Callable[..., IndexReport]) -> Callable[..., IndexReport]:
-    """Run ``build(paths, index_dir, ...)`` holding the index location's write lock."""
+    """Run ``build(paths, index_dir, ...)`` holding the index location's write lock (which refuses a
+    location that is not an index: ``--index /``, a folder of reports)."""
 
     @functools.wraps(build)
     def locked(paths: Iterable[Path], index_dir: Path, *args, **kwargs) -> IndexReport:
-        with write_lock(index_dir):
+        with versions.write_lock(Path(index_dir)):
             return build(paths, index_dir, *args, **kwargs)
 
     return locked
@@ -478,7 +501,7 @@ def build_index(
     batch_size: int = 32,
 ) -> IndexReport:
     """Index ``paths`` into ``index_dir`` (one writer at a time per location): open the previous
-    index, plan what each file needs, then write the new index beside it and swap it in."""
+    index, plan what each file needs, then write a new version and publish it."""
     t0 = time.perf_counter()
     params = params or ChunkParams()
     progress = progress or (lambda stage, done, total: None)

@@ -258,13 +258,16 @@ def _open_searcher(index: Path | None, backend: str | None = None):
     from inquire.query.backends import backend_name
     from inquire.query.search import Searcher
     from inquire.store import read_manifest
+    from inquire.versions import before_auto_build
 
     index_dir, explicit = _index_dir(index)
     try:
-        read_manifest(index_dir)  # before loading the model: a missing index is reported at once
+        read_manifest(index_dir)  # before loading the model: a missing or damaged index is reported at once
     except IndexMissing:
         if explicit:
             raise IndexMissing(f"no index at {index_dir}: run `inquire index PATH... --index {index_dir}`") from None
+        if before_auto_build(index_dir):  # a first build finished meanwhile, or an interrupted one was restored
+            return Searcher(index_dir, _embedder(), backend=backend)
     else:
         return Searcher(index_dir, _embedder(), backend=backend)
     embedder = _embedder()

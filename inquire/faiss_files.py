@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from inquire.errors import IndexIncompatible, IndexWriteError
 from inquire.versions import is_disk_full
@@ -25,25 +25,38 @@ def _location(path: Path, index_dir: Path | None) -> Path:
 
 
 def read_vectors(
-    path: Path, *, index_dir: Path | None = None, expected: int | None = None, dim: int | None = None, what: str = "vectors"
+    path: Path,
+    *,
+    index_dir: Path | None = None,
+    expected: int | None = None,
+    dim: int | None = None,
+    what: str = "vectors",
+    file: BinaryIO | None = None,
 ) -> Any:
     """``faiss.read_index(path)`` as an ``IndexIDMap2``; ``expected``: how many vectors the database
-    has ids for (``what`` names them in the message); ``dim``: the manifest's dimension."""
+    has ids for (``what`` names them in the message); ``dim``: the manifest's dimension. With
+    ``file`` (``path`` opened for reading earlier), the vectors are read from it: the file an index
+    version held when it was opened, even if a writer has replaced that version since."""
     import faiss
 
     path = Path(path)
     where = f"index at {_location(path, index_dir)}"
+    if file is None:
+        try:
+            with open(path, "rb"):
+                pass  # OSError with errno and strerror, which FAISS's message lacks
+        except FileNotFoundError as exc:
+            raise IndexIncompatible(f"{where} is missing {path.name}; {REBUILD}") from exc
+        except IsADirectoryError as exc:
+            raise IndexIncompatible(f"{where}: {path.name} is a folder, not a FAISS file; {REBUILD}") from exc
+        except OSError as exc:
+            raise IndexIncompatible(f"{where}: cannot read {path.name} ({exc.strerror}); check its permissions") from exc
     try:
-        with open(path, "rb"):
-            pass  # OSError with errno and strerror, which FAISS's message lacks
-    except FileNotFoundError as exc:
-        raise IndexIncompatible(f"{where} is missing {path.name}; {REBUILD}") from exc
-    except IsADirectoryError as exc:
-        raise IndexIncompatible(f"{where}: {path.name} is a folder, not a FAISS file; {REBUILD}") from exc
-    except OSError as exc:
-        raise IndexIncompatible(f"{where}: cannot read {path.name} ({exc.strerror}); check its permissions") from exc
-    try:
-        index = faiss.read_index(str(path))
+        if file is None:
+            index = faiss.read_index(str(path))
+        else:
+            file.seek(0)
+            index = faiss.read_index(faiss.PyCallbackIOReader(file.read))  # type: ignore[attr-defined]
     except (RuntimeError, MemoryError) as exc:  # truncated, not FAISS, or a size field that is garbage
         raise IndexIncompatible(f"{where}: {path.name} is damaged (cut short or not a FAISS file); {REBUILD}") from exc
     if not isinstance(index, faiss.IndexIDMap2):

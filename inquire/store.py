@@ -1,4 +1,5 @@
-"""The index: a directory of plain files plus a manifest.
+"""The index: one published version of plain files plus a manifest (see ``inquire.versions`` for
+the folder layout: ``<index>/CURRENT`` names the version folder ``<index>/v-NNNNNN/`` that holds them).
 
     manifest.json   format version, package version, model + dim, chunking, created/updated,
                     per-file content hashes
@@ -8,29 +9,32 @@
 
 This module is the only one that speaks SQL: ``Index`` does every read and ``IndexWriter`` every
 write, by column name, with rows as small frozen records (``DocumentRow``, ``ChunkRow``, ...) whose
-field names are the column names. Writes go to a temporary sibling directory which is then renamed
-into place, so a failed or interrupted run never leaves a half-written index behind.
+field names are the column names. ``Index.open`` resolves the published version once and opens
+every file it reads from that version (the FAISS files are opened at once and read on first use),
+so a reader never mixes two versions, whatever writers do meanwhile. ``IndexWriter`` writes a new
+version in a staging folder inside the index location and publishes it by switching ``CURRENT``,
+so a failed or interrupted run never leaves a half-written index behind. An index of older inquire
+(the four files directly in the location) is read as it is and replaced by a version on the next write.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
-import shutil
 import sqlite3
-import tempfile
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 
+from inquire import versions
 from inquire.errors import IndexIncompatible, IndexMissing
+from inquire.faiss_files import read_vectors, write_error, write_vectors
 from inquire.records import CleanDocument
 from inquire.views import create_views
 
@@ -39,7 +43,6 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 DATABASE = "meta.sqlite"
-KEPT_FOLDERS = ("qdrant",)  # what other parts keep inside the index folder: the Qdrant backend's local store
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"  # chunks_fts's tokenizer (SCHEMA); FtsTokenizer repeats it
 
 SCHEMA = """
@@ -201,24 +204,34 @@ class Manifest:
         )
 
 
-def read_manifest(index_dir: Path) -> Manifest:
-    path = index_dir / MANIFEST
-    if not path.exists():
-        raise IndexMissing(f"no index at {index_dir}: run `inquire index` (add --index {index_dir} if you moved it)")
+def read_manifest(location: Path) -> Manifest:
+    """The manifest of the version published at ``location`` (checked: format version, files)."""
+    return manifest_of(versions.resolve(Path(location)))
+
+
+def manifest_of(version: versions.Version) -> Manifest:
+    """The manifest of one version, checked: its format version and that its other files are there.
+    Messages name the index location (what the user passed), not the version folder."""
+    where = version.location
+    path = version.dir / MANIFEST
     try:
         manifest = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise IndexIncompatible(
-            f"index at {index_dir} has an unreadable manifest ({exc}); run `inquire index --rebuild`"
-        ) from exc
+    except FileNotFoundError:
+        if version.flat:
+            raise IndexMissing(f"no index at {where}: run `inquire index` (add --index {where} if you moved it)") from None
+        raise IndexIncompatible(f"index at {where} is missing {MANIFEST}; run `inquire index --rebuild`") from None
+    except (ValueError, KeyError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
+        raise IndexIncompatible(f"index at {where} has an unreadable manifest ({exc}); run `inquire index --rebuild`") from exc
+    except OSError as exc:
+        raise IndexIncompatible(f"index at {where}: cannot read {MANIFEST} ({exc.strerror}); check its permissions") from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexIncompatible(
-            f"index at {index_dir} has format version {manifest.format_version}; this install reads "
+            f"index at {where} has format version {manifest.format_version}; this install reads "
             f"version {FORMAT_VERSION}: run `inquire index --rebuild`"
         )
     for name in (VECTORS, SENTENCE_VECTORS, DATABASE):
-        if not (index_dir / name).exists():
-            raise IndexIncompatible(f"index at {index_dir} is missing {name}; run `inquire index --rebuild`")
+        if not (version.dir / name).exists():
+            raise IndexIncompatible(f"index at {where} is missing {name}; run `inquire index --rebuild`")
     return manifest
 
 
@@ -230,9 +243,12 @@ def check_model(index_dir: Path, manifest: Manifest, model: str, dim: int) -> No
         )
 
 
-def connect(path: Path, readonly: bool = True) -> sqlite3.Connection:
+def connect(path: Path, readonly: bool = True, immutable: bool = False) -> sqlite3.Connection:
+    """A connection to ``path``; ``immutable``: a published version's database, which nothing
+    modifies (SQLite then takes no locks and looks for no journal)."""
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        uri = f"file:{urllib.parse.quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+        conn = sqlite3.connect(uri, uri=True)
     else:
         conn = sqlite3.connect(str(path))
     conn.row_factory = sqlite3.Row
@@ -245,42 +261,11 @@ def new_faiss_index(dim: int):
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def read_faiss(index_dir: Path, name: str = VECTORS):
+def read_faiss(location: Path, name: str = VECTORS):
+    """One FAISS file of the version published at ``location``, unchecked (tests and scripts)."""
     import faiss
 
-    return faiss.read_index(str(index_dir / name))
-
-
-def check_target(index_dir: Path) -> None:
-    """Refuse to replace an existing folder that is not an inquire index (it would be lost)."""
-    if index_dir.exists() and not (index_dir / MANIFEST).exists():
-        if not index_dir.is_dir() or any(index_dir.iterdir()):
-            raise IndexIncompatible(
-                f"{index_dir} exists and is not an inquire index (no {MANIFEST}); choose an empty or new folder for --index"
-            )
-
-
-def recover(index_dir: Path) -> None:
-    """Finish a swap that was interrupted between its two renames: restore the previous index."""
-    if index_dir.exists():
-        return
-    olds = sorted(index_dir.parent.glob(f".{index_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if olds and (olds[-1] / MANIFEST).exists():
-        os.replace(olds[-1], index_dir)
-
-
-@contextmanager
-def write_lock(index_dir: Path) -> Iterator[None]:
-    """One writer at a time per index location (a second `inquire index` waits for the first)."""
-    import fcntl
-
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(index_dir.parent / f".{index_dir.name}.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return faiss.read_index(str(versions.resolve(Path(location)).dir / name))
 
 
 # Rows. Field names are column names; ``id`` is 0 for a row not yet written (the database numbers
@@ -562,23 +547,52 @@ class Index:
         manifest: Manifest | None = None,
         vectors: Any = None,
         sentence_vectors: Any = None,
+        *,
+        location: Path | None = None,
+        files: dict[str, BinaryIO] | None = None,
     ) -> None:
         conn.row_factory = sqlite3.Row
         self._conn = conn
-        self.index_dir = index_dir
+        self.index_dir = index_dir  # the folder of this version's files
+        self.location = location or index_dir  # the index location (what the user named), for messages
         self.manifest = manifest
         self._vectors = vectors
         self._sentence_vectors = sentence_vectors
+        self._files = dict(files or {})  # FAISS files opened with the database, read on first use
 
     @classmethod
-    def open(cls, index_dir: Path, manifest: Manifest | None = None) -> Index:
-        """Open the index at ``index_dir`` read-only, checking its manifest (format version, files)
-        unless the caller has read it."""
-        manifest = manifest or read_manifest(index_dir)  # before SQLite: a missing index says what to run
-        return cls(connect(index_dir / DATABASE), index_dir, manifest)
+    def open(cls, location: Path) -> Index:
+        """Open the index published at ``location`` read-only: resolve its version once, check the
+        manifest (format version, files), open the database and the FAISS files of that version.
+        A writer publishing another version meanwhile cannot mix two versions into what is opened."""
+        return versions.read_consistent(Path(location), cls._open_version)
+
+    @classmethod
+    def _open_version(cls, version: versions.Version) -> Index:
+        manifest = manifest_of(version)  # before SQLite: a missing index says what to run
+        conn = connect(version.dir / DATABASE, immutable=True)
+        files: dict[str, BinaryIO] = {}
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the file now: damage is reported at open
+            for name in (VECTORS, SENTENCE_VECTORS):
+                try:
+                    files[name] = open(version.dir / name, "rb")  # noqa: SIM115 - held until close()
+                except OSError:
+                    if not versions.is_current(version):
+                        raise  # replaced while opening: read_consistent opens the new version
+                    # a damaged index: read_vectors names the problem when the vectors are read
+        except BaseException:
+            conn.close()
+            for fh in files.values():
+                fh.close()
+            raise
+        return cls(conn, version.dir, manifest, location=version.location, files=files)
 
     def close(self) -> None:
         self._conn.close()
+        for fh in self._files.values():
+            fh.close()
+        self._files.clear()
 
     def __enter__(self) -> Index:
         return self
@@ -591,20 +605,29 @@ class Index:
     def vectors(self) -> Any:
         """FAISS passage vectors; ids are ``chunks.id``."""
         if self._vectors is None:
-            self._vectors = read_faiss(self._dir())
+            self._vectors = self._read_vectors(VECTORS, "chunks", "passages")
         return self._vectors
 
     @property
     def sentence_vectors(self) -> Any:
         """FAISS sentence vectors; ids are ``sentences.id``."""
         if self._sentence_vectors is None:
-            self._sentence_vectors = read_faiss(self._dir(), SENTENCE_VECTORS)
+            self._sentence_vectors = self._read_vectors(SENTENCE_VECTORS, "sentences", "sentences")
         return self._sentence_vectors
 
-    def _dir(self) -> Path:
+    def _read_vectors(self, name: str, table: str, what: str) -> Any:
+        """A FAISS file of this version, checked against the database (count) and the manifest (dimension)."""
         if self.index_dir is None:
             raise IndexMissing("this index has no directory to read vectors from")
-        return self.index_dir
+        expected = self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        return read_vectors(
+            self.index_dir / name,
+            index_dir=self.location,
+            expected=expected,
+            dim=self.manifest.dim if self.manifest else None,
+            what=what,
+            file=self._files.get(name),
+        )
 
     # documents
     def documents(self) -> list[DocumentInfo]:
@@ -863,16 +886,22 @@ class Index:
 
 
 class IndexWriter:
-    """An index being written in a temporary directory; ``commit()`` renames it into place.
+    """A new version of the index being written in a staging folder inside the index location;
+    ``commit()`` publishes it (``inquire.versions``: the ``CURRENT`` pointer switches in one step).
+    Create it holding ``versions.write_lock(location)``, after ``versions.recover(location)``.
 
     ``index`` reads what has been written so far (linking runs on it before the commit)."""
 
-    def __init__(self, index_dir: Path, dim: int) -> None:
-        self.index_dir = index_dir
-        index_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))
-        self._conn = connect(self.tmp / DATABASE, readonly=False)
-        self._conn.executescript(SCHEMA)
+    def __init__(self, location: Path, dim: int) -> None:
+        self.location = Path(location)
+        self._staging = versions.Staging(self.location)
+        self.tmp = self._staging.dir
+        try:
+            self._conn = connect(self.tmp / DATABASE, readonly=False)
+            self._conn.executescript(SCHEMA)
+        except BaseException:
+            self._staging.abort()
+            raise
         self.faiss = new_faiss_index(dim)
         self.sentence_faiss = new_faiss_index(dim)
         self.index = Index(self._conn, vectors=self.faiss, sentence_vectors=self.sentence_faiss)
@@ -923,33 +952,27 @@ class IndexWriter:
             target = self.sentence_faiss if sentences else self.faiss
             target.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
-    def commit(self, manifest: Manifest) -> None:
-        import faiss
-
+    def commit(self, manifest: Manifest) -> versions.Version:
+        """Finish the staged files (FTS index, views, FAISS files, manifest last) and publish them."""
         self._conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
         create_views(self._conn)  # the tracker as tables (Datasette), in the file readers open read-only
         self._conn.commit()
         self._conn.close()
-        faiss.write_index(self.faiss, str(self.tmp / VECTORS))
-        faiss.write_index(self.sentence_faiss, str(self.tmp / SENTENCE_VECTORS))
-        (self.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
-        check_target(self.index_dir)  # never move aside a folder that is not an index
-        old = None
-        if self.index_dir.exists():
-            for name in KEPT_FOLDERS:  # carried into the new version, not rebuilt
-                if (self.index_dir / name).is_dir():
-                    os.replace(self.index_dir / name, self.tmp / name)
-            old = self.index_dir.with_name(f".{self.index_dir.name}.old-{os.getpid()}")
-            os.replace(self.index_dir, old)
-        os.replace(self.tmp, self.index_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        write_vectors(self.faiss, self.tmp / VECTORS, index_dir=self.location)
+        write_vectors(self.sentence_faiss, self.tmp / SENTENCE_VECTORS, index_dir=self.location)
+        path = self.tmp / MANIFEST
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(manifest.to_json(), indent=2) + "\n")
+        except OSError as exc:
+            raise write_error(path, exc, self.location) from exc
+        return self._staging.publish()  # fsyncs the files, then switches CURRENT
 
     def abort(self) -> None:
         try:
             self._conn.close()
         finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._staging.abort()
 
 
 class FtsTokenizer:

@@ -1,4 +1,4 @@
-"""Search an index directory: dense, sentence and lexical rankings from a backend
+"""Search an index (the version published at its location when the searcher opens it): dense, sentence and lexical rankings from a backend
 (``inquire.query.backends``: FAISS + FTS5 by default, or Qdrant) fused here, with the metadata the
 store reads (``inquire.store.Index``)."""
 
@@ -20,7 +20,7 @@ from inquire.errors import QueryError
 from inquire.params import FUSION, FusionWeights
 from inquire.recnum import normalise_rec, rec_matches
 from inquire.records import KIND_BODY
-from inquire.store import ChunkSelection, Index, Passage, check_model, read_manifest
+from inquire.store import ChunkSelection, Index, Passage, check_model
 
 # Fusion weights (inquire.params.FusionWeights), tuned on evaluation/queries/dev.jsonl with
 # scripts/tune_fusion.py: weighted reciprocal-rank fusion of three rankings (passage vectors, best
@@ -67,19 +67,22 @@ def row_to_hit(row: Passage, rank: int, score: float) -> Hit:
 
 
 class Searcher:
-    """Loads an index once; ``search`` may be called many times (batch mode)."""
+    """Loads an index once; ``search`` may be called many times (batch mode). Everything it reads
+    comes from the one version published when it was opened (``Index.open``), even while a re-index
+    publishes another: open a new Searcher to see the new one."""
 
     def __init__(
         self, index_dir: Path, embedder: Embedder | None = None, weights: FusionWeights = FUSION, backend: str | None = None
     ) -> None:
-        self.index_dir = Path(index_dir)
+        self.index_dir = Path(index_dir)  # the index location
         self.weights = weights
-        self.manifest = read_manifest(self.index_dir)
-        self.index = Index.open(self.index_dir, self.manifest)
+        self.index = Index.open(self.index_dir)
+        assert self.index.manifest is not None
+        self.manifest = self.index.manifest
         self._embedder = embedder
-        if embedder is not None:
-            check_model(self.index_dir, self.manifest, embedder.name, embedder.dim)
         try:
+            if embedder is not None:
+                check_model(self.index_dir, self.manifest, embedder.name, embedder.dim)
             self.backend: Backend = open_backend(backend, self.index, self.index_dir)
         except BaseException:
             self.index.close()

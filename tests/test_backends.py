@@ -170,7 +170,7 @@ def test_tokenizer_agrees_with_the_index_fts_table(searcher):
     """The tokenizer's terms of each passage are the terms the index's FTS5 table holds for it."""
     import sqlite3
 
-    conn = sqlite3.connect(searcher.index_dir / "meta.sqlite")
+    conn = sqlite3.connect(searcher.index.index_dir / "meta.sqlite")
     conn.execute("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, 'chunks_fts', 'instance')")
     stored: dict[int, dict[str, int]] = {}
     for term, doc, n in conn.execute("SELECT term, doc, COUNT(*) FROM temp.terms GROUP BY term, doc"):

@@ -38,7 +38,6 @@ REPORT_LINES = [
     "The Home Office accepts this recommendation in full.",
 ]
 CHOOSE = r"choose an? (new or empty|empty or new) folder for --index"
-PHASE2 = "needs the index layer wired to inquire/versions.py and inquire/faiss_files.py (issue 14, phase 2)"
 
 
 # ---- running the CLI -------------------------------------------------------------------------
@@ -573,28 +572,19 @@ DAMAGE = [
     ("sentences.faiss", "truncated", r"sentences\.faiss is damaged .*--rebuild"),
     ("sentences.faiss", "garbage", r"sentences\.faiss is damaged .*--rebuild"),
 ]
-# Already one-line errors before the FAISS files were checked; the others need phase 2.
-_READ_BY_STORE = (
-    {("manifest.json", h) for h in ("missing", "not-json", "json-list", "binary", "old-format", "other-model", "no-model")}
-    | {("meta.sqlite", h) for h in ("missing", "empty", "truncated", "garbage", "table-dropped")}
-    | {("vectors.faiss", "missing"), ("sentences.faiss", "missing")}
-)
 
 
-def _phase2(cases, ready: set) -> list:
-    return [
-        pytest.param(*c, id=f"{c[0]}-{c[1]}", marks=() if c[:2] in ready else pytest.mark.xfail(reason=PHASE2, strict=False))
-        for c in cases
-    ]
+def _cases(cases) -> list:
+    return [pytest.param(*c, id=f"{c[0]}-{c[1]}") for c in cases]
 
 
-@pytest.mark.parametrize(("name", "how", "pattern"), _phase2(DAMAGE, _READ_BY_STORE))
+@pytest.mark.parametrize(("name", "how", "pattern"), _cases(DAMAGE))
 def test_damaged_index_on_search_is_one_line_with_the_fix(index_copy, name, how, pattern):
     _damage(index_copy, name, how)
     one_line_error(cli("search", "training", "--index", index_copy), pattern)
 
 
-@pytest.mark.parametrize(("name", "how", "pattern"), _phase2(DAMAGE, _READ_BY_STORE))
+@pytest.mark.parametrize(("name", "how", "pattern"), _cases(DAMAGE))
 def test_damaged_index_on_incremental_index_is_one_line_with_the_fix(index_copy, name, how, pattern):
     _damage(index_copy, name, how)
     corpus = index_copy.parent / "corpus"
@@ -620,7 +610,6 @@ def test_recs_and_rec_on_a_damaged_database(index_copy):
     one_line_error(cli("rec", "7", "--index", index_copy), r"database.*--rebuild")
 
 
-@pytest.mark.xfail(reason=PHASE2, strict=False)
 def test_manifest_listing_files_outside_the_paths_given_is_not_re_read(index_copy, tmp_path):
     """A crafted index must not make `inquire index` read files the user did not name."""
     secret = tmp_path / "secret.txt"
@@ -651,7 +640,6 @@ def test_manifest_listing_a_fifo_does_not_hang(index_copy, tmp_path):
     clean_exit(result, result.exit_code)
 
 
-@pytest.mark.xfail(reason=PHASE2, strict=False)
 def test_old_style_swap_leftovers_do_not_block_or_pollute(index_copy):
     """`.idx.old-<pid>` (pid 1 in containers) and `.idx.tmp-*` left by killed runs of older inquire."""
     parent = index_copy.parent
@@ -663,7 +651,6 @@ def test_old_style_swap_leftovers_do_not_block_or_pollute(index_copy):
     assert not [p.name for p in parent.iterdir() if p.name.startswith(".idx.")]
 
 
-@pytest.mark.xfail(reason=PHASE2, strict=False)
 def test_default_search_never_builds_over_leftovers_of_an_interrupted_swap(isolated_home, base_index):
     index = isolated_home / "index"
     index.parent.mkdir(parents=True, exist_ok=True)
@@ -848,7 +835,6 @@ def test_newline_in_a_file_name_keeps_the_error_on_one_line(tmp_path):
 
 
 # ---- full disks ---------------------------------------------------------------------------------
-@pytest.mark.xfail(reason=PHASE2 + ": IndexWriter writes FAISS files with faiss_files.write_vectors", strict=False)
 def test_disk_full_while_writing_faiss_says_so_and_keeps_the_index(index_copy, monkeypatch):
     import faiss
 

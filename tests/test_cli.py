@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from inquire import versions
 from inquire.cli import app
 
 runner = CliRunner()
@@ -40,7 +41,7 @@ def test_first_search_builds_the_bundled_index_and_says_so(isolated_home):
     result = run("search", "ISVA single point of contact", "--k", "3")
     assert result.exit_code == 0, result.output
     assert "building it from the bundled corpus" in result.output
-    assert (isolated_home / "index" / "manifest.json").exists()
+    assert (versions.resolve(isolated_home / "index").dir / "manifest.json").exists()
     again = run("search", "ISVA single point of contact", "--k", "3")
     assert "No index yet" not in again.output and " 1. [" in again.output
 

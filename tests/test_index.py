@@ -11,6 +11,7 @@ from conftest import COUNCIL, IOPC
 from inquire.indexer.pipeline import build_index
 from pdfmaker import make_pdf
 
+from inquire import versions
 from inquire.embedding.fake import FakeEmbedder
 from inquire.errors import IndexIncompatible
 from inquire.store import FORMAT_VERSION, read_faiss
@@ -31,8 +32,13 @@ class CountingEmbedder(FakeEmbedder):
         return super().encode(texts, batch_size)
 
 
+def _files(index_dir: Path) -> Path:
+    """The folder of the published version's files."""
+    return versions.resolve(index_dir).dir
+
+
 def _db(index_dir):
-    conn = sqlite3.connect(index_dir / "meta.sqlite")
+    conn = sqlite3.connect(_files(index_dir) / "meta.sqlite")
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -41,7 +47,7 @@ def test_index_directory_has_manifest_faiss_and_sqlite(corpus_copy, tmp_path):
     index_dir = tmp_path / "idx"
     report = build_index([corpus_copy], index_dir, FakeEmbedder())
     assert report.written and report.documents == 2 and report.chunks > 10
-    manifest = json.loads((index_dir / "manifest.json").read_text())
+    manifest = json.loads((_files(index_dir) / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"] == {"name": "fake-hash-embedder", "dim": 64}
     assert set(manifest["chunking"]) == {"target_words", "max_words", "min_words"}
@@ -147,7 +153,7 @@ def test_new_processing_code_reprocesses_unchanged_files_without_re_embedding(co
     assert report.written and sorted(report.reprocessed) == sorted(str(corpus_copy / n) for n in (IOPC, COUNCIL))
     assert report.unchanged == [] and report.added == [] and report.updated == []
     assert again.texts == [] and report.embedded == 0 and report.reused == n_chunks
-    assert json.loads((index_dir / "manifest.json").read_text())["processing"] == "new-code"
+    assert json.loads((_files(index_dir) / "manifest.json").read_text())["processing"] == "new-code"
     # every reused vector is still the vector of its own text
     conn = _db(index_dir)
     sent_index = read_faiss(index_dir, "sentences.faiss")
@@ -186,12 +192,13 @@ def test_a_file_that_turns_bad_keeps_its_previous_version(corpus_copy, tmp_path)
 def test_crash_during_embedding_leaves_existing_index_intact(corpus_copy, tmp_path):
     index_dir = tmp_path / "idx"
     build_index([corpus_copy], index_dir, FakeEmbedder())
-    manifest_before = (index_dir / "manifest.json").read_bytes()
+    manifest_before = (_files(index_dir) / "manifest.json").read_bytes()
     (corpus_copy / COUNCIL).write_text("Completely new text about something. " * 200)
     with pytest.raises(RuntimeError, match="embedder crashed"):
         build_index([corpus_copy], index_dir, CountingEmbedder(fail_after=3))
-    assert (index_dir / "manifest.json").read_bytes() == manifest_before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp", ".idx.old"))]  # temp dir cleaned up
+    assert (_files(index_dir) / "manifest.json").read_bytes() == manifest_before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".idx.tmp", ".idx.old"))]
+    assert versions.leftovers(index_dir) == []  # the staging folder is removed
 
 
 def test_model_mismatch_is_refused_with_the_fix(corpus_copy, tmp_path):
@@ -235,7 +242,7 @@ def test_interrupted_swap_is_recovered(corpus_copy, tmp_path):
     build_index([corpus_copy], index_dir, FakeEmbedder())
     index_dir.rename(tmp_path / ".idx.old-999")  # crash between the two renames of a later run
     report = build_index([corpus_copy], index_dir, FakeEmbedder())
-    assert len(report.unchanged) == 2 and (index_dir / "manifest.json").exists()
+    assert len(report.unchanged) == 2 and (_files(index_dir) / "manifest.json").exists()
 
 
 def test_a_copy_of_an_indexed_file_is_a_notice_not_a_failure(corpus_copy, tmp_path):
@@ -327,3 +334,63 @@ def test_fts_table_is_declared_for_datasette_and_old_declarations_still_work(cor
     searcher = Searcher(index_dir, FakeEmbedder())
     assert searcher.search("ISVA single point of contact", k=3, mode="lexical")
     searcher.close()
+
+
+def test_indexing_other_paths_keeps_earlier_documents_without_reading_them(corpus_copy, tmp_path, monkeypatch):
+    """`inquire index A` then `inquire index B`: A's documents stay, copied as indexed; A's files are not read."""
+    import inquire.indexer.pipeline as pipeline
+
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy / IOPC], index_dir, FakeEmbedder())
+    read: list[str] = []
+    real_hash, real_process = pipeline.sha256_file, pipeline.process_file
+    monkeypatch.setattr(pipeline, "sha256_file", lambda path: read.append(str(path)) or real_hash(path))
+    monkeypatch.setattr(pipeline, "process_file", lambda path, *a: read.append(str(path)) or real_process(path, *a))
+    report = build_index([corpus_copy / COUNCIL], index_dir, CountingEmbedder())
+    assert report.written and report.added == [str(corpus_copy / COUNCIL)] and report.unchanged == [str(corpus_copy / IOPC)]
+    assert set(read) == {str(corpus_copy / COUNCIL)}
+    assert {r[0] for r in _db(index_dir).execute("SELECT name FROM documents")} == {IOPC, COUNCIL}
+    (corpus_copy / IOPC).unlink()  # a kept file that is gone is dropped (its existence is all that is checked)
+    report = build_index([corpus_copy / COUNCIL], index_dir, FakeEmbedder())
+    assert report.removed == [str(corpus_copy / IOPC)] and report.documents == 1
+
+
+def test_an_open_index_reads_its_own_version_while_a_reindex_replaces_it(corpus_copy, tmp_path):
+    """Index.open resolves the version once: its database and FAISS files (read later, on first use)
+    stay those of that version after a re-index publishes another and deletes it."""
+    from inquire.store import Index
+
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy / IOPC], index_dir, FakeEmbedder())
+    with Index.open(index_dir) as old:
+        first = versions.resolve(index_dir)
+        build_index([corpus_copy], index_dir, FakeEmbedder())
+        assert not first.dir.exists() and versions.resolve(index_dir).generation == first.generation + 1
+        n = old.counts()["chunks"]
+        assert {d.name for d in old.documents()} == {IOPC}
+        assert old.vectors.ntotal == n and old.sentence_vectors.ntotal > 0  # FAISS read from the deleted version
+    with Index.open(index_dir) as new:
+        assert {d.name for d in new.documents()} == {IOPC, COUNCIL} and new.vectors.ntotal > n
+
+
+def test_a_flat_index_of_older_inquire_is_searched_then_migrated_by_the_next_write(corpus_copy, tmp_path):
+    from inquire.query.search import Searcher
+
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    version = versions.resolve(index_dir)
+    for p in version.dir.iterdir():  # the layout older inquire wrote: the files directly in the location
+        p.rename(index_dir / p.name)
+    version.dir.rmdir()
+    (index_dir / "CURRENT").unlink()
+    assert versions.resolve(index_dir).flat
+    searcher = Searcher(index_dir, FakeEmbedder())
+    assert searcher.search("ISVA single point of contact", k=3)
+    searcher.close()
+    report = build_index([corpus_copy], index_dir, FakeEmbedder())  # nothing changed: still read as it is
+    assert not report.written and len(report.unchanged) == 2 and versions.resolve(index_dir).flat
+    (corpus_copy / "new.txt").write_text("Recommendation 1: Training\n\nThe force should train every officer.\n")
+    report = build_index([corpus_copy], index_dir, FakeEmbedder())
+    assert report.written and len(report.unchanged) == 2 and report.added == [str(corpus_copy / "new.txt")]
+    assert not versions.resolve(index_dir).flat
+    assert sorted(p.name for p in index_dir.iterdir()) == [".lock", "CURRENT", "v-000001"]  # flat files removed

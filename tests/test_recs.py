@@ -6,6 +6,7 @@ import pytest
 from conftest import COUNCIL, IOPC
 from typer.testing import CliRunner
 
+from inquire import versions
 from inquire.cli import app
 
 runner = CliRunner()
@@ -80,7 +81,7 @@ def test_a_passage_naming_a_recommendation_twice_is_linked_once(tmp_path):
         encoding="utf-8",
     )
     build_index([docs], tmp_path / "idx", FakeEmbedder())
-    conn = sqlite3.connect(tmp_path / "idx" / "meta.sqlite")
+    conn = sqlite3.connect(versions.resolve(tmp_path / "idx").dir / "meta.sqlite")
     rows = conn.execute(
         "SELECT l.chunk_id, COUNT(*) FROM links l JOIN recommendations r ON r.id = l.rec_id "
         "WHERE l.method IN ('reference', 'mention') AND r.number = '9' GROUP BY l.chunk_id"

@@ -174,7 +174,7 @@ def _db(searcher):
     """The index database as written on disk (the stored column formats)."""
     import sqlite3
 
-    conn = sqlite3.connect(searcher.index_dir / "meta.sqlite")
+    conn = sqlite3.connect(searcher.index.index_dir / "meta.sqlite")
     conn.row_factory = sqlite3.Row
     return conn
 
