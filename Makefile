@@ -36,10 +36,11 @@ test: install system-packages
 lint: install
 	$(BIN)/ruff check indexer query evaluation inquire tests scripts
 	$(BIN)/ruff format --check indexer query evaluation inquire tests scripts
-	$(BIN)/mypy
+	$(BIN)/python scripts/mypy_layout.py
 
+# mypy on the package as installed (indexer/ as inquire.indexer, ...): a symlinked layout in build/mypy
 typecheck: install
-	$(BIN)/mypy
+	$(BIN)/python scripts/mypy_layout.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -618,8 +618,7 @@ def _merge(searcher: Searcher, chosen, vocab: Vocabulary) -> list[LabelledQuote]
         cites += [x for x in (pages.find_in(d, c.text) for d in c.hit.also_in) if x is not None]
         if c.text in seen:  # the same sentence elsewhere: one quote, every citation (each slices to this text)
             q = quotes[seen[c.text]]
-            # mypy cannot follow the inquire.query package-dir mapping, so sees Quote (and its fields) as Any
-            quotes[seen[c.text]] = replace(q, citations=q.citations + tuple(x for x in cites if x not in q.citations))  # type: ignore[call-arg]
+            quotes[seen[c.text]] = replace(q, citations=q.citations + tuple(x for x in cites if x not in q.citations))
             continue
         key = re.sub(r"\W+", "", c.text.lower())
         if key in near:  # the same words with other spacing or quotes (a report's summary repeating its body): once

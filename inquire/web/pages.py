@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from inquire.errors import InquireError, QueryError
@@ -25,6 +25,11 @@ from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters
 from inquire.records import ROLE_OTHER, ROLE_RECOMMENDATION, ROLE_RESPONSE
 from inquire.web.site import Opened
+
+if TYPE_CHECKING:  # annotations only: answer and rec_views are imported where they are called
+    from inquire.query.answer import Answer
+    from inquire.query.recs import RecView
+    from inquire.store import DocumentInfo
 
 DEFAULT_K = 10
 DEFAULT_ASK_K = 5
@@ -128,11 +133,11 @@ class HitView:
         return getattr(self.hit, name)
 
 
-def documents(opened: Opened) -> list:
+def documents(opened: Opened) -> list[DocumentInfo]:
     return opened.memo("documents", opened.index.documents)
 
 
-def cached_rec_views(opened: Opened, number: str, source: str | None = None) -> list:
+def cached_rec_views(opened: Opened, number: str, source: str | None = None) -> list[RecView]:
     """``rec_views`` (as ``inquire rec N``), once per version and number."""
     from inquire.query.recs import rec_views
 
@@ -281,7 +286,7 @@ class AskPage:
     abstained: bool = False
     quotes: list[QuoteView] = field(default_factory=list)
     hits: list[HitView] = field(default_factory=list)
-    result: Any = None
+    result: Answer | None = None
     error: str | None = None
     abstained_text: str = ABSTAINED
 
@@ -331,7 +336,7 @@ class ResponseGroup:
 
 @dataclass(frozen=True)
 class RecSection:
-    view: Any  # RecView
+    view: RecView
     anchor: str
     citation: CitationView
     printed_in: tuple[CitationView, ...]
@@ -344,7 +349,7 @@ class RecPage:
     number: str
     source: str | None
     sections: list[RecSection]
-    views: list[Any]
+    views: list[RecView]
 
     def to_json(self) -> dict:
         """Exactly what ``inquire rec N --json`` prints."""
@@ -425,7 +430,7 @@ class PageBlock:
 
 @dataclass
 class SourcePage:
-    doc: Any  # DocumentInfo
+    doc: DocumentInfo
     blocks: list[PageBlock]
     cited_page: int | None
     original_href: str | None
