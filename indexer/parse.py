@@ -171,6 +171,24 @@ def _decrypt_empty(path: Path, reader) -> None:
         )
 
 
+def _page_texts(path: Path, reader) -> list[str]:
+    """Page texts in layout order from PDFium (:mod:`indexer.pdftext`); pypdf's content-stream text
+    when PDFium cannot read the file or disagrees with pypdf on the page count. ``INQUIRE_PDF_TEXT=pypdf``
+    forces pypdf (for comparing the two)."""
+    import os
+
+    if os.environ.get("INQUIRE_PDF_TEXT", "pdfium") != "pypdf":
+        from inquire.indexer.pdftext import pdf_pages_text
+
+        try:
+            texts = pdf_pages_text(path)
+        except Exception:  # PDFium refuses a file pypdf may still read
+            texts = []
+        if len(texts) == len(reader.pages):
+            return texts
+    return [page.extract_text() or "" for page in reader.pages]
+
+
 def parse_pdf(path: Path) -> RawDocument:
     try:
         from pypdf import PdfReader
@@ -182,7 +200,7 @@ def parse_pdf(path: Path) -> RawDocument:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             _decrypt_empty(path, reader)
-        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        pages = [Page(i + 1, text) for i, text in enumerate(_page_texts(path, reader))]
         title = None
         pdf_meta: dict[str, str] = {}
         try:

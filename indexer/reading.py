@@ -97,10 +97,11 @@ def processing_fingerprint() -> str:
         spec = importlib.util.find_spec(name)
         assert spec is not None and spec.origin
         h.update(name.encode() + b"\0" + Path(spec.origin).read_bytes())
-    try:
-        h.update(metadata.version("pypdf").encode())
-    except metadata.PackageNotFoundError:
-        pass
+    for dist in ("pypdf", "pypdfium2"):  # the PDF libraries whose text the pages are
+        try:
+            h.update(metadata.version(dist).encode())
+        except metadata.PackageNotFoundError:
+            pass
     return h.hexdigest()[:16]
 
 

@@ -9,8 +9,9 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(path: Path, pages: list[list[str]]) -> Path:
-    """``pages``: a list of pages, each a list of text lines."""
+def make_pdf(path: Path, pages: list[list]) -> Path:
+    """``pages``: a list of pages, each a list of text lines, or of ``(x, y, text)`` placed at a position
+    (written to the content stream after the flowing lines, as a box drawn last)."""
     objects: list[bytes] = []
     n_pages = len(pages)
     font_id = 3 + 2 * n_pages
@@ -24,9 +25,15 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
             f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
         )
         ops = ["BT", "/F1 11 Tf", "14 TL", "72 740 Td"]
+        placed = []
         for line in lines:
-            ops.append(f"({_escape(line)}) Tj T*")
+            if isinstance(line, tuple):  # (x, y, text): drawn where it says, after the flowing lines
+                placed.append(line)
+            else:
+                ops.append(f"({_escape(line)}) Tj T*")
         ops.append("ET")
+        for x, y, text in placed:
+            ops.append(f"BT /F1 11 Tf {x} {y} Td ({_escape(text)}) Tj ET")
         stream = "\n".join(ops).encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")

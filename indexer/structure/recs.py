@@ -605,7 +605,8 @@ def tabled(units: list[Unit], skip: list[tuple[int, int]], levels: dict[int, int
         hu = by_start.get(h)
         if hu is None or "recommendation" not in hu.text.lower() or inside(h, skip):
             continue
-        end = next((p for p in heads if p > h and levels[p] <= levels[h]), None)
+        # a table's column headings ("Government", "Executive") read as minor headings: only a major one ends it
+        end = next((p for p in heads if p > h and levels[p] == 1), None)
         rows: list[Anchor] = []
         for v in units:
             if v.start <= h or (end is not None and v.start >= end) or inside(v.start, skip):
@@ -613,7 +614,10 @@ def tabled(units: list[Unit], skip: list[tuple[int, int]], levels: dict[int, int
             m = _ROW.match(v.text)
             if not m or re.match(r"^\d{1,2}\s+(?:[A-Z][a-z]+\s+)?\d{4}\b", v.text):
                 continue
-            rows.append(Anchor(label(m.group("num"), m.group("let") or "", m.group("rom") or ""), v.start))
+            row = Anchor(label(m.group("num"), m.group("let") or "", m.group("rom") or ""), v.start)
+            if rows and row.number == "1" and rows[0].number == "1":
+                break  # numbering starts again: the next table (a summary table, then the full one)
+            rows.append(row)
         rows = _increasing(rows)
         if len(rows) >= 5 and rows[0].number == "1" and len(rows) > len(det.anchors):
             det.anchors = rows
