@@ -418,7 +418,7 @@ def _read_nest(units: list[Unit], k: int, by_sentence: bool, level1: set[int], d
             if not st.found and k - opened > 2:
                 ends = True  # a heading with prose under it, not a list
             if ends:
-                if by_sentence and len(st.found) > 1 and st.found[-1].number == st.group:
+                if len(st.found) > 1 and st.found[-1].number == st.group and (by_sentence or prose > 3):
                     st.found.pop()  # "3. Title" then prose, after 2's parts: the next section's heading
                 if st.found:
                     det.stops.append(v.start)
@@ -529,7 +529,8 @@ _GROUP_REF_BEFORE = re.compile(r"(?:recommendation|paragraphs?|para|under|see)\s
 
 
 def _items_re(num: str) -> re.Pattern:
-    return re.compile(rf"(?<![\w(/.,-]){num}(?P<let>[a-z]?)(?:\)\s?(?P<rom>[ivx]{{1,5}}))?\.\s+(?=[A-Z“\"‘(\[])")
+    # "4a) iii.The review": a PDF may drop the space after the label's full stop
+    return re.compile(rf"(?<![\w(/.,-]){num}(?P<let>[a-z]?)(?:\)\s?(?P<rom>[ivx]{{1,5}}))?\.(?:\s+|(?=[A-Z]))(?=[A-Z“\"‘(\[])")
 
 
 def _subgroup_re(num: str) -> re.Pattern:
