@@ -17,7 +17,7 @@ already seen are treated as cross-references, and contents lists and glossaries 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from inquire.indexer.structure.units import Unit, inside, norm
 
@@ -427,7 +427,24 @@ def _read_nest(units: list[Unit], k: int, by_sentence: bool, level1: set[int], d
             continue
         prose = 0
         k += 1
-    return st.found, k
+    return _single_parts(st.found), k
+
+
+def _single_parts(found: list[Anchor]) -> list[Anchor]:
+    """A part with one sub-part only ("(b) Cultural change" then "(i) That ...") is that part: "4b", as
+    a reply numbers it, not "4b i"."""
+    parents: dict[str, int] = {}
+    for a in found:
+        parts = label_parts(a.number)
+        if len(parts) == 3:
+            parents[label(parts[0], parts[1])] = parents.get(label(parts[0], parts[1]), 0) + 1
+    out = []
+    for a in found:
+        parts = label_parts(a.number)
+        if len(parts) == 3 and parts[2] == "i" and parents[label(parts[0], parts[1])] == 1:
+            a = replace(a, number=label(parts[0], parts[1]))
+        out.append(a)
+    return out
 
 
 def _continues(nxt: list[Unit], st: _Nest) -> bool:
