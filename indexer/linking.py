@@ -36,7 +36,7 @@ import numpy as np
 
 from inquire.params import LINK, LinkParams
 from inquire.recnum import normalise_rec, rec_matches
-from inquire.records import ROLE_RECOMMENDATION
+from inquire.records import ROLE_RECOMMENDATION, ROLE_RESPONSE
 from inquire.store import ChunkRow, Index, IndexWriter, LinkRow, RecommendationRow, SourceAssignment
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -293,6 +293,8 @@ def _reference_links(recs: _Recs, chunks: list[ChunkRow], state: _State) -> list
         src = src_of_doc.get(ch.doc_id)
         if src is None or ch.role == ROLE_RECOMMENDATION:
             continue
+        if ch.doc_id == src and ch.role != ROLE_RESPONSE:
+            continue  # the report discussing its own recommendations (or printing one again) answers none
         named = set(ch.mentions)
         if len(named) >= state.params.max_references:
             continue
