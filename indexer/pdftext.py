@@ -131,4 +131,5 @@ def _line_text(line: _Line, bounded) -> str:
     text = bounded(left, line.bottom + pad, right, line.top - pad) if bounded else ""
     if not text.strip():
         text = " ".join(r.text.strip() for r in sorted(line.runs, key=lambda r: r.left))
-    return " ".join(text.split())
+    # PDFium writes a hyphen that ends a line as \x02 (a generated hyphen): cleaning joins or keeps it
+    return " ".join(text.replace("\x02", "-").split())

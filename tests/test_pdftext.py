@@ -48,3 +48,10 @@ def test_a_real_pdf_gives_the_box_before_the_reply_written_before_it(tmp_path):
     pdf = make_pdf(tmp_path / "r.pdf", [[*lines, (72, 770, "Recommendation 9: Regular use of red teams")]])
     text = parse(pdf).pages[0].text
     assert text.index("Recommendation 9") < text.index("The government agrees")
+
+
+def test_a_hyphen_that_ends_a_line_is_a_hyphen():
+    from inquire.indexer.pdftext import _Line, _line_text
+
+    line = _Line(0, 10, [run(0, 10, "whole")])
+    assert _line_text(line, lambda *box: "responsible for whole\x02") == "responsible for whole-"
