@@ -564,6 +564,10 @@ _HEADING = re.compile(
 )
 
 
+# An office holder speaks for the body whose heading the sentence sits under.
+_OFFICE = re.compile(r"\b(?:Minister|Secretary|Chief Executive|Chair|Chairman|Commissioner)s?\b")
+
+
 def find_stances(text: str) -> list[Stance]:
     """Every stance stated in ``text`` (a response), in order, each with its sentence's offsets.
 
@@ -582,8 +586,8 @@ def find_stances(text: str) -> list[Stance]:
             speaker = None  # a new recommendation: its stance sentence names its own bodies
         nums = numbers_named(sentence)
         for stance, kind, bodies in sentence_stances(sentence):
-            if not bodies and speaker and kind != STATUS:
-                bodies = (speaker,)
+            if speaker and kind != STATUS and (not bodies or all(_OFFICE.search(b) for b in bodies)):
+                bodies = (speaker,)  # "The First Minister will consider ..." under "Welsh Government" speaks for it
             out.append(Stance(stance, start, end, sentence, kind, bodies, nums))
     return out
 

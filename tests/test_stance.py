@@ -264,3 +264,15 @@ def test_golden_pdfs_score_at_least_ninety_percent():
     assert total["errors"] == 0
     assert total["accuracy"] >= 0.9, total
     assert total["invented"] == 0, [r for r in rows if not r.get("gold") and r.get("got")]
+
+
+def test_an_office_holder_under_a_body_heading_speaks_for_that_body():
+    from inquire.indexer.stance import classify
+
+    text = (
+        "These recommendations are accepted in principle.\n\nWelsh Government\n\n"
+        "The First Minister will be considering several revisions to the Welsh Ministerial Code in the coming months "
+        "which will include this issue.\n"
+    )
+    got = classify(text, responder="Welsh Government", number="5a")
+    assert got is not None and got.stance == "under consideration" and got.bodies == ("Welsh Government",)
