@@ -298,12 +298,13 @@ def _reference_links(recs: _Recs, chunks: list[ChunkRow], state: _State) -> list
         named = set(ch.mentions)
         if len(named) >= state.params.max_references:
             continue
-        own = recs.at(ch.doc_id, ch.recommendation, ch.start) if ch.recommendation else None
+        # the recommendations the passage's own reply answers ("5 a-c": 5a, 5b, 5c)
+        own = {canonical[r] for r in recs.answered(ch.doc_id, ch.recommendation, ch.start)} if ch.recommendation else set()
         rids = dict.fromkeys(rid for number in sorted(named) for rid in _named(canon_by_src[src], number))
         for rid in rids:
-            if not own or canonical.get(own) != rid:
+            if rid not in own:
                 # "See recommendation 31." inside the reply to 32 points to 31; it does not answer it
-                method = "mention" if own else "reference"
+                method = "mention" if own or ch.role == ROLE_RESPONSE else "reference"
                 out.append(state.link(rid, ch, method, state.params.reference_confidence))
     return out
 
