@@ -134,18 +134,52 @@ def _assign_sources(
         by_doc[r.doc_id].append(r)
     n_resp = index.response_counts()
     # the document most likely to be the report that made the recommendations comes first
-    docs = sorted(by_doc, key=lambda d: (n_resp.get(d, 0) > 0, -len(by_doc[d]), d))
     words = {r.id: _words(r.text) for r in recs}
+    # (ties: the fuller text first, so a briefing that summarises a report never becomes its source)
+    docs = sorted(by_doc, key=lambda d: (n_resp.get(d, 0) > 0, -len(by_doc[d]), -sum(len(words[r.id]) for r in by_doc[d]), d))
     canonical: dict[int, int] = {}
     source_doc: dict[str, str] = {}
+    titles = {doc.doc_id: doc.title or doc.name for doc in index.documents()}
     for d in docs:
-        best_src, best_map = _repeated_source(by_doc, d, list(dict.fromkeys(source_doc.values())), words, params)
+        placed = list(dict.fromkeys(source_doc.values()))
+        best_src, best_map = _repeated_source(by_doc, d, placed, words, params)
+        if best_src is None:
+            best_src, best_map = _summarised_source(by_doc, d, placed, words, titles, params)
         source_doc[d] = best_src or d
         for r in by_doc[d]:
             canonical[r.id] = best_map.get(r.id, r.id)
-    names = {doc.doc_id: doc.title or doc.name for doc in index.documents()}
-    assignments = [SourceAssignment(r.id, canonical[r.id], names[source_doc[r.doc_id]]) for r in recs]
+    assignments = [SourceAssignment(r.id, canonical[r.id], titles[source_doc[r.doc_id]]) for r in recs]
     return canonical, assignments
+
+
+def _summarised_source(
+    by_doc: dict[str, list[RecommendationRow]],
+    doc: str,
+    sources: list[str],
+    words: dict[int, set[str]],
+    titles: dict[str, str],
+    params: LinkParams,
+) -> tuple[str | None, dict[int, int]]:
+    """A document that summarises a source's recommendations in its own words (a briefing's "Set up a
+    compensation scheme now") joins it when its title names the source and at least half of its
+    recommendations (and two) carry the source's numbers with words drawn from the same
+    recommendation (``same_rec`` containment). A summary row for a range ("4a i-iii") stands for the
+    first part it covers."""
+    best_src: str | None = None
+    best_map: dict[int, int] = {}
+    for src in sources:
+        if not _names_source(titles[doc], titles[src]):
+            continue
+        mapping: dict[int, int] = {}
+        for r in by_doc[doc]:
+            same = [s for s in by_doc[src] if normalise_rec(s.number) == normalise_rec(r.number)]
+            same = same or [s for s in by_doc[src] if rec_matches(s.number, r.number)][:1]
+            if same and _containment(words[r.id], words[same[0].id]) >= params.same_rec:
+                mapping[r.id] = same[0].id
+        shorter = sum(len(words[r]) < len(words[s]) for r, s in mapping.items())
+        if len(mapping) >= max(2, len(by_doc[doc]) // 2) and shorter * 2 > len(mapping) and len(mapping) > len(best_map):
+            best_src, best_map = src, mapping
+    return best_src, best_map
 
 
 def _in_order(pairs: list[tuple[int, int]]) -> int:

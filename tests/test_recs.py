@@ -244,3 +244,36 @@ def test_source_is_named_whatever_the_punctuation():
     assert names_source("Post Office", "Horizon IT Inquiry", "post_office_horizon_inquiry_vol1.pdf")
     assert names_source("covid-19 inquiry", "UK Covid 19 Inquiry Module 1")
     assert not names_source("grenfell", "UK Covid-19 Inquiry", "covid.pdf")
+
+
+def test_a_briefing_that_summarises_a_report_and_names_it_joins_its_source(tmp_path):
+    from inquire.indexer.pipeline import build_index
+
+    from inquire.embedding.fake import FakeEmbedder
+    from inquire.store import Index
+
+    docs = tmp_path / "d"
+    docs.mkdir()
+    recs = [
+        "My principal recommendation remains that a compensation scheme for widget owners should be set up now.",
+        "A permanent memorial to the widget owners should be established and funded by the government.",
+        "Training for widget engineers should include the lessons of this inquiry and be reviewed every year.",
+    ]
+    (docs / "report.txt").write_text(
+        "Widget Safety Inquiry Report\n\n" + "\n\n".join(f"Recommendation {k}\n\n{t}" for k, t in enumerate(recs, 1)) + "\n",
+        encoding="utf-8",
+    )
+    (docs / "briefing.txt").write_text(
+        "Widget Safety Inquiry: a briefing on the recommendations\n\n"
+        "Recommendation 1\n\nSet up a compensation scheme for widget owners now.\n\n"
+        "Recommendation 2\n\nEstablish a permanent memorial to widget owners.\n\n"
+        "Recommendation 3\n\nInclude the lessons of this inquiry in training for widget engineers.\n",
+        encoding="utf-8",
+    )
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    with Index.open(tmp_path / "idx") as index:
+        names = {d.doc_id: d.name for d in index.documents()}
+        rows = index.recommendations()
+        by_id = {r.id: r for r in rows}
+    briefing = [r for r in rows if names[r.doc_id] == "briefing.txt"]
+    assert briefing and all(r.canonical_id is not None and names[by_id[r.canonical_id].doc_id] == "report.txt" for r in briefing)
