@@ -171,14 +171,17 @@ def _summarised_source(
         if not _names_source(titles[doc], titles[src]):
             continue
         mapping: dict[int, int] = {}
+        by_number: dict[int, int] = {}  # every row to the source's recommendation with its number
         for r in by_doc[doc]:
             same = [s for s in by_doc[src] if normalise_rec(s.number) == normalise_rec(r.number)]
             same = same or [s for s in by_doc[src] if rec_matches(s.number, r.number)][:1]
-            if same and _containment(words[r.id], words[same[0].id]) >= params.same_rec:
-                mapping[r.id] = same[0].id
+            if same:
+                by_number[r.id] = same[0].id
+                if _containment(words[r.id], words[same[0].id]) >= params.same_rec:
+                    mapping[r.id] = same[0].id
         shorter = sum(len(words[r]) < len(words[s]) for r, s in mapping.items())
-        if len(mapping) >= max(2, len(by_doc[doc]) // 2) and shorter * 2 > len(mapping) and len(mapping) > len(best_map):
-            best_src, best_map = src, mapping
+        if len(mapping) >= max(2, len(by_doc[doc]) // 2) and shorter * 2 > len(mapping) and len(by_number) > len(best_map):
+            best_src, best_map = src, by_number  # the words confirm half of it; the numbers carry the rest
     return best_src, best_map
 
 
