@@ -212,3 +212,19 @@ def test_text_files_keep_their_lines():
     clean = clean_document(txt(text))
     assert clean.text == "Heading\n\nFirst paragraph line one.\nSecond line.\n\nLast paragraph."
     assert clean.page_starts == ((0, None),)
+
+
+def test_short_notes_citing_evidence_are_a_footnote_block():
+    from inquire.indexer.clean.furniture import find_footnotes
+
+    page = [
+        "Forces stressed the burden of intelligence sharing.56 They said verification was hard.57",
+        "Forces particularly stressed the burden of verification on social",
+        "",
+        "56 Qq74, 20",
+        "57 Qq16, 20",
+    ]
+    assert find_footnotes(page) == 3
+    # a contents list's entries (a title, then its page) are not notes
+    toc = ["Contents", "Summary of the report 3", "1 Introduction 5", "2 Recommendations of the inquiry 12"]
+    assert find_footnotes(toc) is None

@@ -351,6 +351,7 @@ def find_footnotes(lines: list[str]) -> int | None:
         # contents entries ("2 Recommendations of the inquiry 12") look like footnotes but end
         # with a page number
         block = [ln for ln in lines[best:] if ln]
-        if sum(bool(re.search(r"\s\d{1,3}$", ln)) for ln in block) >= 0.5 * len(block):
+        # a contents entry is a title then its page; "56 Qq74, 20" (a note citing evidence) has a comma
+        if sum(bool(re.search(r"^\d{1,3}\s+[^,]*\s\d{1,3}$", ln)) for ln in block) >= 0.5 * len(block):
             return None
     return best
