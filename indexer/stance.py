@@ -286,6 +286,8 @@ def same_body(a: str, b: str) -> bool:
 
 
 def _responder_matches(bodies: Sequence[str], responder: str) -> bool:
+    if body_key(responder) in _GENERIC:  # "Government" is the document's voice, not the Welsh Government
+        return any(body_key(b) in _GENERIC for b in bodies)
     wanted = (responder, *split_bodies(responder))
     return any(same_body(b, w) for b in bodies for w in wanted)
 

@@ -310,10 +310,16 @@ def rec_views(index: Index, number: str, source: str | None = None) -> list[RecV
         raise QueryError(f"{number!r} is not a recommendation number; give one such as 7, 4a or '12 d-e'")
     rows = sorted(_records(index), key=lambda r: (*_by_source(r), r.start))
     canon = [r for r in rows if r.id == r.canonical_id and rec_matches(r.number, number)]
-    exact = [r for r in canon if normalise_rec(r.number) == normalise_rec(number)]
-    canon = exact or canon
     if source:
         canon = [r for r in canon if names_source(source, r.source, r.doc)]
+    # per source: recommendation N itself, else its parts (12a-12e when the report has no 12 of its own)
+    by_source: dict[str | None, list[RecRecord]] = defaultdict(list)
+    for r in canon:
+        by_source[r.source].append(r)
+    canon = []
+    for recs_of_source in by_source.values():
+        exact = [r for r in recs_of_source if normalise_rec(r.number) == normalise_rec(number)]
+        canon += exact or recs_of_source
     views = []
     for rec in canon:
         printed = tuple(r for r in rows if r.canonical_id == rec.id and r.id != rec.id)

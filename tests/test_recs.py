@@ -277,3 +277,29 @@ def test_a_briefing_that_summarises_a_report_and_names_it_joins_its_source(tmp_p
         by_id = {r.id: r for r in rows}
     briefing = [r for r in rows if names[r.doc_id] == "briefing.txt"]
     assert briefing and all(r.canonical_id is not None and names[by_id[r.canonical_id].doc_id] == "report.txt" for r in briefing)
+
+
+def test_a_parent_number_gathers_its_parts_in_a_source_that_has_no_record_of_its_own(tmp_path):
+    from inquire.indexer.pipeline import build_index
+    from inquire.query.recs import rec_views
+
+    from inquire.embedding.fake import FakeEmbedder
+    from inquire.store import Index
+
+    docs = tmp_path / "d"
+    docs.mkdir()
+    (docs / "alpha.txt").write_text(
+        "Alpha review of ferries\n\nRecommendation 12\n\nThe ferry operator should publish its timetable a month ahead.\n",
+        encoding="utf-8",
+    )
+    (docs / "beta.txt").write_text(
+        "Beta inquiry into bridges\n\nRecommendation 12a\n\nThe Government should report on bridge safety within a year.\n\n"
+        "Recommendation 12b\n\nParliament should review the bridge inspection regime every five years.\n\n"
+        "Recommendation 13\n\nInspectors should publish their findings on every bridge they visit.\n",
+        encoding="utf-8",
+    )
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    with Index.open(tmp_path / "idx") as index:
+        every = [v.recommendation.number for v in rec_views(index, "12")]
+        beta = [v.recommendation.number for v in rec_views(index, "12", source="bridges")]
+    assert sorted(every) == ["12", "12a", "12b"] and beta == ["12a", "12b"]

@@ -276,3 +276,15 @@ def test_an_office_holder_under_a_body_heading_speaks_for_that_body():
     )
     got = classify(text, responder="Welsh Government", number="5a")
     assert got is not None and got.stance == "under consideration" and got.bodies == ("Welsh Government",)
+
+
+def test_the_documents_own_voice_is_not_a_named_government():
+    from inquire.indexer.stance import classify
+
+    text = (
+        "These recommendations are accepted in principle.\n\nWelsh Government\n\n"
+        "The First Minister will be considering several revisions to the Welsh Ministerial Code in the coming months "
+        "which will include this issue.\n"
+    )
+    got = classify(text, responder="Government", number="5a")
+    assert got is not None and got.stance == "accepted in principle"
