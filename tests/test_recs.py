@@ -212,25 +212,32 @@ def test_adding_the_other_development_documents_leaves_linden_unchanged(tmp_path
     assert _linden_view(tmp_path / "before") == _linden_view(tmp_path / "after")
 
 
-def test_a_pointer_inside_the_reply_to_another_recommendation_is_a_mention_not_a_response(tmp_path):
+def _indexed(tmp_path, files: dict[str, str]):
+    """An index (fake embedder) of text files written under tmp_path, opened for reading."""
     from inquire.indexer.pipeline import build_index
-    from inquire.query.recs import rec_views, tracker
 
     from inquire.embedding.fake import FakeEmbedder
     from inquire.store import Index
 
     docs = tmp_path / "d"
     docs.mkdir()
-    (docs / "report.txt").write_text(
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    return Index.open(tmp_path / "idx")
+
+
+def test_a_pointer_inside_the_reply_to_another_recommendation_is_a_mention_not_a_response(tmp_path):
+    from inquire.query.recs import rec_views, tracker
+
+    report = (
         "Review of the service\n\n"
         "Recommendation 1\n\nThe force should train its staff in the new procedure within a year.\n\n"
         "Response from the Chief Constable\n\nAccepted. Training starts in May for all officers and staff.\n\n"
         "Recommendation 2\n\nThe force should publish its data on the procedure every quarter.\n\n"
-        "Response from the Chief Constable\n\nSee recommendation 1.\n",
-        encoding="utf-8",
+        "Response from the Chief Constable\n\nSee recommendation 1.\n"
     )
-    build_index([docs], tmp_path / "idx", FakeEmbedder())
-    with Index.open(tmp_path / "idx") as index:
+    with _indexed(tmp_path, {"report.txt": report}) as index:
         (view,) = rec_views(index, "1")
         rows = {r.recommendation.number: r for r in tracker(index)}
     assert [r.method for r in view.responses] == ["explicit"]
@@ -247,31 +254,21 @@ def test_source_is_named_whatever_the_punctuation():
 
 
 def test_a_briefing_that_summarises_a_report_and_names_it_joins_its_source(tmp_path):
-    from inquire.indexer.pipeline import build_index
-
-    from inquire.embedding.fake import FakeEmbedder
-    from inquire.store import Index
-
-    docs = tmp_path / "d"
-    docs.mkdir()
     recs = [
         "My principal recommendation remains that a compensation scheme for widget owners should be set up now.",
         "A permanent memorial to the widget owners should be established and funded by the government.",
         "Training for widget engineers should include the lessons of this inquiry and be reviewed every year.",
     ]
-    (docs / "report.txt").write_text(
-        "Widget Safety Inquiry Report\n\n" + "\n\n".join(f"Recommendation {k}\n\n{t}" for k, t in enumerate(recs, 1)) + "\n",
-        encoding="utf-8",
-    )
-    (docs / "briefing.txt").write_text(
-        "Widget Safety Inquiry: a briefing on the recommendations\n\n"
+    files = {
+        "report.txt": "Widget Safety Inquiry Report\n\n"
+        + "\n\n".join(f"Recommendation {k}\n\n{t}" for k, t in enumerate(recs, 1))
+        + "\n",
+        "briefing.txt": "Widget Safety Inquiry: a briefing on the recommendations\n\n"
         "Recommendation 1\n\nSet up a compensation scheme for widget owners now.\n\n"
         "Recommendation 2\n\nEstablish a permanent memorial to widget owners.\n\n"
         "Recommendation 3\n\nInclude the lessons of this inquiry in training for widget engineers.\n",
-        encoding="utf-8",
-    )
-    build_index([docs], tmp_path / "idx", FakeEmbedder())
-    with Index.open(tmp_path / "idx") as index:
+    }
+    with _indexed(tmp_path, files) as index:
         names = {d.doc_id: d.name for d in index.documents()}
         rows = index.recommendations()
         by_id = {r.id: r for r in rows}
@@ -280,26 +277,19 @@ def test_a_briefing_that_summarises_a_report_and_names_it_joins_its_source(tmp_p
 
 
 def test_a_parent_number_gathers_its_parts_in_a_source_that_has_no_record_of_its_own(tmp_path):
-    from inquire.indexer.pipeline import build_index
     from inquire.query.recs import rec_views
 
-    from inquire.embedding.fake import FakeEmbedder
-    from inquire.store import Index
-
-    docs = tmp_path / "d"
-    docs.mkdir()
-    (docs / "alpha.txt").write_text(
-        "Alpha review of ferries\n\nRecommendation 12\n\nThe ferry operator should publish its timetable a month ahead.\n",
-        encoding="utf-8",
-    )
-    (docs / "beta.txt").write_text(
-        "Beta inquiry into bridges\n\nRecommendation 12a\n\nThe Government should report on bridge safety within a year.\n\n"
-        "Recommendation 12b\n\nParliament should review the bridge inspection regime every five years.\n\n"
-        "Recommendation 13\n\nInspectors should publish their findings on every bridge they visit.\n",
-        encoding="utf-8",
-    )
-    build_index([docs], tmp_path / "idx", FakeEmbedder())
-    with Index.open(tmp_path / "idx") as index:
+    files = {
+        "alpha.txt": (
+            "Alpha review of ferries\n\nRecommendation 12\n\nThe ferry operator should publish its timetable a month ahead.\n"
+        ),
+        "beta.txt": (
+            "Beta inquiry into bridges\n\nRecommendation 12a\n\nThe Government should report on bridge safety within a year.\n\n"
+            "Recommendation 12b\n\nParliament should review the bridge inspection regime every five years.\n\n"
+            "Recommendation 13\n\nInspectors should publish their findings on every bridge they visit.\n"
+        ),
+    }
+    with _indexed(tmp_path, files) as index:
         every = [v.recommendation.number for v in rec_views(index, "12")]
         beta = [v.recommendation.number for v in rec_views(index, "12", source="bridges")]
     assert sorted(every) == ["12", "12a", "12b"] and beta == ["12a", "12b"]
