@@ -495,3 +495,15 @@ def test_a_repeated_printing_of_recommendations_is_not_removed_as_furniture():
     appendix = clean.text.index("Appendix 1")
     assert all(r.start > appendix for r in st.recommendations)  # the list, not the chapter boxes
     check_invariants(clean, st)
+
+
+def test_a_title_that_only_names_the_kind_of_paper_takes_the_words_that_name_this_one():
+    cover = "HOUSE OF LORDS\n\nScience Committee\n\n2nd Report of Session 2010–12\n\nThe Space Economy:\n\nAct Now or Lose Out\n\nReport\n\n"
+    _, st = _txt(cover + "Ordered to be printed 11 July 2011.\n\nChapter 1\n\nSome text of the report follows here.\n")
+    assert st.title == "The Space Economy: Act Now or Lose Out"
+    form = (
+        "REGULATION 28: REPORT TO PREVENT FUTURE DEATHS (1)\n\nTHIS REPORT IS BEING SENT TO:\n1. A Surgery\n\n"
+        "3 INVESTIGATION and INQUEST\nOn 7th December 2023 an investigation into the death of Oliver James Billings aged 22 was commenced.\n"
+    )
+    _, st = _txt(form)
+    assert st.title == "REGULATION 28: REPORT TO PREVENT FUTURE DEATHS: Oliver James Billings"

@@ -143,6 +143,37 @@ _TITLE_WORD = re.compile(r"\b(?:report|response|recommendations?|review|inquiry|
 _DOC_CODE = re.compile(r"\s(?:CP|HC|Cm|SG|NIA)\s?\d{2,4}\b")
 
 
+_SESSION = re.compile(r"^(?:[\w-]+\s+)?(?:Special\s+)?Report\s+of\s+Session\b|^(?:HL|HC)\s+(?:Paper\s+)?\d", re.I)
+_COVER_FURNITURE = re.compile(
+    r"^(?:Report|HL Paper.*|HC \d.*|Ordered to be printed.*|Published by.*|London\b.*|\d{1,2} \w+ \d{4})$", re.I
+)
+_FORM_TITLE = re.compile(r"prevent(?:ion of)? future deaths", re.I)
+_DEATH_OF = re.compile(r"\bdeath of ((?:[A-Z][\w'’-]+\s+){1,4}?[A-Z][\w'’-]+)(?=\s+(?:aged|who|on|at|in)\b|[,.])")
+
+
+def _named_title(title: str | None, units: list[Unit], skip: list[tuple[int, int]], text: str) -> str | None:
+    """A title that only says what kind of paper it is gets the words that name this one: a committee
+    report's "2nd Report of Session 2010-12" is followed on its cover by its title ("Behaviour Change");
+    a coroner's Regulation 28 form names the person whose death it is about."""
+    if title and _SESSION.match(title):
+        head = [u.text for u in units if not inside(u.start, skip)][:20]
+        rest = head[head.index(title) + 1 :] if title in head else head
+        lines = [ln for ln in rest if not (_COVER_FURNITURE.match(ln) or _SESSION.match(ln) or len(ln.split()) > 10)]
+        if lines:
+            parts = [lines[0]]
+            for ln in lines[1:]:  # "The Space Economy:" / "Act Now or Lose Out"
+                if not (parts[-1].endswith(":") or ln[:1].islower()):
+                    break
+                parts.append(ln)
+            return " ".join(parts)
+    if title and _FORM_TITLE.search(title):
+        m = _DEATH_OF.search(text[:6000])
+        if m:
+            form = re.sub(r"\s*\(\d+\)$", "", title)  # "... FUTURE DEATHS (1)": the form's page mark
+            return f"{form}: {m.group(1)}"
+    return title
+
+
 def _title(units: list[Unit], skip: list[tuple[int, int]]) -> str | None:
     """A guess at the document title from its first lines: the first short line naming a report,
     response, review ..., completed by the lines that continue it ("Response to the Covid-19" /
@@ -193,7 +224,7 @@ def find_structure(clean: CleanDocument) -> Structure:
         recommendations=tuple(recs),
         responses=tuple(resps),
         sections=tuple(sections),
-        title=_title(units, layout.skip),
+        title=_named_title(_title(units, layout.skip), units, layout.skip, text),
     )
 
 
