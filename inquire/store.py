@@ -505,16 +505,24 @@ class ChunkSelection:
     responders: frozenset[str] | None = None
     recommendations: frozenset[str] | None = None
     role: str | None = None
+    # with ``recommendations``: chunks (chunk_id) that belong to the wanted recommendation under another
+    # number, in a document that numbers it its own way (a response's heading "2" for the report's 9)
+    also_chunks: frozenset[str] = frozenset()
 
     def empty(self) -> bool:
         """No chunk can match (a field restricted to no value)."""
-        return any(v is not None and not v for v in (self.doc_ids, self.responders, self.recommendations))
+        recs = None if self.recommendations is None else (self.recommendations or self.also_chunks)
+        return any(v is not None and not v for v in (self.doc_ids, self.responders, recs))
 
     def admits(self, chunk: ChunkMeta) -> bool:
         return (
             (self.doc_ids is None or chunk.doc_id in self.doc_ids)
             and (self.responders is None or chunk.responder in self.responders)
-            and (self.recommendations is None or chunk.recommendation in self.recommendations)
+            and (
+                self.recommendations is None
+                or chunk.recommendation in self.recommendations
+                or f"{chunk.doc_id}-{chunk.seq:04d}" in self.also_chunks
+            )
             and (self.role is None or chunk.role == self.role)
         )
 
@@ -524,11 +532,17 @@ class ChunkSelection:
         for column, values in (
             ("doc_id", self.doc_ids),
             ("responder", self.responders),
-            ("recommendation", self.recommendations),
         ):
             if values is not None:
                 clauses.append(f"{alias}.{column} IN (SELECT value FROM json_each(?))")
                 args.append(json.dumps(sorted(values)))
+        if self.recommendations is not None:
+            clause = f"{alias}.recommendation IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(sorted(self.recommendations)))
+            if self.also_chunks:
+                clause = f"({clause} OR {alias}.chunk_id IN (SELECT value FROM json_each(?)))"
+                args.append(json.dumps(sorted(self.also_chunks)))
+            clauses.append(clause)
         if self.role is not None:
             clauses.append(f"{alias}.role = ?")
             args.append(self.role)

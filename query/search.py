@@ -149,8 +149,30 @@ class Searcher:
             recommendations=frozenset(v for v in self.index.recommendation_values() if rec_matches(v, filters.rec))
             if filters.rec
             else None,
+            also_chunks=frozenset(self.renumbered_chunks(filters.rec)) if filters.rec else frozenset(),
             role=filters.role or None,
         )
+
+    def renumbered_chunks(self, number: str) -> list[str]:
+        """chunk_ids of passages that belong to recommendation ``number`` of a source under another number:
+        a document that prints the source's recommendation under its own heading number (HC 1099's "2"
+        for HC 381's 9) and the replies linked to it there. One number everywhere: the source's."""
+        if not hasattr(self, "_renumbered"):
+            rows = self.index.recommendations()
+            by_id = {r.id: r for r in rows}
+            spans: list[tuple[str, str, int, int]] = []  # (source number, doc, start, end)
+            for r in rows:
+                canon = by_id.get(r.canonical_id) if r.canonical_id is not None else None
+                if canon is not None and normalise_rec(canon.number) != normalise_rec(r.number):
+                    spans.append((canon.number, r.doc_id, r.start, r.end))
+            own = {(r.doc_id, normalise_rec(r.number)) for r in rows}
+            for lk in self.index.links():
+                canon = by_id.get(lk.rec_id)
+                if lk.method == "explicit" and canon is not None and canon.doc_id != lk.doc_id:
+                    if (lk.doc_id, normalise_rec(canon.number)) not in own:  # the document has no such number
+                        spans.append((canon.number, lk.doc_id, lk.start, lk.end))
+            self._renumbered = [(num, cid) for num, doc, a, b in spans for _, cid in self.index.chunk_ids_overlapping(doc, a, b)]
+        return sorted({cid for num, cid in self._renumbered if rec_matches(num, number)})
 
     def dense(self, query_vec: np.ndarray, k: int, allowed: ChunkSelection | None = None) -> list[tuple[int, float]]:
         """Top-k (id, cosine) by inner product; with a filter, over the selected passages only."""

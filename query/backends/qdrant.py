@@ -421,9 +421,16 @@ def _filter(within: ChunkSelection | None) -> Any:
     from qdrant_client import models
 
     must: list = []
-    for key, values in (("doc_id", within.doc_ids), ("responder", within.responders), ("recommendation", within.recommendations)):
+    for key, values in (("doc_id", within.doc_ids), ("responder", within.responders)):
         if values is not None:
             must.append(models.FieldCondition(key=key, match=models.MatchAny(any=sorted(values))))
+    if within.recommendations is not None:
+        number = models.FieldCondition(key="recommendation", match=models.MatchAny(any=sorted(within.recommendations)))
+        if within.also_chunks:  # or the passages that carry the wanted recommendation under another number
+            chunks = models.FieldCondition(key="chunk", match=models.MatchAny(any=sorted(within.also_chunks)))
+            must.append(models.Filter(should=[number, chunks]))
+        else:
+            must.append(number)
     if within.role is not None:
         must.append(models.FieldCondition(key="role", match=models.MatchValue(value=within.role)))
     return models.Filter(must=must)
