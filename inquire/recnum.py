@@ -167,7 +167,7 @@ def label_key(number: str) -> tuple:
     return (tuple(int(x) for x in num.split(".")), ord(letter[0]) - 96 if letter else 0, roman(sub.split("-")[0]))
 
 
-def common_label(labels: list[str], siblings: list[str] | None = None) -> str:
+def common_label(labels: list[str]) -> str:
     """One label for several consecutive labels answered together.
 
     The shared leading part with the range of the parts answered, whether or not they are all the

@@ -324,7 +324,6 @@ def _records(
     implicit_doc = det.kind in ("headed", "boxed") and (
         default is not None or sum(has_implicit_style(r.units) for r in regions) >= max(1, len(anchors) // 2)
     )
-    siblings = [x.number for x in anchors]
     recs: list[Recommendation] = []
     resps: list[Response] = []
     rec_sections: list[tuple[int, str]] = []
@@ -336,7 +335,7 @@ def _records(
         pending.append(rec)
         if reg.anchor.section and reg.anchor.heading is None:
             rec_sections.append((rec.start, reg.anchor.section))
-        answered = _responses(text, reg, markers, pending, siblings, resps[-1] if resps else None, default, rec.addressee)
+        answered = _responses(text, reg, markers, pending, resps[-1] if resps else None, default, rec.addressee)
         if answered:
             resps.extend(answered)
             pending = []
@@ -395,7 +394,6 @@ def _responses(
     reg: _Region,
     markers: list[Marker],
     pending: list[Recommendation],
-    siblings: list[str],
     last: Response | None,
     default: str | None,
     who: str | None,
@@ -411,7 +409,7 @@ def _responses(
         if mk.label:
             lab = mk.label
         elif pending:
-            lab = common_label([p.number for p in pending], siblings)
+            lab = common_label([p.number for p in pending])
         else:  # a second response to the same recommendation(s)
             lab = (last.recommendation if last else None) or reg.anchor.number
         last = Response(lab, _responder(text, mk, rs, re_, default, who), text[rs:re_], rs, re_)
