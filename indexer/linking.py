@@ -291,7 +291,13 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
     for resp in index.responses():
         if resp.recommendation is None:
             continue
-        for rid in recs.answered(resp.doc_id, resp.recommendation, resp.start):
+        answered = recs.answered(resp.doc_id, resp.recommendation, resp.start)
+        if not answered:
+            continue
+        section = index.section_at(resp.doc_id, resp.start)
+        chunks = index.chunk_ids_overlapping(resp.doc_id, resp.start, resp.end)
+        state.linked_chunks.update(chunk_id for _, chunk_id in chunks)
+        for rid in answered:  # one link per recommendation the response answers ("5 a-c": 5a, 5b, 5c)
             canon = recs.canonical[rid]
             out.append(
                 LinkRow(
@@ -299,7 +305,7 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
                     doc_id=resp.doc_id,
                     response_id=resp.id,
                     responder=resp.responder,
-                    section=index.section_at(resp.doc_id, resp.start),
+                    section=section,
                     start=resp.start,
                     end=resp.end,
                     page_start=resp.page_start,
@@ -308,9 +314,7 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
                     confidence=1.0,
                 )
             )
-            for chunk_row_id, chunk_id in index.chunk_ids_overlapping(resp.doc_id, resp.start, resp.end):
-                state.explicit_vec_ids[canon].append(chunk_row_id)
-                state.linked_chunks.add(chunk_id)
+            state.explicit_vec_ids[canon].extend(chunk_row_id for chunk_row_id, _ in chunks)
     return out
 
 
@@ -416,26 +420,31 @@ def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _St
     for rid, c in canonical.items():
         group[rows[c].doc_id].add(rows[rid].doc_id)
     titles = {d.doc_id: d.title or d.name for d in index.documents()}
-    heads: dict[str, str] = {}
     params = state.params
+    related: dict[tuple[str, str], bool] = {}  # (document, source document) -> shares or names the source
+
+    def relates(doc: str, src: str) -> bool:
+        if (doc, src) not in related:
+            head = index.document_head(doc, params.doc_head)
+            related[doc, src] = doc in group[src] or _names_source(head, titles[src])
+        return related[doc, src]
+
+    unrelated = max(params.content_threshold, params.unrelated_threshold)
     out = []
     for ch in chunks:
         if ch.chunk_id in state.linked_chunks or len(_WORD.findall(ch.text)) < params.min_content_words:
             continue
         if front_or_back_matter(ch):
             continue
-        if ch.doc_id not in heads:
-            heads[ch.doc_id] = index.document_head(ch.doc_id, params.doc_head)
         v = vectors.reconstruct(int(ch.id))
         scores = {t: float((queries[t] @ v).max()) for t in targets if ch.doc_id not in rec_docs[t] and len(queries[t])}
         if not scores:
             continue
         best = max(scores.values())
         for t, s in scores.items():
-            src = rows[t].doc_id
-            related = ch.doc_id in group[src] or _names_source(heads[ch.doc_id], titles[src])
-            need = params.content_threshold if related else max(params.content_threshold, params.unrelated_threshold)
-            if s >= need and s >= best - params.content_margin:
+            if s < params.content_threshold or s < best - params.content_margin:
+                continue
+            if s >= unrelated or relates(ch.doc_id, rows[t].doc_id):
                 out.append(state.link(t, ch, "content", s))
     return out
 
