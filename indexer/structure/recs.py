@@ -281,8 +281,9 @@ def listed(units: list[Unit], skip: list[tuple[int, int]], level1: list[int], le
         if taken & {n for n, _ in items}:
             continue
         taken |= {n for n, _ in items}
+        item_starts = {v.start for _, v in items}
         bounds = [v.start for _, v in items] + [section_end]
-        subheads = [p for p in headings if u.start < p < section_end and p not in {v.start for _, v in items}]
+        subheads = [p for p in headings if u.start < p < section_end and p not in item_starts]
         mixed = bool(re.search(r"conclusions|findings", norm(u.text).replace(" ", "")))
         kinds: list[str | None] = []
         texts: list[str] = []
