@@ -36,7 +36,7 @@ import numpy as np
 
 from inquire.params import LINK, LinkParams
 from inquire.recnum import normalise_rec, rec_matches
-from inquire.records import ROLE_RECOMMENDATION, ROLE_RESPONSE
+from inquire.records import LINK_MENTION, ROLE_RECOMMENDATION, ROLE_RESPONSE
 from inquire.store import ChunkRow, Index, IndexWriter, LinkRow, RecommendationRow, SourceAssignment
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -345,7 +345,7 @@ def _reference_links(recs: _Recs, chunks: list[ChunkRow], state: _State) -> list
         for rid in rids:
             if rid not in own:
                 # "See recommendation 31." inside the reply to 32 points to 31; it does not answer it
-                method = "mention" if own or ch.role == ROLE_RESPONSE else "reference"
+                method = LINK_MENTION if own or ch.role == ROLE_RESPONSE else "reference"
                 out.append(state.link(rid, ch, method, state.params.reference_confidence))
     return out
 

@@ -16,6 +16,9 @@ from typing import NamedTuple
 ROLE_RECOMMENDATION = "recommendation"
 ROLE_RESPONSE = "response"
 ROLE_OTHER = "other"
+# A link from "See recommendation N" inside the reply to another recommendation: shown beside the
+# responses to N, never counted as one (linking writes it; `rec`, `recs` and the tracker view read it).
+LINK_MENTION = "mention"
 
 # What a passage is, beside its role: body text, or an aside that search ranks lower (a contents
 # list, a block of footnotes). Glossaries are body: they answer "what does X stand for".

@@ -19,6 +19,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from inquire.records import LINK_MENTION
+
 TRACKER = "tracker"
 RESPONSES = "recommendation_responses"
 VIEWS = (TRACKER, RESPONSES)
@@ -59,6 +61,10 @@ def _date_column(conn: sqlite3.Connection) -> str | None:
     return next((c for c in ("published", "date") if c in docs), None)
 
 
+# The tracker counts links that answer: a mention from the reply to another recommendation does not (as `inquire recs`).
+_ANSWERS = f"l.method != '{LINK_MENTION}'"
+
+
 def _values(links_from: str, column: str, alias: str) -> str:
     """Per recommendation (``rec_id``), a JSON array of the distinct non-null values of ``column`` over
     its links, in link order (a JSON array lets Datasette facet on each value: ``?_facet_array=``).
@@ -66,7 +72,7 @@ def _values(links_from: str, column: str, alias: str) -> str:
     return (
         f"LEFT JOIN (SELECT rec_id, json_group_array(v) AS {alias} FROM "
         f"(SELECT l.rec_id, {column} AS v, min(l.id) AS first FROM {links_from} "
-        f"WHERE {column} IS NOT NULL GROUP BY l.rec_id, {column} ORDER BY l.rec_id, first) GROUP BY rec_id) "
+        f"WHERE {column} IS NOT NULL AND {_ANSWERS} GROUP BY l.rec_id, {column} ORDER BY l.rec_id, first) GROUP BY rec_id) "
         f"{alias} ON {alias}.rec_id = r.id"
     )
 
@@ -93,7 +99,7 @@ SELECT r.id AS id,
        CASE WHEN n.responses > 0 THEN '{UNANSWERED_NO}' ELSE '{UNANSWERED_YES}' END AS unanswered{extra},
        r.text AS text
 FROM recommendations r JOIN documents d USING(doc_id)
-LEFT JOIN (SELECT rec_id, count(*) AS responses FROM links GROUP BY rec_id) n ON n.rec_id = r.id
+LEFT JOIN (SELECT rec_id, count(*) AS responses FROM links l WHERE {_ANSWERS} GROUP BY rec_id) n ON n.rec_id = r.id
 {joins}
 WHERE coalesce(r.canonical_id, r.id) = r.id
 LIMIT -1"""  # no limit, but it keeps SQLite from flattening the view into a join, which returned no rows

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from inquire.errors import QueryError
 from inquire.recnum import normalise_rec, rec_matches
+from inquire.records import LINK_MENTION
 from inquire.store import DocumentInfo, Index, LinkRow, RecommendationRow, ResponseRow
 
-MENTION = "mention"  # the link method of "See recommendation N" inside the response to another one
 _DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 
 
@@ -328,8 +328,8 @@ def rec_views(index: Index, number: str, source: str | None = None) -> list[RecV
             RecView(
                 rec,
                 printed,
-                tuple(r for r in linked if r.method != MENTION),
-                tuple(r for r in linked if r.method == MENTION),
+                tuple(r for r in linked if r.method != LINK_MENTION),
+                tuple(r for r in linked if r.method == LINK_MENTION),
             )
         )
     return views
@@ -367,7 +367,7 @@ def tracker(
     names = {d.doc_id: d.name for d in index.documents()}
     links: dict[int, list[LinkRow]] = defaultdict(list)
     for lk in index.links():
-        if lk.method != MENTION:  # a pointer from the reply to another recommendation answers nothing
+        if lk.method != LINK_MENTION:  # a pointer from the reply to another recommendation answers nothing
             links[lk.rec_id].append(lk)
     ctx = _Docs.read(index)
     out = []

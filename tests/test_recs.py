@@ -243,6 +243,15 @@ def test_a_pointer_inside_the_reply_to_another_recommendation_is_a_mention_not_a
     assert [r.method for r in view.responses] == ["explicit"]
     assert [m.method for m in view.mentions] == ["mention"] and view.mentions[0].text.endswith("See recommendation 1.")
     assert rows["1"].n_links == 1 and rows["2"].n_links == 1
+    # the tracker view the web page shows counts the same (no mention among the responses)
+    import sqlite3
+
+    from inquire.versions import resolve
+
+    conn = sqlite3.connect(f"file:{resolve(tmp_path / 'idx').dir / 'meta.sqlite'}?mode=ro", uri=True)
+    view_rows = {n: (c, json.loads(m)) for n, c, m in conn.execute("SELECT number, responses, linked FROM tracker")}
+    conn.close()
+    assert view_rows == {"1": (1, ["explicit"]), "2": (1, ["explicit"])}
 
 
 def test_source_is_named_whatever_the_punctuation():
