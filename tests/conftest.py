@@ -43,3 +43,9 @@ def corpus_copy(tmp_path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(CORPUS, dest)
     return dest
+
+
+# The keys every search hit has in `inquire search --json` (README, "JSON output"); more may follow.
+HIT_KEYS = frozenset(
+    {"rank", "score", "chunk_id", "doc", "title", "page_start", "page_end", "section", "recommendation", "responder", "text"}
+)

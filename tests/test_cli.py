@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import HIT_KEYS
 from typer.testing import CliRunner
 
 from inquire import versions
@@ -12,19 +13,6 @@ from inquire.cli import app
 
 runner = CliRunner()
 BAD = Path(__file__).parent / "data" / "bad"
-HIT_KEYS = {
-    "rank",
-    "score",
-    "chunk_id",
-    "doc",
-    "title",
-    "page_start",
-    "page_end",
-    "section",
-    "recommendation",
-    "responder",
-    "text",
-}
 
 
 def run(*args):
