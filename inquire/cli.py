@@ -314,16 +314,24 @@ def _print_hit(hit, width: int = 100) -> None:
     _echo("")
 
 
-def _filters(doc, rec, responder, role):
+def _filters(doc, rec, responder, role, stance=None, since=None, until=None):
     from inquire.query.search import Filters
 
-    return Filters(doc=doc, rec=rec, responder=responder, role=role)
+    return Filters(doc=doc, rec=rec, responder=responder, role=role, stance=stance, since=since, until=until)
 
 
 DocOpt = typer.Option(None, "--doc", help="Only passages from documents whose file name or title contains this.")
 RecOpt = typer.Option(None, "--rec", help="Only passages about this recommendation number, e.g. 7 or '12 d-e'.")
 ResponderOpt = typer.Option(None, "--responder", help="Only passages from this responding body (substring).")
 RoleOpt = typer.Option(None, "--role", help="Only recommendation, response or other passages.")
+StanceOpt = typer.Option(
+    None,
+    "--stance",
+    help="Only response passages stating this stance: accepted, 'accepted in principle', 'accepted in part', "
+    "'not accepted' (or rejected), noted, 'under consideration', 'not for this body'.",
+)
+SinceOpt = typer.Option(None, "--since", help="Only documents published on or after this date: YYYY, YYYY-MM or YYYY-MM-DD.")
+UntilOpt = typer.Option(None, "--until", help="Only documents published on or before this date: YYYY, YYYY-MM or YYYY-MM-DD.")
 
 
 @app.command()
@@ -337,6 +345,9 @@ def search(
     rec: str | None = RecOpt,
     responder: str | None = ResponderOpt,
     role: str | None = RoleOpt,
+    stance: str | None = StanceOpt,
+    since: str | None = SinceOpt,
+    until: str | None = UntilOpt,
     index: Path | None = IndexOpt,
     backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
@@ -350,7 +361,7 @@ def search(
         _check_k(k)
         items = _read_batch(read_batch, batch) if batch else None
         searcher = _open_searcher(index, backend)
-        filters = _filters(doc, rec, responder, role)
+        filters = _filters(doc, rec, responder, role, stance, since, until)
         if items is not None:
             for item in items:
                 hits = searcher.search(item["query"], k=k, filters=filters)
@@ -374,6 +385,9 @@ def ask(
     rec: str | None = RecOpt,
     responder: str | None = ResponderOpt,
     role: str | None = RoleOpt,
+    stance: str | None = StanceOpt,
+    since: str | None = SinceOpt,
+    until: str | None = UntilOpt,
     index: Path | None = IndexOpt,
     backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
@@ -384,7 +398,7 @@ def ask(
     _check_k(k)
     with _errors():
         searcher = _open_searcher(index, backend)
-        result = answer(searcher, question, k=k, filters=_filters(doc, rec, responder, role))
+        result = answer(searcher, question, k=k, filters=_filters(doc, rec, responder, role, stance, since, until))
     if as_json:
         _echo(json.dumps(result.to_json(), indent=2))
         return
@@ -483,7 +497,11 @@ def recs(
     source: str | None = typer.Option(None, "--source", help="Only recommendations of this report or inquiry (substring)."),
     unanswered: bool = typer.Option(False, "--unanswered", help="Only recommendations with no response found."),
     status: str | None = typer.Option(
-        None, "--status", help="Only recommendations a response states this stance on: accepted, not accepted, noted, ..."
+        None,
+        "--status",
+        "--stance",
+        help="Only recommendations a response states this stance on: accepted, 'accepted in principle', "
+        "'not accepted' (or rejected), noted, ...",
     ),
     since: str | None = typer.Option(
         None, "--since", help="Only recommendations of reports dated on or after this (YYYY, YYYY-MM or YYYY-MM-DD)."

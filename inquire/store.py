@@ -508,11 +508,14 @@ class ChunkSelection:
     # with ``recommendations``: chunks (chunk_id) that belong to the wanted recommendation under another
     # number, in a document that numbers it its own way (a response's heading "2" for the report's 9)
     also_chunks: frozenset[str] = frozenset()
+    # only these chunks (chunk_id), whatever else is selected: a filter resolved to passages
+    # (a stance: the response passages that state it)
+    chunk_ids: frozenset[str] | None = None
 
     def empty(self) -> bool:
         """No chunk can match (a field restricted to no value)."""
         recs = None if self.recommendations is None else (self.recommendations or self.also_chunks)
-        return any(v is not None and not v for v in (self.doc_ids, self.responders, recs))
+        return any(v is not None and not v for v in (self.doc_ids, self.responders, recs, self.chunk_ids))
 
     def admits(self, chunk: ChunkMeta) -> bool:
         return (
@@ -524,6 +527,7 @@ class ChunkSelection:
                 or f"{chunk.doc_id}-{chunk.seq:04d}" in self.also_chunks
             )
             and (self.role is None or chunk.role == self.role)
+            and (self.chunk_ids is None or f"{chunk.doc_id}-{chunk.seq:04d}" in self.chunk_ids)
         )
 
     def sql(self, alias: str = "chunks") -> tuple[str, list[Any]]:
@@ -546,7 +550,19 @@ class ChunkSelection:
         if self.role is not None:
             clauses.append(f"{alias}.role = ?")
             args.append(self.role)
+        if self.chunk_ids is not None:
+            clauses.append(f"{alias}.chunk_id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(sorted(self.chunk_ids)))
         return " AND ".join(clauses) or "1=1", args
+
+
+# A passage's stance: the one stance of the responses it overlaps (same responder), or NULL when they
+# state none or disagree. ``Index.passages`` shows it; ``Index.chunk_ids_with_stance`` filters by it.
+_PASSAGE_STANCE = (
+    "(SELECT CASE WHEN COUNT(DISTINCT r.stance) = 1 THEN MAX(r.stance) END FROM responses r"
+    " WHERE c.role = 'response' AND r.doc_id = c.doc_id AND r.start < c.end AND c.start < r.end"
+    " AND (c.responder IS NULL OR r.responder IS NULL OR r.responder = c.responder))"
+)
 
 
 class Index:
@@ -743,11 +759,7 @@ class Index:
         out: dict[int, Passage] = {}
         derived = ("doc", "title", "page_label_start", "page_label_end", "ocr", "stance")
         cols = ", ".join(f"c.{name}" for name in _names(Passage) if name not in derived)
-        stance = (
-            "(SELECT CASE WHEN COUNT(DISTINCT r.stance) = 1 THEN MAX(r.stance) END FROM responses r"
-            " WHERE c.role = 'response' AND r.doc_id = c.doc_id AND r.start < c.end AND c.start < r.end"
-            " AND (c.responder IS NULL OR r.responder IS NULL OR r.responder = c.responder)) AS stance"
-        )
+        stance = f"{_PASSAGE_STANCE} AS stance"
         for part, marks in _batches(list(ids)):
             q = (
                 f"SELECT {cols}, d.name AS doc, d.title AS title, d.page_labels AS page_labels, d.ocr_pages AS ocr_pages,"
@@ -788,6 +800,11 @@ class Index:
         """doc_ids of the documents whose file name or title contains ``text`` (case-insensitive, literally)."""
         q = r"SELECT doc_id FROM documents WHERE lower(name) LIKE ? ESCAPE '\' OR lower(coalesce(title,'')) LIKE ? ESCAPE '\'"
         return [r[0] for r in self._conn.execute(q, (_like(text), _like(text)))]
+
+    def chunk_ids_with_stance(self, stance: str) -> list[str]:
+        """chunk_ids of the response passages whose stance (as ``passages`` shows it) is ``stance``."""
+        q = f"SELECT c.chunk_id FROM chunks c WHERE c.role = 'response' AND {_PASSAGE_STANCE} = ?"
+        return [r[0] for r in self._conn.execute(q, (stance,))]
 
     def responders_like(self, text: str) -> list[str]:
         """The distinct chunk responders that contain ``text`` (case-insensitive, literally)."""

@@ -7,12 +7,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from inquire.query.filters import check_date, check_range, stance_value, within
+
 from inquire.errors import QueryError
 from inquire.recnum import normalise_rec, rec_matches
 from inquire.records import LINK_MENTION
 from inquire.store import DocumentInfo, Index, LinkRow, RecommendationRow, ResponseRow
-
-_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 
 
 @dataclass(frozen=True)
@@ -153,25 +153,6 @@ class TrackerRow:
             "linked": list(self.methods),
             "stances": [{"responder": body, "stance": st} for body, st in self.stances],
         }
-
-
-def check_date(value: str | None, option: str) -> str | None:
-    """``value`` when it is a date as YYYY, YYYY-MM or YYYY-MM-DD; a QueryError naming ``option`` otherwise."""
-    if value is not None and not _DATE.fullmatch(value.strip()):
-        raise QueryError(f"{option} {value!r} is not a date; give YYYY, YYYY-MM or YYYY-MM-DD, e.g. {option} 2024-03")
-    return value.strip() if value else None
-
-
-def within(date: str | None, since: str | None = None, until: str | None = None) -> bool:
-    """Whether ``date`` (as precise as stated) may fall in [since, until]; compared at the coarser
-    of the two precisions, so "2024" is within --since 2024-06. Undated: only when no bound is given."""
-    if since is None and until is None:
-        return True
-    if date is None:
-        return False
-    if since is not None and date[: len(since)] < since[: len(date)]:
-        return False
-    return until is None or date[: len(until)] <= until[: len(date)]
 
 
 def _labels(d: DocumentInfo | None, start: int | None, end: int | None) -> dict:
@@ -350,12 +331,10 @@ def tracker(
     """One row per recommendation: who responded, in which documents (all links at or above threshold),
     and the stance each response states. ``status`` keeps recommendations with a response stating that
     stance; ``since``/``until`` (YYYY, YYYY-MM or YYYY-MM-DD) those whose report is dated in range."""
+    check_range(since, until)
     since, until = check_date(since, "--since"), check_date(until, "--until")
     if status is not None:
-        from inquire.indexer.stance import STANCES
-
-        if status not in STANCES:
-            raise QueryError(f"--status {status!r} is not a stance; give one of: {', '.join(STANCES)}")
+        status = stance_value(status, "--status")
     rows = sorted(_records(index), key=lambda r: (*_by_source(r), r.id))
     rows = [r for r in rows if within(r.date, since, until)]
     if doc:

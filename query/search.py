@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from inquire.query.backends import Backend, open_backend
+from inquire.query.filters import check_range, stance_value, within
 from inquire.query.grouping import group_duplicates
 from inquire.query.results import Hit
 from inquire.query.understand import STOPWORDS, QueryIntent, parse_query, title_initialisms
@@ -33,13 +34,19 @@ class Filters:
     rec: str | None = None  # recommendation number as printed, e.g. "7", "12 d-e"
     responder: str | None = None  # substring, case-insensitive
     role: str | None = None  # recommendation | response | other
+    stance: str | None = None  # one of indexer.stance.STANCES (or a word naming one): response passages stating it
+    since: str | None = None  # documents published on or after: YYYY, YYYY-MM or YYYY-MM-DD
+    until: str | None = None  # documents published on or before: YYYY, YYYY-MM or YYYY-MM-DD
 
     def active(self) -> bool:
-        return any((self.doc, self.rec, self.responder, self.role))
+        return any((self.doc, self.rec, self.responder, self.role, self.stance, self.since, self.until))
 
     def check(self) -> None:
         if self.role and self.role not in ("recommendation", "response", "other"):
             raise QueryError(f"unknown role {self.role!r}; use recommendation, response or other")
+        if self.stance:
+            stance_value(self.stance)
+        check_range(self.since, self.until, ("since", "until"))
 
 
 def row_to_hit(row: Passage, rank: int, score: float) -> Hit:
@@ -142,8 +149,13 @@ class Searcher:
         if not filters.active():
             return None
         filters.check()
+        doc_ids = set(self.index.document_ids_like(filters.doc)) if filters.doc else None
+        if filters.since or filters.until:
+            since, until = (filters.since or "").strip() or None, (filters.until or "").strip() or None
+            dated = {d.doc_id for d in self.index.documents() if within(d.published, since, until)}
+            doc_ids = dated if doc_ids is None else doc_ids & dated
         return ChunkSelection(
-            doc_ids=frozenset(self.index.document_ids_like(filters.doc)) if filters.doc else None,
+            doc_ids=frozenset(doc_ids) if doc_ids is not None else None,
             responders=frozenset(self.index.responders_like(filters.responder)) if filters.responder else None,
             # the same number rule as everywhere: "4a" includes "4a iv"
             recommendations=frozenset(v for v in self.index.recommendation_values() if rec_matches(v, filters.rec))
@@ -151,6 +163,7 @@ class Searcher:
             else None,
             also_chunks=frozenset(self.renumbered_chunks(filters.rec)) if filters.rec else frozenset(),
             role=filters.role or None,
+            chunk_ids=frozenset(self.index.chunk_ids_with_stance(stance_value(filters.stance))) if filters.stance else None,
         )
 
     def renumbered_chunks(self, number: str) -> list[str]:

@@ -71,3 +71,23 @@ def test_index_with_bad_files_exits_1_but_indexes_the_rest(corpus_copy, tmp_path
 def test_query_and_batch_are_exclusive():
     result = run("search")
     assert result.exit_code == 1 and "either a QUERY or --batch" in result.output
+
+
+def test_stance_and_date_filters_on_search_and_ask(isolated_home):
+    assert run("index").exit_code == 0
+    result = run("search", "recommendation", "--stance", "accepted", "--json")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)["hits"]
+    assert hits and {(h["role"], h["stance"]) for h in hits} == {("response", "accepted")}
+    result = run("ask", "what did the force say", "--since", "2022", "--json")
+    assert result.exit_code == 0, result.output
+    assert {h["doc"] for h in json.loads(result.stdout)["hits"]} == {
+        "rotherham-council-2022-04-07-syp-progress-report-operation-linden.txt"
+    }
+    for args, message in (
+        (["--stance", "approved"], "Error: unknown stance 'approved'; use one of: accepted, accepted in principle, "),
+        (["--until", "22/04/2022"], "Error: until '22/04/2022' is not a date; give YYYY, YYYY-MM or YYYY-MM-DD"),
+    ):
+        result = run("search", "ISVA", *args)
+        assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+        assert result.output.startswith(message)

@@ -37,7 +37,15 @@ QUERIES = [
     "recommendation 7 response",
     "what did South Yorkshire Police say about safeguarding",
 ]
-FILTERS = [Filters(), Filters(doc="rotherham"), Filters(role="response"), Filters(rec="7"), Filters(responder="south yorkshire")]
+FILTERS = [
+    Filters(),
+    Filters(doc="rotherham"),
+    Filters(role="response"),
+    Filters(rec="7"),
+    Filters(responder="south yorkshire"),
+    Filters(stance="accepted"),
+    Filters(since="2022-04"),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 
 import numpy as np
@@ -271,3 +272,73 @@ def test_a_response_that_numbers_the_report_its_own_way_is_found_under_the_repor
     hits = s.search("progress within a year", k=10, filters=Filters(doc="response", rec="9"))
     assert hits and all(h.doc == "response.txt" for h in hits)
     assert any("(point 3)" in h.text for h in hits) and not any("(point 1)" in h.text or "(point 2)" in h.text for h in hits)
+
+
+def test_stance_filter_selects_exactly_the_response_passages_stating_it(searcher):
+    everything = searcher.search("recommendation response", k=1000)
+    for stance in ("accepted", "under consideration"):
+        wanted = {h.chunk_id for h in everything if h.stance == stance}
+        hits = searcher.search("recommendation response", k=1000, filters=Filters(stance=stance))
+        assert hits and {h.chunk_id for h in hits} == wanted
+        assert all(h.role == "response" and h.stance == stance for h in hits)
+    # words a reader uses name the stance; anything else is a one-line error listing the stances
+    assert searcher.search("x", filters=Filters(stance="Rejected")) == searcher.search(
+        "x", filters=Filters(stance="not accepted")
+    )
+    with pytest.raises(QueryError, match=r"unknown stance 'approved'; use one of: accepted, accepted in principle"):
+        searcher.search("x", filters=Filters(stance="approved"))
+
+
+DATED = {
+    "dated-year.txt": "Published 1 May 2021\n\nA review of custody records\n\nThe review looked at custody records kept by the force.\n",
+    "dated-month.txt": "Published March 2023\n\nA review of custody training\n\nThe review looked at custody training for officers.\n",
+    "dated-day.txt": "Published 14 June 2024\n\nA review of custody visits\n\nThe review looked at independent custody visits.\n",
+    "undated.txt": "A review of custody lighting\n\nThe review looked at the lighting in custody suites.\n",
+}
+
+
+def test_date_filters_take_any_precision_and_leave_undated_documents_out(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in DATED.items():
+        (docs / name).write_text(text)
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    # a date known only to the year (as PDF metadata may give it): stated so in this test's index
+    db = next((tmp_path / "idx").glob("v-*/meta.sqlite"))
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE documents SET published = '2021' WHERE name = 'dated-year.txt'")
+    conn.close()
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    try:
+        published = {d.name: d.published for d in s.index.documents()}
+        assert published == {
+            "dated-year.txt": "2021",
+            "dated-month.txt": "2023-03",
+            "dated-day.txt": "2024-06-14",
+            "undated.txt": None,
+        }
+
+        def docs_for(**dates) -> set[str]:
+            return {h.doc for h in s.search("custody review", k=50, filters=Filters(**dates))}
+
+        assert docs_for() == set(DATED)
+        assert docs_for(since="2023") == {"dated-month.txt", "dated-day.txt"}
+        assert docs_for(since="2023-03-31") == {"dated-month.txt", "dated-day.txt"}  # March 2023 may be the 31st
+        assert docs_for(since="2023-04") == {"dated-day.txt"}
+        assert docs_for(until="2023-02-28") == {"dated-year.txt"}
+        assert docs_for(since="2021-12-31", until="2023-03-01") == {"dated-year.txt", "dated-month.txt"}
+        assert docs_for(since="2024-06-14", until="2024-06-14") == {"dated-day.txt"}
+        assert docs_for(since="2024-06-15") == set()
+        assert docs_for(since="2021", doc="month") == {"dated-month.txt"}  # with --doc: both hold
+        for bad, message in (
+            (
+                dict(since="March 2023"),
+                r"since 'March 2023' is not a date; give YYYY, YYYY-MM or YYYY-MM-DD, e\.g\. since 2024-03",
+            ),
+            (dict(until="2023-13"), r"until '2023-13' is not a date"),
+            (dict(since="2024", until="2023"), r"since 2024 is after until 2023; swap them"),
+        ):
+            with pytest.raises(QueryError, match=message):
+                s.search("custody", filters=Filters(**bad))
+    finally:
+        s.close()

@@ -93,7 +93,12 @@ def test_recs_filters_by_stance_and_counts_stances(home):
     text = runner.invoke(app, ["recs"]).output
     assert "Stances stated: " in text and "accepted 1" in text
     bad = runner.invoke(app, ["recs", "--status", "approved"])
-    assert bad.exit_code == 1 and "not a stance" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 1 and bad.output.startswith("Error: unknown --status 'approved'; use one of: accepted,")
+    assert len(bad.output.strip().splitlines()) == 1
+    # --stance is the same option (as on search), and a reader's word names the stance
+    same = json.loads(runner.invoke(app, ["recs", "--stance", "Accepted", "--json"]).stdout)["recommendations"]
+    assert same == only
+    assert json.loads(runner.invoke(app, ["recs", "--stance", "rejected", "--json"]).stdout)["recommendations"] == []
 
 
 def test_recs_since_until_take_partial_dates_and_reject_others(home):

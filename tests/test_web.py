@@ -252,6 +252,31 @@ def test_search_page_hits_are_identical_to_inquire_search_json(page, server, web
     assert as_json == cli  # every field, every hit, every also_in citation
 
 
+def test_stance_and_date_filters_on_the_page_equal_inquire_search_json(page, server, web_index):
+    q = "what did the force do about the recommendation"
+    page.goto(f"{server}/-/inquire/search")
+    page.fill("#q", q)
+    page.click("details.filter-box > summary")
+    page.select_option("#f-stance", "accepted")
+    page.press("#q", "Enter")
+    page.wait_for_selector("li.hit")
+    assert parse_qs(urlparse(page.url).query)["stance"] == ["accepted"]
+    cli = _cli_json("search", q, "--stance", "accepted", "--index", str(web_index), "--json")
+    dom = _dom_hits(page)
+    assert dom and [(h["rank"], h["chunk_id"]) for h in dom] == [(h["rank"], h["chunk_id"]) for h in cli["hits"]]
+    assert page.eval_on_selector_all("li.hit .stance", "els => els.map(e => e.textContent)") == ["accepted"] * len(dom)
+    # dates: typed as a reader writes them, in a shareable URL
+    page.goto(f"{server}/-/inquire/search?q={q.replace(' ', '+')}&since=2022-04&until=2022")
+    cli = _cli_json("search", q, "--since", "2022-04", "--until", "2022", "--index", str(web_index), "--json")
+    dom = _dom_hits(page)
+    assert dom and [h["chunk_id"] for h in dom] == [h["chunk_id"] for h in cli["hits"]]
+    assert {h["doc"] for h in cli["hits"]} == {"rotherham-council-2022-04-07-syp-progress-report-operation-linden.txt"}
+    assert page.input_value("#f-since") == "2022-04" and page.input_value("#f-until") == "2022"
+    response = page.goto(f"{server}/-/inquire/search?q=ISVA&since=April+2022")
+    assert response.status == 400
+    assert page.inner_text("p.error") == "since 'April 2022' is not a date; give YYYY, YYYY-MM or YYYY-MM-DD, e.g. since 2024-03"
+
+
 def test_the_form_offers_every_filter_inquire_search_takes(page, server):
     import dataclasses
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from inquire.errors import InquireError, QueryError
+from inquire.indexer.stance import STANCES
 from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters
 from inquire.records import ROLE_OTHER, ROLE_RECOMMENDATION, ROLE_RESPONSE
@@ -42,16 +43,14 @@ FILTER_LABELS = {
     "responder": "Responding body",
     "role": "Passage",
     "stance": "Stance",
-    "date": "Date",
     "since": "From date",
     "until": "To date",
 }
 FILTER_HINTS = {
     "rec": "as printed, e.g. 7, 4a or 12 d-e",
     "responder": "part of the name",
-    "date": "YYYY or YYYY-MM-DD",
-    "since": "YYYY-MM-DD",
-    "until": "YYYY-MM-DD",
+    "since": "published on or after: YYYY, YYYY-MM or YYYY-MM-DD",
+    "until": "published on or before: YYYY, YYYY-MM or YYYY-MM-DD",
 }
 
 
@@ -217,6 +216,8 @@ def filter_fields(opened: Opened, filters: Filters) -> list[FilterField]:
             options = tuple((d.name, f"{d.title} ({d.name})" if d.title else d.name) for d in docs)
         elif name == "role":
             options = tuple((r, r) for r in (ROLE_RECOMMENDATION, ROLE_RESPONSE, ROLE_OTHER))
+        elif name == "stance":
+            options = tuple((st, st) for st in STANCES)
         elif name == "responder":
             suggestions = opened.memo("responders", lambda: tuple(sorted(set(opened.index.chunk_responders()))))
         elif name == "rec":

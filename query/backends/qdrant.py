@@ -433,6 +433,8 @@ def _filter(within: ChunkSelection | None) -> Any:
             must.append(number)
     if within.role is not None:
         must.append(models.FieldCondition(key="role", match=models.MatchValue(value=within.role)))
+    if within.chunk_ids is not None:
+        must.append(models.FieldCondition(key="chunk", match=models.MatchAny(any=sorted(within.chunk_ids))))
     return models.Filter(must=must)
 
 
