@@ -49,7 +49,7 @@ from inquire.evaluation.judge import squash
 from inquire.query.search import Searcher
 
 from inquire.errors import QueryError
-from inquire.params import ANSWER
+from inquire.params import ANSWER, AnswerParams
 
 OVERLAP_SHARE = 0.6  # rule 3: share of an answer string's letters that must lie inside the quote
 OVERLAP_MIN = 20  # rule 3: and at least this many letters (after squash)
@@ -152,18 +152,22 @@ class AnswerView:
 Answerer = Callable[[Searcher, str], AnswerView]
 
 
-def inquire_answerer(k: int = 5, abstain_below: float | None = None) -> Answerer:
-    """``inquire ask``: ``query.answer.answer`` with its own threshold (or ``abstain_below``).
+def inquire_answerer(k: int = 5, params: AnswerParams | None = None) -> Answerer:
+    """``inquire ask``: ``query.answer.answer`` with its parameters (``params.ANSWER`` unless given).
 
-    Asked once with abstention off, then the threshold applied to the confidence it reports,
-    which is exactly what ``answer`` does itself; the quotes a refusal hides stay available."""
+    Asked with the confidence threshold off, then that threshold applied to the confidence it
+    reports, which is exactly what ``answer`` does itself: its rule-based refusals (a name the
+    index does not hold, an off-topic question) stand, and the quotes a threshold hides stay
+    available for replaying other thresholds."""
     from inquire.query import answer as answer_module
 
+    params = params or ANSWER
+    asked = replace(params, abstain_below=float("-inf"))
+
     def run(searcher: Searcher, question: str) -> AnswerView:
-        threshold = ANSWER.abstain_below if abstain_below is None else abstain_below
-        res = answer_module.answer(searcher, question, k=k, abstain_below=float("-inf"))
-        quotes = tuple(q.text for q in res.quotes)
-        return AnswerView(quotes, res.abstained or res.confidence < threshold, float(res.confidence))
+        res = answer_module.answer(searcher, question, k=k, params=asked)
+        abstained = res.abstained or res.confidence < params.abstain_below
+        return AnswerView(tuple(q.text for q in res.quotes), abstained, float(res.confidence))
 
     return run
 
@@ -171,7 +175,7 @@ def inquire_answerer(k: int = 5, abstain_below: float | None = None) -> Answerer
 def top_passage_answerer(max_quotes: int = MAX_QUOTES) -> Answerer:
     """Baseline: the first ``max_quotes`` quotable sentences of the top passage, in document
     order (the same rule for what is quotable as ``inquire ask``); it never abstains."""
-    from inquire.query.answer import _is_sentence
+    from inquire.query.sentences import is_sentence
 
     def run(searcher: Searcher, question: str) -> AnswerView:
         hits = searcher.search(question, k=1)
@@ -180,23 +184,7 @@ def top_passage_answerer(max_quotes: int = MAX_QUOTES) -> Answerer:
         top = hits[0]
         spans = searcher.sentences_of([top.row_id])[top.row_id]
         texts = [top.text[s - top.start : e - top.start] for _, s, e in spans]
-        return AnswerView(tuple(t for t in texts if _is_sentence(t))[:max_quotes], False, float(top.score))
-
-    return run
-
-
-def quoting_answerer(k: int = 5, params=None) -> Answerer:
-    """The intent-driven prototype (``query.quoting.quote``), asked the same way as inquire: its
-    rule-based refusals stand, its confidence threshold is applied afterwards."""
-    from inquire.query import quoting
-
-    params = params or quoting.DEFAULT
-    asked = replace(params, abstain_below=float("-inf"))
-
-    def run(searcher: Searcher, question: str) -> AnswerView:
-        res = quoting.quote(searcher, question, k=k, params=asked)
-        abstained = res.abstained or res.confidence < params.abstain_below
-        return AnswerView(tuple(q.text for q in res.quotes), abstained, float(res.confidence))
+        return AnswerView(tuple(t for t in texts if is_sentence(t))[:max_quotes], False, float(top.score))
 
     return run
 

@@ -403,14 +403,16 @@ def ask(
         _echo(json.dumps(result.to_json(), indent=2))
         return
     if result.abstained:
-        _secho("The indexed reports do not appear to answer this question. Nearest passages:\n", bold=True)
+        _secho(f"{result.reason} Nearest passages:\n", bold=True)
     else:
         _secho("Answer (sentences quoted from the reports):\n", bold=True)
         for quote in result.quotes:
+            if quote.label:
+                _secho(f"  {quote.label}:", bold=True)
             for line in textwrap.wrap(f"“{quote.text}”", width=96):
                 _echo(f"  {line}")
             for c in quote.citations:
-                _secho(f"      — {_cite(c)}", fg="cyan")
+                _secho(f"      — {_cite(c)}" + (f" ({quote.date})" if quote.date and c is quote.citations[0] else ""), fg="cyan")
         _secho("\nSupporting passages:\n", bold=True)
     for hit in result.hits:
         _print_hit(hit)

@@ -1,168 +1,587 @@
-"""``answer``: a short answer made only of sentences quoted from the retrieved passages.
+"""``answer`` (``inquire ask``): a short answer made only of sentences quoted from the retrieved
+passages, each with exact citations, or a plain refusal that says why.
 
-Each candidate sentence (from the top passages) is scored by its cosine similarity to the
-question (sentence vectors are stored in the index, so nothing but the question is embedded at
-query time) plus lexical evidence (share of the question's content
-words it contains). The best few are quoted verbatim with exact citations (document, page of that
-sentence, section, recommendation, responder, character offsets). The same sentence found in
-several documents (the grouped near-duplicates of a hit) is shown once with every citation.
-When even the best sentence is not similar enough to the question, the answer abstains and the
-nearest passages are shown instead. The threshold was calibrated with
-``scripts/calibrate_abstain.py`` on evaluation/queries/abstain.jsonl (see the README).
+The candidates are the stored sentences of the top passages (``query.sentences``). Then:
+
+1. **One score per sentence from what answers a question, not only what shares its words**: a
+   linear score over a few features (cosine and shared content words, as before; whether the
+   sentence's passage is the top-ranked one and its fusion score; whether its role is the one the
+   question asks for, "how did X respond / what did X say" asking for responses and "what did
+   the inquiry recommend" for the recommendation; a response by the body the question names; the
+   recommendation number the question names; for a "when" question a date, for a "how many"
+   question a number; a heading-like line). The weights were fitted on the development questions
+   only (``scripts/fit_quoting.py``: conditional logit, the sentences containing an answer string
+   being the positives) and are constants below.
+2. **No padding**: a further sentence is quoted only when it scores within ``keep_within`` of the
+   first; sentences of contents lists, footnote blocks and lone headings, glossary entries (unless
+   the question asks what something is or means), a document's own title, and a second copy of the
+   same words are never quoted.
+3. **Intent picks what is quoted**: a recommendation number with no role asked ("Operation Linden
+   recommendation 7") quotes the recommendation's opening sentence and the best sentence of a
+   response to it, each labelled; a named number quotes only that recommendation (in the document
+   the question names, when it names one); "how did X respond / what did X say / who is X's ...",
+   X a responding body, quotes only responses. Passages of what the question asks for are added
+   by a filtered search when the top passages lack them (``candidate_passages``).
+4. **Honest about gaps**: a question naming something the index never mentions (a capitalised
+   word absent from every passage, or an inquiry, review, panel, report or investigation that no
+   indexed document is and no passage names) is refused, saying what is missing; one naming a
+   source the reports mention only in passing (in at most ``passing`` passages) is refused too:
+   the nearest passages, which hold the mention, are still shown.
+   Off-topic questions are refused as before (no sentence close enough to the question).
+5. **``confidence`` is a probability**: the best candidate's score mapped by a logistic curve
+   fitted on the development questions to the probability that the first quote answers.
+6. **Dates and disagreement**: each quote carries its document's date (the first date printed at
+   its head); when documents state different receptions of the recommendation the question names
+   ("accepted in full" in a 2025 briefing, "in principle" in the 2024 response), the stating
+   sentence of each is quoted, labelled with the stance and date, newest first.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
 from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters, Searcher
-from inquire.query.understand import STOPWORDS
+from inquire.query.sentences import Answer, DocPages, Quote, candidates, lexical_evidence
+from inquire.query.understand import STOPWORDS, initialism, parse_query
 
 from inquire.params import ANSWER, AnswerParams
-from inquire.records import CleanDocument
-from inquire.text import word_count
+from inquire.recnum import mentioned_recs, normalise_rec, rec_matches
+from inquire.records import KIND_BODY
+
+__all__ = ["NOT_ANSWERED", "Answer", "Quote", "answer", "lexical_evidence"]
+
+NOT_ANSWERED = "The indexed reports do not appear to answer this question."  # the reason when nothing is close enough
+
+FEATURES = (
+    "cos",
+    "lex",
+    "top",
+    "prel",
+    "role_match",
+    "role_opp",
+    "fact_rec",
+    "resp_match",
+    "rec_match",
+    "type_match",
+    "type_miss",
+    "heading",
+)
+
+
+_FACT = re.compile(
+    r"^\s*(?:who|whom|whose|when|where|which|how (?:many|much|long|often|far|old)|what (?:year|date|day|time|age))\b", re.I
+)
+_WHEN = re.compile(r"^\s*(?:when|what (?:year|date|month|day))\b|\bby when\b|\bhow soon\b|\bwhat date\b", re.I)
+_COUNT = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|proportion|percentage|number|amount)\b", re.I)
+_MONTH_NAMES = "january february march april may june july august september october november december".split()
+_DATE_WORDS = re.compile(
+    rf"\b(?:{'|'.join(_MONTH_NAMES)})\b|\b(?:19|20)\d\d\b|\b(?:spring|summer|autumn|winter)\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
+    re.I,
+)
+_QUANTITY = re.compile(
+    r"(?:£|\$)\s?\d|\b\d[\d,.]*\s?(?:%|per cent|million|billion|thousand)|\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half|dozen)\b",
+    re.I,
+)
+_SOURCE_NOUNS = frozenset("inquiry inquiries review reviews panel investigation inquest inquests report commission".split())
+_GENERIC = (
+    STOPWORDS
+    | _SOURCE_NOUNS
+    | frozenset(
+        """independent public national government governments response responses committee police force service
+    office department uk hm final interim volume part phase module""".split()
+    )
+)
+_CONNECTORS = frozenset("of the and for into on in to".split())
+_LEADING = STOPWORDS | frozenset(
+    "how what who which when why where explain describe list tell give show summarise summarize "
+    "compare find name according please".split()
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the question asks for
 
 
 @dataclass(frozen=True)
-class Quote:
-    text: str
-    citations: tuple[Citation, ...]
-    score: float
-
-    def to_json(self) -> dict:
-        return {"text": self.text, "score": round(self.score, 4), "citations": [c.to_json() for c in self.citations]}
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    quotes: tuple[Quote, ...]
-    abstained: bool
-    hits: tuple[Hit, ...]
-    confidence: float  # best sentence's score; compared with AnswerParams.abstain_below
-
-    def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": [q.to_json() for q in self.quotes],
-            "abstained": self.abstained,
-            "confidence": round(self.confidence, 4),
-            "hits": [h.to_json() for h in self.hits],
-        }
+class Ask:
+    wants: str | None  # "response" | "recommendation" | None
+    fact: bool  # who / when / which / how many ...
+    responders: tuple[str, ...]  # bodies named, as the index spells them
+    recommendations: tuple[str, ...]
+    names: tuple[str, ...]  # names in the question ("Manchester Arena Inquiry", "Hackitt review")
+    docs: tuple[str, ...] = ()  # doc ids the question names ("Operation Linden", "HC 381")
 
 
-def _stem(word: str) -> str:
-    return word[:6] if len(word) > 6 else word
+def read_question(searcher: Searcher, question: str) -> Ask:
+    """What ``parse_query`` finds, plus: a question asking for a fact (who, when, how many ...)
+    about a responding body it names ("Who is South Yorkshire Police's single point of contact
+    ...?") asks for that body's responses."""
+    intent = parse_query(question.strip(), searcher.responders(), searcher.doc_aliases())
+    fact = bool(_FACT.search(question))
+    wants = intent.wants or ("response" if fact and intent.responders else None)
+    return Ask(wants, fact, intent.responders, intent.recommendations, question_names(question), intent.docs)
 
 
-def _terms(text: str) -> set[str]:
-    return {_stem(t) for t in re.findall(r"[a-z0-9]+", text.lower()) if t not in STOPWORDS and len(t) > 2}
+def question_names(question: str) -> tuple[str, ...]:
+    """Runs of capitalised words (joined by "of", "the", "and", ...; a source noun after the run
+    joins it: "the Hackitt review"), possessives dropped. The question's first word starts a run
+    only when it is not a question word or an instruction ("Explain ...")."""
+    tokens = re.findall(r"[A-Za-z0-9][\w'’.-]*\w|[A-Za-z0-9]", question)
+    runs: list[list[str]] = []
+    cur: list[str] = []
+    for i, tok in enumerate(tokens):
+        word = re.sub(r"['’]s$", "", tok)
+        capital = word[:1].isupper() or (word[:1].isdigit() and bool(cur))
+        if capital and not (i == 0 and word.lower() in _LEADING):
+            cur.append(word)
+            if word != tok:  # a possessive ends the name ("the Inquiry's call")
+                runs.append(cur)
+                cur = []
+            continue
+        if cur and word.lower() in _SOURCE_NOUNS:
+            cur.append(word)
+            runs.append(cur)
+            cur = []
+            continue
+        if cur and word.lower() in _CONNECTORS and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
+            cur.append(word)
+            continue
+        if cur:
+            runs.append(cur)
+        cur = []
+    if cur:
+        runs.append(cur)
+    out = []
+    for run in runs:
+        while run and run[-1].lower() in _CONNECTORS:
+            run.pop()
+        if run:
+            out.append(" ".join(run))
+    return tuple(dict.fromkeys(out))
 
 
-def lexical_evidence(question: str, sentence: str) -> float:
-    q = _terms(question)
-    return len(q & _terms(sentence)) / len(q) if q else 0.0
+# ---------------------------------------------------------------------------------------------
+# What the index mentions
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    text: str
-    hit: Hit
-    start: int  # absolute offsets in the hit's document
-    end: int
-
-
-def _is_sentence(text: str) -> bool:
-    """A quotable sentence: five words or more, and either punctuated at the end or long (a bullet
-    item); headings such as "Response from South Yorkshire Police" are not quotes."""
-    words = word_count(text)
-    if words < 5 or not re.search(r"[a-z]", text):
-        return False
-    return bool(re.search(r"[.!?;:][\"”’')\]]*\s*$", text)) or words >= 10
-
-
-def _candidates(searcher: Searcher, hits: list[Hit]) -> tuple[list[_Candidate], list[int]]:
-    """The stored sentences of the hits (the index keeps a vector for each), minus fragments."""
-    sentences = searcher.sentences_of([h.row_id for h in hits])
-    out, ids = [], []
-    for hit in hits:
-        for sid, start, end in sentences[hit.row_id]:
-            text = hit.text[start - hit.start : end - hit.start]
-            if not _is_sentence(text):
-                continue  # headings, labels, fragments
-            out.append(_Candidate(text, hit, start, end))
-            ids.append(sid)
-    return out, ids
-
-
-class DocPages:
-    """Page lookups for exact sentence citations (page of the sentence, not of the passage)."""
+class Vocabulary:
+    """Words, passage texts and document heads of an index, for deciding what it mentions."""
 
     def __init__(self, searcher: Searcher) -> None:
-        self.searcher = searcher
-        self._docs: dict[str, CleanDocument] = {}
+        self.passages = [_norm(c.text) for c in searcher.index.chunks()]
+        words: set[str] = set()
+        for text in self.passages:
+            words.update(re.findall(r"[a-z0-9]+", text))
+        self.words = words
+        self._sorted = sorted(words)
+        self.heads: list[set[str]] = []
+        self.dates: dict[str, str | None] = {}
+        for doc in searcher.index.documents():
+            head = searcher.index.document_head(doc.doc_id, 1500)
+            self.heads.append(set(re.findall(r"[a-z0-9]+", _norm(f"{doc.name} {doc.title or ''} {head}"))))
+            self.dates[doc.name] = doc.published  # the index's publication date (indexer/docmeta.py)
+        self.known = {a for r in searcher.responders() if (a := initialism(r))}
+        for aliases in searcher.doc_aliases().values():
+            self.known |= aliases
+        self.responders = [_norm(r) for r in searcher.responders()]
 
-    def doc(self, doc_id: str) -> CleanDocument:
-        if doc_id not in self._docs:
-            self._docs[doc_id] = self.searcher.index.clean_document(doc_id)
-        return self._docs[doc_id]
+    def has_word(self, word: str) -> bool:
+        """The word, or a longer word it begins ("Humber" -> "humberside"), occurs in some passage."""
+        if word in self.words or word in self.known:
+            return True
+        i = bisect.bisect_left(self._sorted, word)
+        return len(word) >= 4 and i < len(self._sorted) and self._sorted[i].startswith(word)
 
-    def cite(self, base: Citation, start: int, end: int) -> Citation:
-        page_start, page_end = self.doc(base.chunk_id.rsplit("-", 1)[0]).page_span(start, end)
-        return replace(base, start=start, end=end, page_start=page_start, page_end=page_end)
+    def count(self, phrase: str) -> int:
+        """Passages containing ``phrase`` as whole words (case-insensitive)."""
+        pattern = re.compile(rf"\b{re.escape(_norm(phrase))}\b")
+        return sum(1 for p in self.passages if pattern.search(p))
 
-    def find_in(self, base: Citation, text: str) -> Citation | None:
-        """Citation of ``text`` inside the passage ``base`` (a grouped duplicate), if it is there verbatim."""
-        doc = self.doc(base.chunk_id.rsplit("-", 1)[0])
-        i = doc.text.find(text, base.start, base.end)
-        return self.cite(base, i, i + len(text)) if i >= 0 else None
+
+_VOCAB: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def vocabulary(searcher: Searcher) -> Vocabulary:
+    if searcher not in _VOCAB:
+        _VOCAB[searcher] = Vocabulary(searcher)
+    return _VOCAB[searcher]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("’", "'").lower()).strip()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    missing: tuple[str, ...] = ()  # names the index never mentions
+    passing: tuple[str, ...] = ()  # sources it mentions only in passing
+
+
+def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = ANSWER.passing) -> Coverage:
+    missing, passing = [], []
+    for name in names:
+        words = re.findall(r"[a-z0-9]+", _norm(name))
+        # codes and numbers ("R12", "HC 381", "2024") are not names
+        distinctive = [w for w in words if w not in _GENERIC and not any(ch.isdigit() for ch in w) and len(w) > 2]
+        if not distinctive:
+            continue
+        if not all(vocab.has_word(w) for w in distinctive):
+            missing.append(name)
+            continue
+        if not any(w in _SOURCE_NOUNS for w in words):
+            continue  # a name whose words all occur somewhere: nothing more to check
+        if any(all(w in head for w in distinctive) for head in vocab.heads):
+            continue  # an indexed document is (or prints on its cover) this source
+        if any(_norm(name).startswith(r) or r.startswith(_norm(name)) for r in vocab.responders):
+            continue
+        n = vocab.count(name)
+        if n == 0:
+            missing.append(name)
+        elif n <= passing_at_most:
+            passing.append(name)
+    return Coverage(tuple(missing), tuple(passing))
+
+
+# ---------------------------------------------------------------------------------------------
+# Features and scores
+
+
+def is_heading(text: str) -> bool:
+    """A line with no closing punctuation that is not a list item: a heading or a title."""
+    t = text.strip()
+    if re.search(r"[.!?;:][\"”’')\]]*\s*$", t):
+        return False
+    return not re.match(r"^[•●▪\-–*]|^\(?[a-z0-9]{1,4}[.)]?\s", t, re.I)
+
+
+def answer_type_match(question: str, sentence: str) -> bool | None:
+    """For a "when" question: does the sentence hold a date; for "how many / how much": a
+    number; None for other questions."""
+    if _WHEN.search(question):
+        return bool(_DATE_WORDS.search(sentence))
+    if _COUNT.search(question):
+        return bool(_QUANTITY.search(sentence))
+    return None
+
+
+def sentence_features(question: str, ask: Ask, text: str, hit: Hit, cos: float, top_score: float) -> list[float]:
+    """The FEATURES of one candidate sentence (in that order). ``hit.rank`` 0 marks a passage
+    added by intent (not among the top passages): it gets no rank or fusion-score credit."""
+    want = ask.wants
+    typed = answer_type_match(question, text)
+    return [
+        cos,
+        lexical_evidence(question, text),
+        float(hit.rank == 1),
+        hit.score / top_score if top_score > 0 and hit.rank > 0 else 0.0,
+        float(want is not None and hit.role == want),
+        float(want is not None and hit.role in ("recommendation", "response") and hit.role != want),
+        float(ask.fact and want is None and hit.role == "recommendation"),
+        float(bool(ask.responders) and hit.role == "response" and hit.responder in ask.responders),
+        float(
+            bool(ask.recommendations)
+            and bool(hit.recommendation)
+            and any(rec_matches(hit.recommendation, r) for r in ask.recommendations)
+        ),
+        float(typed is True),
+        float(typed is False),
+        float(is_heading(text)),
+    ]
+
+
+def calibrated(score: float, params: AnswerParams = ANSWER) -> float:
+    return 1.0 / (1.0 + math.exp(-(params.cal_a * score + params.cal_b)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Quoting
+
+
+def candidate_passages(
+    searcher: Searcher, question: str, ask: Ask, hits: list[Hit], params: AnswerParams, filters: Filters | None = None
+) -> list[Hit]:
+    """The top passages, plus the best few of what the question's intent asks for when the top
+    passages lack it: passages of the recommendation it names, responses (by the body it names,
+    when the index has responses by it) for "how did X respond / what did X say", recommendations
+    for "what did the inquiry recommend". Added passages carry rank 0."""
+    pool = list(hits[: params.passages])
+    base = filters or Filters()
+    wanted: list[Filters] = []
+    if ask.recommendations:  # the recommendation named, in the role asked for (both when none is)
+        roles = [ask.wants] if ask.wants else ["recommendation", "response"]
+        wanted += [replace(base, rec=ask.recommendations[0], role=role) for role in roles]
+    elif ask.wants == "response":
+        wanted += [replace(base, role="response", responder=r) for r in ask.responders[:1]] + [replace(base, role="response")]
+    elif ask.wants == "recommendation":
+        wanted.append(replace(base, role="recommendation"))
+    top = list(pool)
+    seen = {h.row_id for h in pool}
+    for f in wanted if params.added > 0 else []:
+        if any(
+            h.role == f.role
+            and (not f.rec or (h.recommendation and rec_matches(h.recommendation, f.rec)))
+            and (not f.responder or f.responder in (h.responder or ""))
+            for h in top
+        ):
+            continue
+        found = searcher.search(question, k=params.added + 3 if ask.docs else params.added, filters=f)
+        found = sorted(found, key=lambda h: _doc_id(h) not in ask.docs)[: params.added]  # stable: named documents first
+        for h in found:
+            if h.row_id not in seen:
+                seen.add(h.row_id)
+                pool.append(replace(h, rank=0))
+    return pool
+
+
+_GLOSSARY = re.compile(r"\b(?:glossary|definitions|abbreviations|acronyms)\b", re.I)
+_DEFINITION_Q = re.compile(
+    r"^\s*(?:what (?:is|are|does|do)\b.*\b(?:mean|stand for)\b|what (?:is|are) (?:an? |the )?\S+\??$|define\b)|\bdefinition\b",
+    re.I,
+)
+
+
+def _quotable(searcher: Searcher, hits: list[Hit], question: str = ""):
+    """Candidate sentences (and their ids) of body passages, minus a document's own title, and
+    minus glossary entries unless the question asks what something is or means."""
+    cands, ids = candidates(searcher, hits)
+    kinds = {i: m.kind for i, m in searcher.index.chunk_meta([h.row_id for h in hits]).items()}
+    definitions = bool(_DEFINITION_Q.search(question))
+    keep = [
+        i
+        for i, c in enumerate(cands)
+        if kinds.get(c.hit.row_id, KIND_BODY) == KIND_BODY
+        and not (c.hit.title and _norm(c.text).rstrip(". ") in _norm(c.hit.title))
+        and (definitions or not _GLOSSARY.search(c.hit.section or ""))
+    ]
+    return [cands[i] for i in keep], [ids[i] for i in keep]
 
 
 def answer(
-    searcher: Searcher,
-    question: str,
-    k: int = 5,
-    filters: Filters | None = None,
-    max_sentences: int | None = None,
-    abstain_below: float | None = None,
-    params: AnswerParams = ANSWER,
+    searcher: Searcher, question: str, k: int = 5, filters: Filters | None = None, params: AnswerParams = ANSWER
 ) -> Answer:
-    """Quote the best sentences of the top passages, or abstain. ``max_sentences`` and
-    ``abstain_below`` override the matching fields of ``params``."""
-    if max_sentences is not None or abstain_below is not None:
-        params = replace(
-            params,
-            max_sentences=params.max_sentences if max_sentences is None else max_sentences,
-            abstain_below=params.abstain_below if abstain_below is None else abstain_below,
-        )
-    hits = searcher.search(question, k=max(k, params.passages_for_sentences), filters=filters)
+    """Quote the sentences that answer ``question`` (with the ``k`` passages that support them), or
+    refuse with the reason and the nearest passages."""
+    p = params
+    hits = searcher.search(question, k=max(k, p.passages), filters=filters)
     shown = tuple(hits[:k])
-    cands, ids = _candidates(searcher, hits[: params.passages_for_sentences])
+    ask = read_question(searcher, question)
+    vocab = vocabulary(searcher)
+    cover = coverage(vocab, ask.names, p.passing)
+    if cover.missing:
+        return Answer(
+            question,
+            (),
+            True,
+            shown,
+            0.0,
+            0.0,
+            f"The indexed reports do not mention {_join(cover.missing)}.",
+        )
+    if cover.passing:
+        return Answer(
+            question,
+            (),
+            True,
+            shown,
+            0.0,
+            0.0,
+            f"The indexed reports mention {_join(cover.passing)} only in passing.",
+        )
+    pool = candidate_passages(searcher, question, ask, hits, p, filters)
+    cands, ids = _quotable(searcher, pool, question)
     if not cands:
-        return Answer(question, (), True, shown, 0.0)
+        return Answer(question, (), True, shown, 0.0, 0.0, NOT_ANSWERED)
     cos = searcher.sentence_vectors(ids) @ searcher.query_vector(question.strip())
-    scores = np.array([cos[i] + params.w_lexical * lexical_evidence(question, c.text) for i, c in enumerate(cands)])
-    best = float(scores.max())
-    if best < params.abstain_below:
-        return Answer(question, (), True, shown, best)
+    top_score = max(h.score for h in pool if h.rank > 0)
+    X = np.array([sentence_features(question, ask, c.text, c.hit, float(cos[i]), top_score) for i, c in enumerate(cands)])
+    relevance = float((X[:, 0] + 0.25 * X[:, 1]).max())
+    if relevance < p.relevance_below:
+        return Answer(question, (), True, shown, 0.0, relevance, NOT_ANSWERED)
+    scores = X @ np.array(p.weights)
+    order = every = [int(i) for i in np.argsort(-scores, kind="stable")]
+    if p.intent_only and ask.wants == "response" and ask.responders and not ask.recommendations:
+        order = _intended(cands, order, ask)
+    if p.intent_only and ask.recommendations:
+        order = _of_recommendation(cands, order, ask)
+    both = bool(ask.recommendations) and ask.wants is None and not ask.fact
+    chosen = (
+        _one_per_role(cands, order, ask.recommendations)
+        if both
+        else [i for i in order[: p.max_quotes] if scores[i] >= scores[order[0]] - p.keep_within]
+    )
+    if p.opening and ask.recommendations and ask.wants != "response":
+        chosen = list(dict.fromkeys(_opening(cands, i) for i in chosen))
+    labels = {i: _label(cands[i].hit) for i in chosen} if both else {}
+    if ask.recommendations and not both and (disagree := _disagreeing(cands, every, ask.recommendations, vocab, p.max_quotes)):
+        chosen = disagree
+        labels = {i: f"{status(cands[i].text)} ({vocab.dates.get(cands[i].hit.doc)})" for i in chosen}
+    confidence = calibrated(float(scores.max()), p)  # how well the best candidate is supported
+    if confidence < p.abstain_below:
+        return Answer(
+            question,
+            (),
+            True,
+            shown,
+            confidence,
+            relevance,
+            "The indexed reports do not answer this question clearly.",
+        )
+    quotes = _merge(searcher, [(cands[i], float(scores[i]), labels.get(i)) for i in chosen], vocab, cands)
+    return Answer(question, tuple(_newest_first(quotes)), False, shown, confidence, relevance)
+
+
+def _opening(cands, i: int) -> int:
+    """For a recommendation's own text: its first quotable sentence in the same document (what
+    the recommendation says comes first: "The IOPC recommends ..."), not its best-scoring bullet."""
+    c = cands[i]
+    if c.hit.role != "recommendation" or not c.hit.recommendation:
+        return i
+    same = [
+        j
+        for j, d in enumerate(cands)
+        if d.hit.doc == c.hit.doc and d.hit.role == "recommendation" and d.hit.recommendation == c.hit.recommendation
+    ]
+    return min(same, key=lambda j: cands[j].start)
+
+
+def _doc_id(hit: Hit) -> str:
+    return hit.chunk_id.rsplit("-", 1)[0]
+
+
+def _of_recommendation(cands, order: list[int], ask: Ask) -> list[int]:
+    """Only sentences of the recommendation the question names (and of a document it names, when
+    it names one that has them), when the candidates hold some; else all."""
+    about = [
+        i
+        for i in order
+        if cands[i].hit.recommendation and any(rec_matches(cands[i].hit.recommendation, r) for r in ask.recommendations)
+    ]
+    named = [i for i in about if _doc_id(cands[i].hit) in ask.docs]
+    return named or about or order
+
+
+def _intended(cands, order: list[int], ask: Ask) -> list[int]:
+    """Only sentences of the role the question asks for, when the candidates hold some; else all.
+    (Responses by the body the question names are preferred by their feature, not required: "the
+    government" names a responder of some reports and means another's.)"""
+    return [i for i in order if cands[i].hit.role == ask.wants] or order
+
+
+_STATUS = (
+    ("in full", re.compile(r"\baccept\w*\b(?:\W+\w+){0,6}?\W+in full\b|\bfully accept", re.I)),
+    ("in principle", re.compile(r"\bin principle\b", re.I)),
+    ("in part", re.compile(r"\b(?:in part|partially accept\w*|partly accept\w*)\b", re.I)),
+    ("not accepted", re.compile(r"\b(?:not accept\w*|reject\w*|do(?:es)? not support)\b", re.I)),
+)
+
+
+def status(sentence: str) -> str | None:
+    """How a sentence says a recommendation was received ("in full", "in principle", "in part",
+    "not accepted"), or None."""
+    return next((name for name, pattern in _STATUS if pattern.search(sentence)), None)
+
+
+def _about(cand, recs: tuple[str, ...]) -> bool:
+    """The sentence belongs to (or names) one of the recommendations."""
+    if cand.hit.recommendation and any(rec_matches(cand.hit.recommendation, r) for r in recs):
+        return True
+    return any(rec_matches(m, r) for m in mentioned_recs(cand.text) for r in recs)
+
+
+def _disagreeing(cands, order: list[int], recs: tuple[str, ...], vocab: Vocabulary, limit: int) -> list[int]:
+    """When documents disagree on how a named recommendation was received (one says "accepted in
+    full", another "in principle"), the best such sentence of each document, newest document
+    first; else nothing."""
+    best: dict[str, int] = {}
+    for i in order:
+        c = cands[i]
+        if c.hit.doc not in best and status(c.text) and _about(c, recs):
+            best[c.hit.doc] = i
+    if len(best) < 2 or len({status(cands[i].text) for i in best.values()}) < 2:
+        return []
+    return sorted(best.values(), key=lambda i: vocab.dates.get(cands[i].hit.doc) or "", reverse=True)[:limit]
+
+
+def _one_per_role(cands, order: list[int], recs: tuple[str, ...]) -> list[int]:
+    """For a bare recommendation number: the best sentence of that recommendation and the best
+    sentence of a response to it (the best sentence overall when the passages hold neither)."""
+    out, roles = [], set()
+    for i in order:
+        hit = cands[i].hit
+        if not (hit.recommendation and any(rec_matches(hit.recommendation, r) for r in recs)):
+            continue
+        if hit.role in ("recommendation", "response") and hit.role not in roles:
+            roles.add(hit.role)
+            out.append(i)
+    return sorted(out, key=lambda i: cands[i].hit.role != "recommendation") or order[:1]
+
+
+def _join(names: tuple[str, ...]) -> str:
+    quoted = [f"“{n}”" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _label(hit: Hit) -> str | None:
+    if hit.role == "recommendation" and hit.recommendation:
+        return f"Recommendation {hit.recommendation}"
+    if hit.role == "response":
+        return f"Response from {hit.responder}" if hit.responder else "Response"
+    return None
+
+
+def _merge(searcher: Searcher, chosen, vocab: Vocabulary, others=()) -> list[Quote]:
+    """One quote per distinct sentence, with every citation: its grouped duplicates' and those of
+    the other candidates (``others``) that are the same sentence in another document."""
     pages = DocPages(searcher)
     quotes: list[Quote] = []
     seen: dict[str, int] = {}
-    for i in np.argsort(-scores, kind="stable"):
-        c, score = cands[int(i)], float(scores[int(i)])
-        if score < best - params.keep_within or len(quotes) == params.max_sentences:
-            break
-        key = c.text  # exact text: every merged citation slices to exactly this quote
-        cites = [pages.cite(c.hit.citation, c.start, c.end)]
-        cites += [x for x in (pages.find_in(d, c.text) for d in c.hit.also_in) if x is not None]
-        if key in seen:  # same sentence, another document: one quote, every citation
-            q = quotes[seen[key]]
-            new = tuple(x for x in cites if x not in q.citations)
-            quotes[seen[key]] = replace(q, citations=q.citations + new)
+    near: set[str] = set()
+    copies: dict[str, list] = {}
+    for o in others:
+        copies.setdefault(o.text, []).append(o)
+    for c, score, label in chosen:
+        cites = []
+        for d in [c] + [o for o in copies.get(c.text, []) if o is not c]:
+            cites.append(pages.cite(d.hit.citation, d.start, d.end))
+            cites += [x for x in (pages.find_in(g, d.text) for g in d.hit.also_in) if x is not None]
+        cites = list(dict.fromkeys(cites))
+        if c.text in seen:  # the same sentence elsewhere: one quote, every citation (each slices to this text)
+            q = quotes[seen[c.text]]
+            quotes[seen[c.text]] = replace(q, citations=q.citations + tuple(x for x in cites if x not in q.citations))
             continue
-        seen[key] = len(quotes)
-        quotes.append(Quote(c.text, tuple(cites), score))
-    return Answer(question, tuple(quotes), False, shown, best)
+        key = re.sub(r"\W+", "", c.text.lower())
+        if key in near:  # the same words with other spacing or quotes (a report's summary repeating its body): once
+            continue
+        near.add(key)
+        seen[c.text] = len(quotes)
+        quotes.append(Quote(c.text, tuple(cites), score, label, vocab.dates.get(c.hit.doc)))
+    return quotes
+
+
+def _rec_key(c: Citation) -> str | None:
+    return normalise_rec(c.recommendation) if c.recommendation else None
+
+
+def _newest_first(quotes: list[Quote]) -> list[Quote]:
+    """Quotes about the same recommendation from documents of different dates: newest first
+    (their positions in the answer are kept; only their order among themselves changes)."""
+    groups: dict[str, list[int]] = {}
+    for i, q in enumerate(quotes):
+        key = _rec_key(q.citations[0])
+        if key and q.date:
+            groups.setdefault(key, []).append(i)
+    out = list(quotes)
+    for idx in groups.values():
+        if len({quotes[i].citations[0].doc for i in idx}) < 2:
+            continue
+        ordered = sorted((quotes[i] for i in idx), key=lambda q: q.date or "", reverse=True)
+        for slot, q in zip(idx, ordered):
+            out[slot] = q
+    return out

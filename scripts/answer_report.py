@@ -26,7 +26,6 @@ from inquire.evaluation.answers import (  # noqa: E402
     AnswerReport,
     default_answerers,
     load_abstain_queries,
-    quoting_answerer,
     run_answer_eval,
     threshold_table,
 )
@@ -40,7 +39,7 @@ QUERIES = ROOT / "evaluation" / "queries"
 
 
 def answerers(names: list[str] | None) -> dict:
-    known = default_answerers() | {"quoting": quoting_answerer()}
+    known = default_answerers()
     names = names or list(known)
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -128,7 +127,7 @@ def print_thresholds(report: AnswerReport, split: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("dev", "test"), default="dev")
-    ap.add_argument("--system", action="append", help="inquire, top-passage, quoting (repeatable; default: all)")
+    ap.add_argument("--system", action="append", help="inquire, top-passage (repeatable; default: all)")
     ap.add_argument("--index", type=Path, default=None)
     ap.add_argument("--thresholds", action="store_true")
     ap.add_argument("--json", action="store_true")

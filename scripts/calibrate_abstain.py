@@ -1,8 +1,9 @@
-"""Calibrate ``inquire ask``'s abstention threshold.
+"""Calibrate ``inquire ask``'s off-topic threshold (``AnswerParams.relevance_below``).
 
-Runs ``query.answer.answer`` with abstention disabled on in-domain and off-topic questions and
-prints, for each candidate threshold, the false refusals (in-domain questions that would be
-refused) and false answers (off-topic questions that would be answered).
+Runs ``query.answer.answer`` with that threshold disabled on in-domain and off-topic questions and
+prints, for each candidate threshold on the answer's ``relevance`` (the best sentence's cosine +
+0.25 x shared content words), the false refusals (in-domain questions that would be refused) and
+false answers (off-topic questions that would be answered).
 
     python scripts/calibrate_abstain.py [--index DIR] [--json]
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +47,10 @@ def main() -> None:
         if o
     ]
     rows = []
+    loose = replace(ANSWER, relevance_below=float("-inf"), abstain_below=float("-inf"))
     for it in items:
-        res = answer(searcher, it["query"], k=5, abstain_below=float("-inf"))
-        rows.append({"id": it["id"], "in_domain": it["in_domain"], "confidence": round(res.confidence, 4), "query": it["query"]})
+        res = answer(searcher, it["query"], k=5, params=loose)
+        rows.append({"id": it["id"], "in_domain": it["in_domain"], "confidence": round(res.relevance, 4), "query": it["query"]})
     ins = [r["confidence"] for r in rows if r["in_domain"]]
     outs = [r["confidence"] for r in rows if not r["in_domain"]]
     table = []
@@ -62,14 +65,14 @@ def main() -> None:
             }
         )
     if args.json:
-        print(json.dumps({"current": ANSWER.abstain_below, "table": table, "rows": rows}, indent=2))
+        print(json.dumps({"current": ANSWER.relevance_below, "table": table, "rows": rows}, indent=2))
         return
     print(
-        f"in-domain {len(ins)} (min conf {min(ins):.3f}), off-topic {len(outs)} (max conf {max(outs):.3f}); current threshold {ANSWER.abstain_below}"
+        f"in-domain {len(ins)} (min conf {min(ins):.3f}), off-topic {len(outs)} (max conf {max(outs):.3f}); current threshold {ANSWER.relevance_below}"
     )
     print(f"{'threshold':>9} {'false refusals':>15} {'false answers':>14}")
     for row in table:
-        mark = "  <- current" if abs(row["threshold"] - ANSWER.abstain_below) < 1e-9 else ""
+        mark = "  <- current" if abs(row["threshold"] - ANSWER.relevance_below) < 1e-9 else ""
         print(
             f"{row['threshold']:>9.2f} {row['false_refusals']:>9}/{row['in_domain']:<5} {row['false_answers']:>8}/{row['off_topic']:<5}{mark}"
         )

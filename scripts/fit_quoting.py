@@ -1,4 +1,4 @@
-"""Fit the sentence weights and the confidence curve of ``query/quoting.py`` on the dev questions.
+"""Fit the sentence weights and the confidence curve of ``query/answer.py`` on the dev questions.
 
     python scripts/fit_quoting.py [--index DIR] [--l2 0.01] [--json]
 
@@ -28,15 +28,16 @@ sys.path.insert(0, str(ROOT))
 
 from inquire.evaluation.answers import judge_quote, load_abstain_queries  # noqa: E402
 from inquire.evaluation.harness import default_corpora, eval_index_dir, load_queries  # noqa: E402
-from inquire.query import quoting  # noqa: E402
+from inquire.query import answer as quoting  # noqa: E402
 from inquire.query.search import Searcher  # noqa: E402
 
 from inquire.embedding import get_embedder  # noqa: E402
+from inquire.params import ANSWER, AnswerParams  # noqa: E402
 
 QUERIES = ROOT / "evaluation" / "queries"
 
 
-def candidates(searcher: Searcher, question: str, answers: tuple[str, ...], p: quoting.QuotingParams):
+def candidates(searcher: Searcher, question: str, answers: tuple[str, ...], p: AnswerParams):
     """(features, positives, texts) of the sentences ``quote`` would choose from."""
     hits = searcher.search(question, k=p.passages)
     ask = quoting.read_question(searcher, question)
@@ -105,7 +106,7 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=0.01)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    p = quoting.DEFAULT
+    p = ANSWER
     searcher = Searcher(args.index or eval_index_dir(default_corpora()), get_embedder())
     dev = [candidates(searcher, q.query, q.answers, p) for q in load_queries(QUERIES / "dev.jsonl")]
     negatives = [q.query for q in load_abstain_queries(QUERIES / "abstain.jsonl") if not q.answerable]
@@ -140,7 +141,7 @@ def main() -> None:
         "cv": cv_mean,
         "cosine_plus_lexical": before,
         "l2": args.l2,
-        "params": asdict(quoting.QuotingParams(weights=weights, cal_a=round(a, 3), cal_b=round(b, 3))),
+        "params": asdict(AnswerParams(weights=weights, cal_a=round(a, 3), cal_b=round(b, 3))),
     }
     if args.json:
         print(json.dumps(result, indent=2))

@@ -55,19 +55,31 @@ def test_same_sentence_in_two_documents_is_quoted_once_with_both_citations(searc
 
 
 def test_abstains_below_threshold_and_still_shows_nearest_passages(searcher):
-    result = answer(searcher, "single point of contact", k=2, abstain_below=5.0)
+    from dataclasses import replace
+
+    from inquire.params import ANSWER
+
+    result = answer(searcher, "single point of contact", k=2, params=replace(ANSWER, relevance_below=5.0))
     assert result.abstained and result.quotes == () and len(result.hits) == 2
+    assert result.reason == "The indexed reports do not appear to answer this question."
     payload = result.to_json()
-    assert set(payload) >= {"question", "answer", "abstained", "hits"}
+    assert set(payload) >= {"question", "answer", "abstained", "confidence", "relevance", "reason", "hits"}
     assert payload["answer"] == [] and payload["abstained"] is True
     json.dumps(payload)
+    # a threshold on the calibrated confidence (a probability) refuses the same way, with its own reason
+    unsure = answer(
+        searcher, "single point of contact with the advocacy service managers", params=replace(ANSWER, abstain_below=1.0)
+    )
+    assert (
+        unsure.abstained and unsure.quotes == () and unsure.reason == "The indexed reports do not answer this question clearly."
+    )
 
 
 def test_json_answer_shape(searcher):
     payload = answer(searcher, "single point of contact with the advocacy service", k=2).to_json()
     assert payload["abstained"] is False
     first = payload["answer"][0]
-    assert set(first) >= {"text", "citations"}
+    assert set(first) >= {"text", "citations", "label", "date"}
     assert {"doc", "page_start", "section", "recommendation", "responder", "start", "end"} <= set(first["citations"][0])
 
 
@@ -78,12 +90,12 @@ def test_lexical_evidence_counts_question_content_words():
 
 
 def test_headings_are_not_quoted():
-    from inquire.query.answer import _is_sentence
+    from inquire.query.sentences import is_sentence
 
-    assert not _is_sentence("Response from South Yorkshire Police")
-    assert not _is_sentence("Recommendation 7")
-    assert _is_sentence("We accept the recommendation in full.")
-    assert _is_sentence("• a named point of contact at South Yorkshire Police for use by the ISVA service")
+    assert not is_sentence("Response from South Yorkshire Police")
+    assert not is_sentence("Recommendation 7")
+    assert is_sentence("We accept the recommendation in full.")
+    assert is_sentence("• a named point of contact at South Yorkshire Police for use by the ISVA service")
 
 
 def test_sentences_that_differ_by_punctuation_are_not_merged(tmp_path):

@@ -1,4 +1,4 @@
-"""Intent-driven quoting prototype (query/quoting.py)."""
+"""What ``ask`` quotes and when it refuses (query/answer.py): intent, coverage, labels, dates."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from dataclasses import replace
 
 import pytest
 from inquire.indexer.pipeline import build_index
-from inquire.query.quoting import (
-    LabelledQuote,
-    QuotingParams,
+from inquire.query.answer import (
+    Quote,
     _newest_first,
+    answer,
     answer_type_match,
     coverage,
-    document_date,
     question_names,
-    quote,
     read_question,
     status,
     vocabulary,
@@ -23,8 +21,9 @@ from inquire.query.results import Citation
 from inquire.query.search import Searcher
 
 from inquire.embedding.fake import FakeEmbedder
+from inquire.params import AnswerParams
 
-OPEN = QuotingParams(abstain_below=0.0)  # no confidence threshold: the rules alone
+OPEN = AnswerParams(abstain_below=0.0)  # no confidence threshold: the rules alone
 ISVA = "Who is South Yorkshire Police's single point of contact for the ISVA service?"
 
 
@@ -49,30 +48,23 @@ def test_question_names_are_capitalised_runs_without_the_question_word():
     assert question_names("how often does the group meet?") == ()
 
 
-def test_document_dates_from_the_head_or_the_file_name():
-    assert document_date("x.pdf", "Research Briefing\nPublished 5 June 2025\nBy A. Author") == "2025-06-05"
-    assert document_date("x.pdf", "Presented to Parliament\nDecember 2024\nCP 1224") == "2024-12"
-    assert document_date("council-2022-04-07-report.txt", "No date here") == "2022-04-07"
-    assert document_date("x.txt", "No date here") is None
-
-
 def test_a_question_about_a_named_body_quotes_its_response_not_the_recommendation(searcher):
     # "Who is <responder>'s ...?" asks for a fact about a responding body: its responses answer
     ask = read_question(searcher, ISVA)
     assert ask.fact and ask.wants == "response" and ask.responders == ("South Yorkshire Police",)
-    res = quote(searcher, ISVA, params=OPEN)
+    res = answer(searcher, ISVA, params=OPEN)
     assert not res.abstained
     first = res.quotes[0]
     assert "single point of contact" in first.text and first.citations[0].responder == "South Yorkshire Police"
     assert all(q.citations[0].responder == "South Yorkshire Police" for q in res.quotes)
     # without the rule, the recommendation's bullet ("a named point of contact at South Yorkshire
     # Police for use by the ISVA service"), which asks for a contact, can lead: it shares more words
-    free = quote(searcher, ISVA, params=replace(OPEN, intent_only=False, weights=(1.0, 0.25) + (0.0,) * 10))
+    free = answer(searcher, ISVA, params=replace(OPEN, intent_only=False, weights=(1.0, 0.25) + (0.0,) * 10))
     assert free.quotes[0].text.startswith("• a named point of contact")
 
 
 def test_a_name_the_index_never_mentions_is_refused_with_the_name(searcher):
-    res = quote(searcher, "What did the Lampard Inquiry find about deaths of mental health inpatients?", params=OPEN)
+    res = answer(searcher, "What did the Lampard Inquiry find about deaths of mental health inpatients?", params=OPEN)
     assert res.abstained and res.quotes == () and res.hits
     assert res.reason and "“Lampard Inquiry”" in res.reason and res.confidence == 0.0
 
@@ -91,20 +83,20 @@ def test_names_the_index_holds_are_covered(searcher):
 
 
 def test_a_bare_recommendation_number_quotes_recommendation_and_response_labelled(searcher):
-    res = quote(searcher, "Operation Linden recommendation 7", params=OPEN)
+    res = answer(searcher, "Operation Linden recommendation 7", params=OPEN)
     labels = [q.label for q in res.quotes]
     assert labels[0] == "Recommendation 7" and any(lab and lab.startswith("Response from") for lab in labels)
 
 
 def test_confidence_is_a_probability(searcher):
     for q in (ISVA, "victims code compliance monitoring", "How do I bake bread?"):
-        res = quote(searcher, q, params=OPEN)
+        res = answer(searcher, q, params=OPEN)
         assert 0.0 <= res.confidence <= 1.0
 
 
-def _q(doc: str, rec: str, date: str | None, text: str) -> LabelledQuote:
+def _q(doc: str, rec: str, date: str | None, text: str) -> Quote:
     cite = Citation(doc, None, None, None, None, rec, None, f"{doc}-0001", 0, len(text))
-    return LabelledQuote(text, (cite,), 0.5, None, date)
+    return Quote(text, (cite,), 0.5, None, date)
 
 
 def test_quotes_on_one_recommendation_from_documents_of_different_dates_are_newest_first():

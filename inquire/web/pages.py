@@ -276,6 +276,8 @@ def search_page(opened: Opened, params: Mapping[str, str], urls: Urls) -> Search
 class QuoteView:
     text: str
     citations: tuple[CitationView, ...]
+    label: str | None = None  # "Recommendation 7", "Response from ...", "in principle (2024-12-17)"
+    date: str | None = None  # the quoted document's publication date
 
 
 @dataclass
@@ -310,7 +312,10 @@ def ask_page(opened: Opened, params: Mapping[str, str], urls: Urls) -> AskPage:
             result = answer(opened.searcher, question, k=page.k, filters=filters)
             links = Links(opened, urls)
             page.result, page.asked, page.abstained = result, True, result.abstained
-            page.quotes = [QuoteView(q.text, tuple(links.citation(c) for c in q.citations)) for q in result.quotes]
+            page.quotes = [
+                QuoteView(q.text, tuple(links.citation(c) for c in q.citations), q.label, q.date) for q in result.quotes
+            ]
+            page.abstained_text = result.reason or ABSTAINED
             page.hits = [links.hit(h) for h in result.hits]
     except QueryError as exc:
         page.error = str(exc)
