@@ -347,6 +347,22 @@ class _Question:
     subject: str | None = None
 
 
+def answer_sets(split: str, queries_dir: Path | None = None) -> dict[str, list[AbstainQuery]]:
+    """The questions judged only on answering vs refusing: abstain.jsonl's off-topic and in-domain
+    halves, and the ``split`` ("dev" or "test") half of other_inquiry.jsonl."""
+    from inquire.evaluation.harness import QUERIES_DIR
+
+    qdir = queries_dir or QUERIES_DIR
+    if split not in ("dev", "test"):
+        raise QueryError(f"unknown answer split {split!r}; use dev or test")
+    abstain = load_abstain_queries(qdir / "abstain.jsonl")
+    return {
+        "off_topic": [q for q in abstain if not q.answerable],
+        "in_domain": [q for q in abstain if q.answerable],
+        "other_inquiry": load_abstain_queries(qdir / "other_inquiry.jsonl", split=split),
+    }
+
+
 def run_answer_eval(
     queries: Sequence[EvalQuery],
     searcher: Searcher,

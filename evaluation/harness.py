@@ -118,7 +118,12 @@ def run_eval(
     progress: Callable[[str, int, int], None] | None = None,
     weights: FusionWeights = FUSION,
     backend: str | None = None,
+    answers: str | None = None,
 ) -> dict:
+    """Build (or reuse) the evaluation index, run each retriever over ``queries`` and score the
+    runs; with ``answers`` ("dev" or "test": which half of other_inquiry.jsonl), also score
+    ``inquire ask`` and the top-passage baseline on the answers they quote (``evaluation.answers``),
+    under the key ``answers``."""
     unknown = [r for r in retrievers if r not in RETRIEVERS]
     if unknown:
         raise QueryError(f"unknown retriever {unknown[0]!r}; choose from {', '.join(RETRIEVERS)}")
@@ -205,6 +210,21 @@ def run_eval(
         per_query_all[name] = per_query
     if "inquire" in runs:
         results["worst"] = _worst(queries, per_query_all["inquire"], runs["inquire"], units["inquire"])
+    if answers:
+        from inquire.evaluation.answers import answer_sets, run_answer_eval
+
+        searcher = Searcher(index_dir, embedder, weights=weights, backend=backend)
+        try:
+            report = run_answer_eval(
+                queries, searcher, abstain_sets=answer_sets(answers), set_name="answerable", progress=progress
+            )
+        finally:
+            searcher.close()
+        results["answers"] = report.to_dict()
+        with (out_dir / "answers.jsonl").open("w") as fh:
+            for name, rows in report.to_dict(per_question=True)["questions"].items():
+                for row in rows:
+                    fh.write(json.dumps({"system": name} | row) + "\n")
     (out_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
     with (out_dir / "per_query.jsonl").open("w") as fh:
         for q in queries:

@@ -670,6 +670,12 @@ def eval_(
     out: Path | None = typer.Option(
         None, "--out", help="Where to write qrels, runs and metrics (default $INQUIRE_HOME/eval/runs/TIMESTAMP)."
     ),
+    answers: bool = typer.Option(
+        False,
+        "--answers",
+        help="Also score `inquire ask` and the top-passage baseline on what they quote (quote precision, "
+        "first quote answers, padding) and on refusing off-topic and other-inquiry questions.",
+    ),
     backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -696,6 +702,7 @@ def eval_(
                 k=k,
                 progress=progress,
                 backend=backend,
+                answers=("test" if (queries or Path("dev")).stem == "test" else "dev") if answers else None,
             )
     if as_json:
         _echo(json.dumps(result, indent=2))
@@ -709,6 +716,27 @@ def eval_(
             _echo(f"{'':<10}{kind:<12}{row['n']:>4}" + "".join(f"{row[m]:>9.3f}" for m in MEASURES))
     for w in result.get("worst", []):
         _echo(f"worst: {w['id']} [{w['kind']}] RR={w['RR@10']:.2f} first relevant at {w['first_relevant_rank']}: {w['query']}")
+    if "answers" in result:
+        _print_answers(result["answers"])
+
+
+def _print_answers(report: dict) -> None:
+    _echo("\nanswers (quotes judged: a quote is correct when it contains an answer string)")
+    _echo(f"{'system':<12}{'quote precision':>16}{'first quote':>12}{'any quote':>10}{'padded':>8}{'refused':>8}")
+    for name, system in report["systems"].items():
+        m = system["sets"]["answerable"]
+        _echo(
+            f"{name:<12}{m['quote_precision']:>16.3f}{m['success_at_1']:>12.3f}{m['success_any']:>10.3f}"
+            f"{m['padded_answers']:>8.3f}{m['false_refusals']:>5}/{m['n']}"
+        )
+    _echo(f"{'system':<12}{'off-topic answered':>20}{'other inquiry answered':>24}{'in-domain refused':>19}")
+    for name, system in report["systems"].items():
+        sets = system["sets"]
+        off, other, ins = sets["off_topic"], sets["other_inquiry"], sets["in_domain"]
+        _echo(
+            f"{name:<12}{off['false_answers']:>16}/{off['should_abstain']:<3}{other['false_answers']:>20}/{other['should_abstain']:<3}"
+            f"{ins['false_refusals']:>15}/{ins['n']:<3}"
+        )
 
 
 def main() -> None:

@@ -94,3 +94,42 @@ def test_each_document_set_gets_its_own_eval_index(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     assert eval_index_dir([a]) != eval_index_dir([b])
     assert eval_index_dir([a, b]) == eval_index_dir([b, a])
+
+
+def test_eval_with_answers_scores_quotes_and_refusals(tmp_path):
+    from typer.testing import CliRunner
+
+    from inquire.cli import app
+
+    queries = tmp_path / "dev.jsonl"
+    queries.write_text(
+        json.dumps(
+            {"id": "q1", "query": "ISVA single point of contact", "kind": "factoid", "answers": ["single point of contact"]}
+        )
+        + "\n"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["eval", "--queries", str(queries), "--corpus", str(CORPUS), "--index", str(tmp_path / "idx"), "--out", str(out)]
+        + ["--retriever", "inquire", "--answers", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["answers"]
+    assert set(report["systems"]) == {"inquire", "top-passage"}
+    sets = report["systems"]["inquire"]["sets"]
+    # the judged set, plus the questions judged on refusing: off-topic, in-domain and other inquiries (dev half)
+    assert set(sets) == {"answerable", "off_topic", "in_domain", "other_inquiry"}
+    assert sets["answerable"]["n"] == 1 and 0.0 <= sets["answerable"]["quote_precision"] <= 1.0
+    assert sets["other_inquiry"]["should_abstain"] == 21 and sets["off_topic"]["should_abstain"] == 20
+    assert sets["in_domain"]["confidence"]["outside_0_1"] == 0
+    lines = [json.loads(line) for line in (out / "answers.jsonl").read_text().splitlines()]
+    assert {x["system"] for x in lines} == {"inquire", "top-passage"} and len(lines) == 2 * (1 + 20 + 20 + 21)
+    assert json.loads((out / "metrics.json").read_text())["answers"] == report
+    # the terminal table
+    table = CliRunner().invoke(
+        app,
+        ["eval", "--queries", str(queries), "--corpus", str(CORPUS), "--index", str(tmp_path / "idx"), "--out", str(out)]
+        + ["--retriever", "inquire", "--answers"],
+    )
+    assert table.exit_code == 0 and "quote precision" in table.output and "other inquiry answered" in table.output
