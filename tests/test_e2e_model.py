@@ -28,6 +28,19 @@ def test_isva_query_finds_the_iopc_response(real_index):
     assert "single point of contact" in top.text
 
 
+def test_the_readme_question_is_answered_by_the_response(real_index):
+    from inquire.query.answer import answer
+
+    res = answer(real_index, "Who is South Yorkshire Police's single point of contact for the ISVA service?", k=2)
+    assert not res.abstained and 0.0 <= res.confidence <= 1.0
+    first = res.quotes[0]
+    assert first.text.startswith("The Rape and Serious Sexual Assault (RASSO) force lead is the single point of contact")
+    assert first.citations[0].doc == IOPC and first.citations[0].responder == "South Yorkshire Police"
+    # an inquiry the reports never mention is refused, saying so
+    other = answer(real_index, "What did the Manchester Arena Inquiry recommend about the fire service?")
+    assert other.abstained and other.reason == "The indexed reports do not mention “Manchester Arena Inquiry”."
+
+
 def test_dense_scores_are_cosines_of_the_real_model(real_index):
     hits = real_index.search("ISVA single point of contact", k=3, mode="dense")
     assert hits[0].doc == IOPC or any(c.doc == IOPC for c in hits[0].also_in)
