@@ -349,18 +349,22 @@ class _Question:
 
 def answer_sets(split: str, queries_dir: Path | None = None) -> dict[str, list[AbstainQuery]]:
     """The questions judged only on answering vs refusing: abstain.jsonl's off-topic and in-domain
-    halves, and the ``split`` ("dev" or "test") half of other_inquiry.jsonl."""
+    halves, and the ``split`` ("dev" or "test") half of other_inquiry.jsonl; with "test" also its
+    "fresh" questions (written on 2026-11-29, after the test half had been seen: still blind)."""
     from inquire.evaluation.harness import QUERIES_DIR
 
     qdir = queries_dir or QUERIES_DIR
     if split not in ("dev", "test"):
         raise QueryError(f"unknown answer split {split!r}; use dev or test")
     abstain = load_abstain_queries(qdir / "abstain.jsonl")
-    return {
+    sets = {
         "off_topic": [q for q in abstain if not q.answerable],
         "in_domain": [q for q in abstain if q.answerable],
         "other_inquiry": load_abstain_queries(qdir / "other_inquiry.jsonl", split=split),
     }
+    if split == "test":  # the questions written after the test half had been seen: the blind ones
+        sets["other_inquiry_fresh"] = load_abstain_queries(qdir / "other_inquiry.jsonl", split="fresh")
+    return sets
 
 
 def run_answer_eval(

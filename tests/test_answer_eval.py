@@ -245,7 +245,9 @@ def test_other_inquiry_set_has_two_balanced_halves_of_uncovered_questions():
     rows = load_abstain_queries(QUERIES / "other_inquiry.jsonl")
     dev = load_abstain_queries(QUERIES / "other_inquiry.jsonl", split="dev")
     test = load_abstain_queries(QUERIES / "other_inquiry.jsonl", split="test")
-    assert len(rows) >= 30 and len(dev) + len(test) == len(rows) and len({q.id for q in rows}) == len(rows)
+    fresh = load_abstain_queries(QUERIES / "other_inquiry.jsonl", split="fresh")  # the blind held-out questions
+    assert len(rows) >= 30 and len(dev) + len(test) + len(fresh) == len(rows) and len({q.id for q in rows}) == len(rows)
+    assert len(fresh) >= 20 and sum(bool(q.mentioned) for q in fresh) >= 2
     assert not any(q.answerable for q in rows) and all(q.subject for q in rows)
     assert abs(len(dev) - len(test)) <= 1
     # passing mentions (the hard cases) are in both halves
