@@ -23,12 +23,17 @@ class FusionWeights:
     sentence_candidates: int = 300
     b_rec: float = 0.01  # chunk belongs to a recommendation the query names
     b_rec_role: float = 0.05  # ... and has the role the query asks for (the recommendation itself / a response)
+    # the recommendation boosts (b_rec, b_rec_role, b_lead) for a chunk outside the documents the query names,
+    # when it names some ("Operation Linden recommendation 7": not Grenfell's recommendation 7)
+    rec_elsewhere: float = 0.25
+    b_rec_named_doc: float = 0.02  # a chunk of the named recommendation in a document the query names, no role asked
     b_responder: float = 0.0  # chunk's responder is named in the query
     b_doc: float = 0.02  # chunk's document is named in the query
     b_role: float = 0.01  # chunk has the role the query asks for (no recommendation number named)
     b_lead: float = 0.02  # for a recommendation lookup: the first passage of that recommendation or response
     b_mention: float = 0.03  # passage outside the named recommendation that names it ("recommendation 9 was accepted")
     p_aside: float = 0.02  # contents lists and footnote blocks rank below body text
+    glossary_aside: bool = True  # ... and so do glossary entries, unless the query asks what something means
     candidates: int = 100
 
     def to_dict(self) -> dict[str, Any]:

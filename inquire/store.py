@@ -311,6 +311,7 @@ class ChunkMeta:
     responder: str | None
     kind: str
     mentions: tuple[str, ...]  # recommendation numbers the passage (or its section title) names, normalised
+    section: str | None  # heading path joined with " > "
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -321,7 +322,6 @@ class ChunkRow(ChunkMeta):
     end: int
     page_start: int | None
     page_end: int | None
-    section: str | None  # heading path joined with " > "
     vector_key: str  # sha1 of the text that was embedded
 
 

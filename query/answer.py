@@ -48,7 +48,7 @@ import numpy as np
 from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters, Searcher
 from inquire.query.sentences import Answer, DocPages, Quote, candidates, lexical_evidence
-from inquire.query.understand import STOPWORDS, initialism, parse_query
+from inquire.query.understand import GLOSSARY_SECTION, STOPWORDS, asks_definition, initialism, parse_query
 
 from inquire.params import ANSWER, AnswerParams
 from inquire.recnum import mentioned_recs, normalise_rec, rec_matches
@@ -340,25 +340,18 @@ def candidate_passages(
     return pool
 
 
-_GLOSSARY = re.compile(r"\b(?:glossary|definitions|abbreviations|acronyms)\b", re.I)
-_DEFINITION_Q = re.compile(
-    r"^\s*(?:what (?:is|are|does|do)\b.*\b(?:mean|stand for)\b|what (?:is|are) (?:an? |the )?\S+\??$|define\b)|\bdefinition\b",
-    re.I,
-)
-
-
 def _quotable(searcher: Searcher, hits: list[Hit], question: str = ""):
     """Candidate sentences (and their ids) of body passages, minus a document's own title, and
     minus glossary entries unless the question asks what something is or means."""
     cands, ids = candidates(searcher, hits)
     kinds = {i: m.kind for i, m in searcher.index.chunk_meta([h.row_id for h in hits]).items()}
-    definitions = bool(_DEFINITION_Q.search(question))
+    definitions = asks_definition(question)
     keep = [
         i
         for i, c in enumerate(cands)
         if kinds.get(c.hit.row_id, KIND_BODY) == KIND_BODY
         and not (c.hit.title and _norm(c.text).rstrip(". ") in _norm(c.hit.title))
-        and (definitions or not _GLOSSARY.search(c.hit.section or ""))
+        and (definitions or not GLOSSARY_SECTION.search(c.hit.section or ""))
     ]
     return [cands[i] for i in keep], [ids[i] for i in keep]
 

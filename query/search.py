@@ -14,7 +14,7 @@ from inquire.query.backends import Backend, open_backend
 from inquire.query.filters import check_range, stance_value, within
 from inquire.query.grouping import group_duplicates
 from inquire.query.results import Hit
-from inquire.query.understand import STOPWORDS, QueryIntent, parse_query, title_initialisms
+from inquire.query.understand import GLOSSARY_SECTION, STOPWORDS, QueryIntent, parse_query, title_initialisms
 
 from inquire.embedding import Embedder, get_embedder
 from inquire.errors import QueryError
@@ -278,19 +278,23 @@ class Searcher:
                 scores[i] = scores.get(i, 0.0) + weight / (w.rrf_k + rank)
         recs = self.rec_ids(intent.recommendations, allowed)
         lead = self._leads(list(recs), intent.recommendations) if recs and w.b_lead else set()
+        ids = list(dict.fromkeys([*scores, *recs]))
+        meta = self.index.chunk_meta(ids)
         for i, (num, role) in recs.items():
             bonus = w.b_rec * (1.0 if num in intent.recommendations else 0.5)
             if intent.wants and role == intent.wants:
                 bonus += w.b_rec_role
             if i in lead:
                 bonus += w.b_lead
+            if intent.docs and meta[i].doc_id not in intent.docs:
+                bonus *= w.rec_elsewhere
+            elif intent.docs and not intent.wants and role in ("recommendation", "response"):
+                bonus += w.b_rec_named_doc  # "Operation Linden recommendation 7": that report's 7 and the replies to it
             scores[i] = scores.get(i, 0.0) + bonus
-        ids = list(scores)
-        meta = self.index.chunk_meta(ids)
         named = [r.lower() for r in intent.responders]
         for i in ids:
             m = meta[i]
-            if m.kind != KIND_BODY:
+            if m.kind != KIND_BODY or (w.glossary_aside and not intent.definition and GLOSSARY_SECTION.search(m.section or "")):
                 scores[i] -= w.p_aside
             if intent.recommendations and i not in recs and m.mentions:
                 if any(rec_matches(a, b) or rec_matches(b, a) for a in m.mentions for b in intent.recommendations):

@@ -24,6 +24,20 @@ _REC_WORDS = re.compile(
     re.I,
 )
 
+# A section that lists definitions: its entries rank and quote below body text unless the query asks what
+# something is or means.
+GLOSSARY_SECTION = re.compile(r"\b(?:glossary|definitions|abbreviations|acronyms)\b", re.I)
+_DEFINITION_Q = re.compile(
+    r"^\s*(?:what (?:is|are|does|do)\b.*\b(?:mean|stand for)\b|what (?:is|are) (?:an? |the )?\S+\??$|define\b)|\bdefinition\b",
+    re.I,
+)
+
+
+def asks_definition(query: str) -> bool:
+    """ "What does ISVA stand for?", "What is a CHIS?", "define ...": a glossary entry answers it."""
+    return bool(_DEFINITION_Q.search(query))
+
+
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both
     but by can could did do does doing down during each few for from further had has have having he her here hers
@@ -42,6 +56,7 @@ class QueryIntent:
     responders: tuple[str, ...] = ()  # responder values present in the index
     docs: tuple[str, ...] = ()  # doc_ids named by the query
     terms: tuple[str, ...] = field(default=())  # content words for lexical search
+    definition: bool = False  # asks what something is or means
 
 
 def parse_query(query: str, responders: list[str] | None = None, doc_aliases: dict[str, set[str]] | None = None) -> QueryIntent:
@@ -80,7 +95,7 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
     # the documents the query names best ("Commons Library briefing ... infected blood" -> the briefing)
     docs = [d for d, n in matched.items() if top and n == top]
     terms = tuple(t for t in re.findall(r"[a-z0-9]+", lowered) if t not in STOPWORDS and len(t) > 1)
-    return QueryIntent(query, recs, wants, tuple(found_responders), tuple(docs), terms)
+    return QueryIntent(query, recs, wants, tuple(found_responders), tuple(docs), terms, asks_definition(query))
 
 
 def initialism(name: str) -> str | None:

@@ -342,3 +342,66 @@ def test_date_filters_take_any_precision_and_leave_undated_documents_out(tmp_pat
                 s.search("custody", filters=Filters(**bad))
     finally:
         s.close()
+
+
+GLOSSARY_DOC = """Review of complaint handling
+
+1 Findings
+
+The review found that complaints about the force were handled slowly and that complainants were rarely told of the outcome of their complaint.
+
+2 Glossary
+
+Complaint handling: the process by which a force records, assesses and resolves a complaint made by a member of the public.
+"""
+
+
+def test_glossary_entries_rank_below_body_text_unless_a_definition_is_asked_for(tmp_path, monkeypatch):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "review.txt").write_text(GLOSSARY_DOC, encoding="utf-8")
+    build_index([tmp_path / "docs"], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    try:
+        query = "complaint handling by the force"
+        monkeypatch.setattr(s, "weights", replace(FUSION, glossary_aside=False))
+        plain = s.search(query, k=5)
+        monkeypatch.setattr(s, "weights", replace(FUSION, glossary_aside=True))
+        after = s.search(query, k=5)
+        assert _score(after, "Complaint handling:") == pytest.approx(_score(plain, "Complaint handling:") - FUSION.p_aside)
+        assert _score(after, "The review found") == pytest.approx(_score(plain, "The review found"))
+        # "what does ... mean": the glossary answers, so it keeps its score
+        meaning = "what does complaint handling mean"
+        monkeypatch.setattr(s, "weights", replace(FUSION, glossary_aside=False))
+        plain = s.search(meaning, k=5)
+        monkeypatch.setattr(s, "weights", replace(FUSION, glossary_aside=True))
+        assert _score(s.search(meaning, k=5), "Complaint handling:") == pytest.approx(_score(plain, "Complaint handling:"))
+    finally:
+        s.close()
+
+
+def test_a_number_in_a_named_document_is_boosted_there_not_elsewhere(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    texts = {
+        "linden-report.txt": ("Support for victims must be reviewed by the force every year.", "Publish the victims plan."),
+        "grenfell-report.txt": ("Combustible cladding should be removed from tall buildings.", "Fire doors need checks."),
+    }
+    for name, (seven, eight) in texts.items():
+        (docs / name).write_text(
+            f"Recommendations\n\nRecommendation 7\n\n{seven}\n\nRecommendation 8\n\n{eight}\n", encoding="utf-8"
+        )
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    try:
+        query = "linden recommendation 7"
+        monkeypatch.setattr(s, "weights", replace(FUSION, rec_elsewhere=1.0, b_rec_named_doc=0.0))
+        plain = {h.doc: h.score for h in s.search(query, k=10) if h.recommendation == "7"}
+        monkeypatch.setattr(s, "weights", replace(FUSION, rec_elsewhere=0.25, b_rec_named_doc=0.02))
+        hits = s.search(query, k=10)
+        after = {h.doc: h.score for h in hits if h.recommendation == "7"}
+        assert set(plain) == set(after) == {"linden-report.txt", "grenfell-report.txt"}
+        assert after["linden-report.txt"] == pytest.approx(plain["linden-report.txt"] + 0.02)
+        assert after["grenfell-report.txt"] < plain["grenfell-report.txt"]  # its boosts count a quarter
+        assert hits[0].doc == "linden-report.txt" and hits[0].recommendation == "7"
+    finally:
+        s.close()
