@@ -215,14 +215,14 @@ def run_eval(
 
         searcher = Searcher(index_dir, embedder, weights=weights, backend=backend)
         try:
-            report = run_answer_eval(
+            answered = run_answer_eval(
                 queries, searcher, abstain_sets=answer_sets(answers), set_name="answerable", progress=progress
             )
         finally:
             searcher.close()
-        results["answers"] = report.to_dict()
+        results["answers"] = answered.to_dict()
         with (out_dir / "answers.jsonl").open("w") as fh:
-            for name, rows in report.to_dict(per_question=True)["questions"].items():
+            for name, rows in answered.to_dict(per_question=True)["questions"].items():
                 for row in rows:
                     fh.write(json.dumps({"system": name} | row) + "\n")
     (out_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
