@@ -8,6 +8,7 @@ actually contains) becomes a boost. Intent words ("response", "respond", "said")
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -65,13 +66,7 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
     found += [n for n in mentioned_recs(query) if not any(rec_matches(n, f) or rec_matches(f, n) for f in found)]
     recs = tuple(found)
     lowered = query.lower()
-    found_responders = []
-    for name in responders or []:
-        key = name.lower()
-        if key and (
-            re.search(rf"\b{re.escape(key)}\b", lowered) or ((abbr := initialism(name)) and re.search(rf"\b{abbr}\b", lowered))
-        ):
-            found_responders.append(name)
+    found_responders = _responder_index(tuple(responders or ())).named_in(lowered)
     # prefer the longest names ("College of Policing and NPCC" over "College of Policing")
     found_responders.sort(key=len, reverse=True)
     wants = None
@@ -96,6 +91,41 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
     docs = [d for d, n in matched.items() if top and n == top]
     terms = tuple(t for t in re.findall(r"[a-z0-9]+", lowered) if t not in STOPWORDS and len(t) > 1)
     return QueryIntent(query, recs, wants, tuple(found_responders), tuple(docs), terms, asks_definition(query))
+
+
+class _ResponderIndex:
+    """The responders a query names, at a cost that does not grow with how many the index holds: a
+    name is tested (whole words, or its initialism) only when its first word, or the initialism, is
+    one of the query's words."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.order = {name: i for i, name in enumerate(names)}
+        self.by_first: dict[str, list[tuple[str, re.Pattern]]] = {}
+        self.always: list[tuple[str, re.Pattern]] = []  # names that do not start with a word character
+        self.by_abbr: dict[str, list[str]] = {}
+        for name in names:
+            key = name.lower()
+            if not key:
+                continue
+            pattern = re.compile(rf"\b{re.escape(key)}\b")
+            first = re.match(r"\w+", key)
+            (self.by_first.setdefault(first.group(), []) if first else self.always).append((name, pattern))
+            if abbr := initialism(name):
+                self.by_abbr.setdefault(abbr, []).append(name)
+
+    def named_in(self, lowered: str) -> list[str]:
+        """The names in ``lowered`` (the query in lower case), in the index's order."""
+        words = set(re.findall(r"\w+", lowered))
+        found = {name for name, p in self.always if p.search(lowered)}
+        for word in words:
+            found.update(name for name, p in self.by_first.get(word, ()) if p.search(lowered))
+            found.update(self.by_abbr.get(word, ()))
+        return sorted(found, key=self.order.__getitem__)
+
+
+@functools.lru_cache(maxsize=8)
+def _responder_index(names: tuple[str, ...]) -> _ResponderIndex:
+    return _ResponderIndex(names)
 
 
 def initialism(name: str) -> str | None:

@@ -103,3 +103,34 @@ def test_initialisms_name_responders_and_documents():
     )
     assert intent.docs == ("iopc",) and intent.wants == "recommendation"
     assert parse_query("IBI rec 12 d-e PACAC review role", doc_aliases=aliases).docs == ("ibi",)
+
+
+def test_responders_found_with_many_in_the_index_are_those_the_query_names():
+    import re
+
+    from inquire.query.understand import initialism, parse_query
+
+    base = ["South Yorkshire Police", "College of Policing", "College of Policing and NPCC", "Home Office", "(PCC) office"]
+    names = base + [f"{b} ({g})" for b in base for g in range(1, 400)]  # 2,000 responders
+
+    def every_name_tested(query: str) -> list[str]:  # the rule, name by name
+        low = query.lower()
+        out = [
+            n
+            for n in names
+            if re.search(rf"\b{re.escape(n.lower())}\b", low) or ((a := initialism(n)) and re.search(rf"\b{a}\b", low))
+        ]
+        return sorted(out, key=len, reverse=True)
+
+    for query in (
+        "What did the College of Policing and NPCC say?",
+        "how did SYP respond to recommendation 7",
+        "Home Office (12) reply",
+        "what did the (pcc) office say",
+        "nothing named here",
+    ):
+        assert list(parse_query(query, names).responders) == every_name_tested(query)
+    assert parse_query("What did the College of Policing and NPCC say?", names).responders[:2] == (
+        "College of Policing and NPCC",
+        "College of Policing",
+    )
