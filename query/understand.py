@@ -85,10 +85,8 @@ def parse_query(query: str, responders: list[str] | None = None, doc_aliases: di
             named = re.sub(rf"\b{abbr}\b", " ", named)
     tokens = re.findall(r"[a-z]+|\d+", named)
     words = set(tokens) | {a + b for a, b in zip(tokens, tokens[1:]) if a.isalpha() and len(a) <= 3 and b.isdigit()}
-    matched = {d: sum(1 for a in aliases if a in words) for d, aliases in (doc_aliases or {}).items()}
-    top = max(matched.values(), default=0)
     # the documents the query names best ("Commons Library briefing ... infected blood" -> the briefing)
-    docs = [d for d, n in matched.items() if top and n == top]
+    docs = _alias_index(doc_aliases or {}).best(words)
     terms = tuple(t for t in re.findall(r"[a-z0-9]+", lowered) if t not in STOPWORDS and len(t) > 1)
     return QueryIntent(query, recs, wants, tuple(found_responders), tuple(docs), terms, asks_definition(query))
 
@@ -121,6 +119,40 @@ class _ResponderIndex:
             found.update(name for name, p in self.by_first.get(word, ()) if p.search(lowered))
             found.update(self.by_abbr.get(word, ()))
         return sorted(found, key=self.order.__getitem__)
+
+
+class _AliasIndex:
+    """Documents by the distinctive words of their names (``Searcher.doc_aliases``), looked up from
+    the query's words: the cost follows the query, not the number of documents."""
+
+    def __init__(self, doc_aliases: dict[str, set[str]]) -> None:
+        self.source = doc_aliases  # kept: the cache below is keyed by its id
+        self.order = {d: i for i, d in enumerate(doc_aliases)}
+        self.by_word: dict[str, list[str]] = {}
+        for d, aliases in doc_aliases.items():
+            for a in aliases:
+                self.by_word.setdefault(a, []).append(d)
+
+    def best(self, words: set[str]) -> list[str]:
+        """The documents with the most aliases among ``words`` (none when no alias is), in document order."""
+        counts: dict[str, int] = {}
+        for w in words:
+            for d in self.by_word.get(w, ()):
+                counts[d] = counts.get(d, 0) + 1
+        top = max(counts.values(), default=0)
+        return sorted((d for d, n in counts.items() if n == top), key=self.order.__getitem__) if top else []
+
+
+_ALIAS_INDEXES: dict[int, _AliasIndex] = {}
+
+
+def _alias_index(doc_aliases: dict[str, set[str]]) -> _AliasIndex:
+    found = _ALIAS_INDEXES.get(id(doc_aliases))
+    if found is None or found.source is not doc_aliases:
+        if len(_ALIAS_INDEXES) >= 8:
+            _ALIAS_INDEXES.clear()
+        found = _ALIAS_INDEXES[id(doc_aliases)] = _AliasIndex(doc_aliases)
+    return found
 
 
 @functools.lru_cache(maxsize=8)
