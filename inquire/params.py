@@ -38,6 +38,9 @@ class FusionWeights:
     p_aside: float = 0.02  # contents lists and footnote blocks rank below body text
     glossary_aside: bool = True  # ... and so do glossary entries, unless the query asks what something means
     candidates: int = 100
+    # a recommendation number carried by more chunks than this (many reports have a recommendation 7) is
+    # boosted only among the ranked candidates and in the documents the query names (cost at 100k passages)
+    rec_cap: int = 300
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -821,13 +821,24 @@ class Index:
         rows = self._conn.execute(f"SELECT c.id FROM chunks c WHERE {clause} ORDER BY c.id", args).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def chunk_meta_where(self, within: ChunkSelection) -> list[ChunkMeta]:
-        """The chunks ``within`` selects (a recommendation-number selection uses ``chunks_rec``)."""
+    def chunk_meta_where(
+        self, within: ChunkSelection, among: Iterable[int] | None = None, or_docs: Iterable[str] = ()
+    ) -> list[ChunkMeta]:
+        """The chunks ``within`` selects (a recommendation-number selection uses ``chunks_rec``); with
+        ``among``, only those chunk ids or chunks of the documents ``or_docs``."""
         clause, args = within.sql("c")
+        if among is not None:
+            clause += " AND (c.id IN (SELECT value FROM json_each(?)) OR c.doc_id IN (SELECT value FROM json_each(?)))"
+            args = [*args, json.dumps(sorted(among)), json.dumps(sorted(or_docs))]
         return [
             _record(ChunkMeta, r)
             for r in self._conn.execute(f"SELECT {_columns(ChunkMeta, 'c')} FROM chunks c WHERE {clause}", args)
         ]
+
+    def count_where(self, within: ChunkSelection) -> int:
+        """How many chunks ``within`` selects."""
+        clause, args = within.sql("c")
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM chunks c WHERE {clause}", args).fetchone()[0])
 
     def sentence_ids_where(self, within: ChunkSelection) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, their chunk ids) of the chunks ``within`` selects."""

@@ -214,9 +214,13 @@ class Searcher:
             self._aliases = {d: {w for w in ws if df[w] <= limit} for d, ws in words.items()}
         return self._aliases
 
-    def rec_ids(self, recs: tuple[str, ...], allowed: ChunkSelection | None) -> dict[int, tuple[str, str]]:
+    def rec_ids(
+        self, recs: tuple[str, ...], allowed: ChunkSelection | None, among: set[int] | None = None, docs: tuple[str, ...] = ()
+    ) -> dict[int, tuple[str, str]]:
         """Chunks belonging to the named recommendations (exact number or a sub-part of it): the
-        distinct numbers are matched (once each), then only their chunks are read (``chunks_rec``)."""
+        distinct numbers are matched (once each), then only their chunks are read (``chunks_rec``).
+        When more than ``rec_cap`` chunks carry the number (a large corpus has many reports with a
+        recommendation 7), only those ``among`` the ranked candidates or in the named ``docs``."""
         if not recs:
             return {}
         if not hasattr(self, "_rec_values"):
@@ -227,7 +231,11 @@ class Searcher:
         values = [v for num, vs in self._rec_values.items() if any(rec_matches(num, q) for q in recs) for v in vs]
         if not values:
             return {}
-        rows = self.index.chunk_meta_where(ChunkSelection(recommendations=frozenset(values)))
+        selection = ChunkSelection(recommendations=frozenset(values))
+        if among is not None and self.index.count_where(selection) > self.weights.rec_cap:
+            rows = self.index.chunk_meta_where(selection, among, docs)
+        else:
+            rows = self.index.chunk_meta_where(selection)
         return {r.id: (normalise_rec(r.recommendation or ""), r.role) for r in rows if allowed is None or allowed.admits(r)}
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
@@ -276,7 +284,7 @@ class Searcher:
         for weight, ranking in ((w.w_dense, dense), (w.w_lexical, lex), (w.w_sentence, sent)):
             for rank, (i, _) in enumerate(ranking, 1):
                 scores[i] = scores.get(i, 0.0) + weight / (w.rrf_k + rank)
-        recs = self.rec_ids(intent.recommendations, allowed)
+        recs = self.rec_ids(intent.recommendations, allowed, set(scores), intent.docs)
         lead = self._leads(list(recs), intent.recommendations) if recs and w.b_lead else set()
         ids = list(dict.fromkeys([*scores, *recs]))
         meta = self.index.chunk_meta(ids)

@@ -405,3 +405,27 @@ def test_a_number_in_a_named_document_is_boosted_there_not_elsewhere(tmp_path, m
         assert hits[0].doc == "linden-report.txt" and hits[0].recommendation == "7"
     finally:
         s.close()
+
+
+def test_a_number_many_reports_share_is_boosted_only_among_the_candidates_past_the_cap(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    topics = ("custody", "cladding", "vetting", "training", "records", "funding")
+    for t in topics:
+        (docs / f"{t}.txt").write_text(f"Recommendations\n\nRecommendation 7\n\nThe body should review its {t} work.\n")
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    try:
+        everything = s.rec_ids(("7",), None)
+        assert len({s.index.chunk_meta([i])[i].doc_id for i in everything}) == len(topics)
+        some = set(sorted(everything)[:2])
+        named = s.index.chunk_meta([max(everything)])[max(everything)].doc_id
+        # under the cap: every chunk of the number, whatever the candidates
+        assert s.rec_ids(("7",), None, among=some, docs=(named,)) == everything
+        # past it: only the candidates and the named document's
+        monkeypatch.setattr(s, "weights", replace(FUSION, rec_cap=3))
+        capped = s.rec_ids(("7",), None, among=some, docs=(named,))
+        assert set(capped) == some | {i for i in everything if s.index.chunk_meta([i])[i].doc_id == named}
+        assert s.rec_ids(("7",), None) == everything  # no candidates given: no cap
+    finally:
+        s.close()
