@@ -729,14 +729,20 @@ def _print_answers(report: dict) -> None:
             f"{name:<12}{m['quote_precision']:>16.3f}{m['success_at_1']:>12.3f}{m['success_any']:>10.3f}"
             f"{m['padded_answers']:>8.3f}{m['false_refusals']:>5}/{m['n']}"
         )
-    _echo(f"{'system':<12}{'off-topic answered':>20}{'other inquiry answered':>24}{'in-domain refused':>19}")
+    labels = {
+        "off_topic": "off-topic answered",
+        "other_inquiry": "other inquiry answered",
+        "other_inquiry_fresh": "fresh other inquiry answered",
+        "in_domain": "in-domain refused",
+    }
     for name, system in report["systems"].items():
-        sets = system["sets"]
-        off, other, ins = sets["off_topic"], sets["other_inquiry"], sets["in_domain"]
-        _echo(
-            f"{name:<12}{off['false_answers']:>16}/{off['should_abstain']:<3}{other['false_answers']:>20}/{other['should_abstain']:<3}"
-            f"{ins['false_refusals']:>15}/{ins['n']:<3}"
-        )
+        cells = []
+        for key, label in labels.items():
+            m = system["sets"].get(key)
+            if m is not None:
+                wrong, of = (m["false_refusals"], m["n"]) if key == "in_domain" else (m["false_answers"], m["should_abstain"])
+                cells.append(f"{label} {wrong}/{of}")
+        _echo(f"{name:<12}" + ", ".join(cells))
 
 
 def main() -> None:
