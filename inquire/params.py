@@ -41,6 +41,9 @@ class FusionWeights:
     # a recommendation number carried by more chunks than this (many reports have a recommendation 7) is
     # boosted only among the ranked candidates and in the documents the query names (cost at 100k passages)
     rec_cap: int = 300
+    # the recommendation boosts also reach the passages that carry the source's recommendation N under another
+    # number (a response's heading "2" for the report's 9) and the replies linked there, as --rec N selects them
+    renumbered: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -20,6 +20,9 @@ class Citation:
     page_label_start: str | None = None  # printed page labels of page_start / page_end, when known
     page_label_end: str | None = None
     ocr: bool = False  # a page of it was read by OCR
+    # the number the report it answers gives the recommendation, where this document prints it under
+    # its own ("2" in a response for the report's 9)
+    source_recommendation: str | None = None
 
     def pages(self) -> str:
         """ "p. 18 (PDF p. 22)", "pp. 3-4", "PDF p. 5 (OCR)": printed labels beside physical pages."""
@@ -44,6 +47,8 @@ class Citation:
             parts.append(self.section)
         if self.recommendation and f"recommendation {self.recommendation}".lower() not in (self.section or "").lower():
             parts.append(f"Recommendation {self.recommendation}")
+        if self.source_recommendation:
+            parts.append(f"recommendation {self.source_recommendation} of the report it answers")
         if self.responder:
             parts.append(f"response from {self.responder}")
         return ", ".join(parts)
@@ -63,6 +68,7 @@ class Citation:
             "page_label_start": self.page_label_start,
             "page_label_end": self.page_label_end,
             "ocr": self.ocr,
+            "source_recommendation": self.source_recommendation,
         }
 
 
@@ -88,6 +94,7 @@ class Hit:
     page_label_end: str | None = None
     ocr: bool = False
     stance: str | None = None  # responses: the stance stated by the response the passage lies in (None: none stated)
+    source_recommendation: str | None = None  # as in Citation
 
     @property
     def citation(self) -> Citation:
@@ -105,6 +112,7 @@ class Hit:
             self.page_label_start,
             self.page_label_end,
             self.ocr,
+            self.source_recommendation,
         )
 
     def to_json(self) -> dict:
@@ -128,4 +136,5 @@ class Hit:
             "page_label_end": self.page_label_end,
             "ocr": self.ocr,
             "stance": self.stance,
+            "source_recommendation": self.source_recommendation,
         }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -170,6 +170,11 @@ class Searcher:
         """chunk_ids of passages that belong to recommendation ``number`` of a source under another number:
         a document that prints the source's recommendation under its own heading number (HC 1099's "2"
         for HC 381's 9) and the replies linked to it there. One number everywhere: the source's."""
+        return sorted({cid for num, cid in self._renumbering() if rec_matches(num, number)})
+
+    def _renumbering(self) -> list[tuple[str, str]]:
+        """(source number, chunk_id) of every passage that carries a source's recommendation under
+        another number (built once per Searcher)."""
         if not hasattr(self, "_renumbered"):
             rows = self.index.recommendations()
             by_id = {r.id: r for r in rows}
@@ -185,7 +190,10 @@ class Searcher:
                     if (lk.doc_id, normalise_rec(canon.number)) not in own:  # the document has no such number
                         spans.append((canon.number, lk.doc_id, lk.start, lk.end))
             self._renumbered = [(num, cid) for num, doc, a, b in spans for _, cid in self.index.chunk_ids_overlapping(doc, a, b)]
-        return sorted({cid for num, cid in self._renumbered if rec_matches(num, number)})
+            self._source_numbers: dict[str, str] = {}
+            for num, cid in self._renumbered:
+                self._source_numbers.setdefault(cid, num)
+        return self._renumbered
 
     def dense(self, query_vec: np.ndarray, k: int, allowed: ChunkSelection | None = None) -> list[tuple[int, float]]:
         """Top-k (id, cosine) by inner product; with a filter, over the selected passages only."""
@@ -229,14 +237,19 @@ class Searcher:
                 by_number.setdefault(normalise_rec(value), []).append(value)
             self._rec_values = by_number
         values = [v for num, vs in self._rec_values.items() if any(rec_matches(num, q) for q in recs) for v in vs]
-        if not values:
-            return {}
         selection = ChunkSelection(recommendations=frozenset(values))
         if among is not None and self.index.count_where(selection) > self.weights.rec_cap:
             rows = self.index.chunk_meta_where(selection, among, docs)
         else:
             rows = self.index.chunk_meta_where(selection)
-        return {r.id: (normalise_rec(r.recommendation or ""), r.role) for r in rows if allowed is None or allowed.admits(r)}
+        out = {r.id: (normalise_rec(r.recommendation or ""), r.role) for r in rows if allowed is None or allowed.admits(r)}
+        if self.weights.renumbered:  # the source's recommendation N where a document prints it under its own number
+            for q in recs:
+                ids = list(self.index.chunk_rowids(self.renumbered_chunks(q)).values())
+                for i, m in self.index.chunk_meta(ids).items():
+                    if i not in out and (allowed is None or allowed.admits(m)):
+                        out[i] = (normalise_rec(q), m.role)
+        return out
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         """Rank passages for ``query``. ``mode``: hybrid (default), dense, lexical or sentence."""
@@ -259,7 +272,20 @@ class Searcher:
         else:
             ranked = self._fuse(intent, dense, lex, sent, allowed)
         rows = self.rows([i for i, _ in ranked[: max(3 * k, 30)]])
-        return group_duplicates([row_to_hit(rows[i], 0, s) for i, s in ranked if i in rows], k)
+        return self._with_source_numbers(group_duplicates([row_to_hit(rows[i], 0, s) for i, s in ranked if i in rows], k))
+
+    def _with_source_numbers(self, hits: list[Hit]) -> list[Hit]:
+        """Hits (and their grouped citations) of passages that carry a source's recommendation under
+        another number get the source's number beside their own."""
+        self._renumbering()  # builds the map once
+        source = self._source_numbers
+        if not source:
+            return hits
+        out = []
+        for h in hits:
+            also = tuple(replace(c, source_recommendation=source.get(c.chunk_id)) for c in h.also_in)
+            out.append(replace(h, source_recommendation=source.get(h.chunk_id), also_in=also))
+        return out
 
     def _leads(self, ids: list[int], wanted: tuple[str, ...]) -> set[int]:
         """Chunks that open the named recommendation or the response to it in their document: the

@@ -48,4 +48,5 @@ def corpus_copy(tmp_path) -> Path:
 # The keys every search hit has in `inquire search --json` (README, "JSON output"); more may follow.
 HIT_KEYS = frozenset(
     {"rank", "score", "chunk_id", "doc", "title", "page_start", "page_end", "section", "recommendation", "responder", "text"}
+    | {"role", "start", "end", "also_in", "page_label_start", "page_label_end", "ocr", "stance", "source_recommendation"}
 )

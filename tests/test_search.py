@@ -272,6 +272,23 @@ def test_a_response_that_numbers_the_report_its_own_way_is_found_under_the_repor
     hits = s.search("progress within a year", k=10, filters=Filters(doc="response", rec="9"))
     assert hits and all(h.doc == "response.txt" for h in hits)
     assert any("(point 3)" in h.text for h in hits) and not any("(point 1)" in h.text or "(point 2)" in h.text for h in hits)
+    # the hit shows the report's number beside its own, in JSON and in its citation
+    point3 = next(h for h in hits if "(point 3)" in h.text)
+    assert point3.recommendation == "3" and point3.source_recommendation == "9"
+    assert point3.to_json()["source_recommendation"] == "9"
+    assert "Recommendation 3, recommendation 9 of the report it answers" in point3.citation.label()
+    # and "recommendation 9" in the words of a query boosts it, as the report's own 9 is boosted
+    s.weights = replace(FUSION, renumbered=False)
+    plain = s.search("government response to recommendation 9", k=20)
+    s.weights = FUSION
+    boosted = s.search("government response to recommendation 9", k=20)
+
+    def place(hits):  # the reply's rank (1-based), past the end when it is not there
+        return next((h.rank for h in hits if "(point 3)" in h.text), len(hits) + 1)
+
+    assert place(boosted) < place(plain) and place(boosted) <= 3
+    assert all(h.source_recommendation is None for h in boosted if h.doc == "report.txt")
+    s.close()
 
 
 def test_stance_filter_selects_exactly_the_response_passages_stating_it(searcher):
