@@ -724,7 +724,9 @@ def _print_answers(report: dict) -> None:
     _echo("\nanswers (quotes judged: a quote is correct when it contains an answer string)")
     _echo(f"{'system':<12}{'quote precision':>16}{'first quote':>12}{'any quote':>10}{'padded':>8}{'refused':>8}")
     for name, system in report["systems"].items():
-        m = system["sets"]["answerable"]
+        m = system["sets"].get("answerable", {})
+        if "quote_precision" not in m:  # no judged questions (answer strings) in the query file
+            continue
         _echo(
             f"{name:<12}{m['quote_precision']:>16.3f}{m['success_at_1']:>12.3f}{m['success_any']:>10.3f}"
             f"{m['padded_answers']:>8.3f}{m['false_refusals']:>5}/{m['n']}"

@@ -30,8 +30,8 @@ The candidates are the stored sentences of the top passages (``query.sentences``
    Off-topic questions are refused as before (no sentence close enough to the question).
 5. **``confidence`` is a probability**: the best candidate's score mapped by a logistic curve
    fitted on the development questions to the probability that the first quote answers.
-6. **Dates and disagreement**: each quote carries its document's date (the first date printed at
-   its head); when documents state different receptions of the recommendation the question names
+6. **Dates and disagreement**: each quote carries its document's publication date (the index's,
+   from ``indexer/docmeta.py``: a dated cue, the cover, or the PDF's metadata); when documents state different receptions of the recommendation the question names
    ("accepted in full" in a 2025 briefing, "in principle" in the 2024 response), the stating
    sentence of each is quoted, labelled with the stance and date, newest first.
 """
@@ -321,6 +321,15 @@ def candidate_passages(
         wanted += [replace(base, role="response", responder=r) for r in ask.responders[:1]] + [replace(base, role="response")]
     elif ask.wants == "recommendation":
         wanted.append(replace(base, role="recommendation"))
+    # never outside what the user's own filters allow: a field they set is kept (a search that would
+    # need another value is not made)
+    wanted = [
+        replace(f, rec=base.rec or f.rec, role=base.role or f.role, responder=base.responder or f.responder)
+        for f in wanted
+        if (not base.role or base.role == f.role)
+        and (not base.rec or not f.rec or rec_matches(f.rec, base.rec) or rec_matches(base.rec, f.rec))
+        and (not base.responder or not f.responder or base.responder.lower() in f.responder.lower())
+    ]
     top = list(pool)
     seen = {h.row_id for h in pool}
     for f in wanted if params.added > 0 else []:
@@ -392,7 +401,7 @@ def answer(
     if not cands:
         return Answer(question, (), True, shown, 0.0, 0.0, NOT_ANSWERED)
     cos = searcher.sentence_vectors(ids) @ searcher.query_vector(question.strip())
-    top_score = max(h.score for h in pool if h.rank > 0)
+    top_score = max((h.score for h in pool if h.rank > 0), default=0.0)
     X = np.array([sentence_features(question, ask, c.text, c.hit, float(cos[i]), top_score) for i, c in enumerate(cands)])
     relevance = float((X[:, 0] + 0.25 * X[:, 1]).max())
     if relevance < p.relevance_below:
@@ -414,7 +423,7 @@ def answer(
     labels = {i: _label(cands[i].hit) for i in chosen} if both else {}
     if ask.recommendations and not both and (disagree := _disagreeing(cands, every, ask.recommendations, vocab, p.max_quotes)):
         chosen = disagree
-        labels = {i: f"{status(cands[i].text)} ({vocab.dates.get(cands[i].hit.doc)})" for i in chosen}
+        labels = {i: _dated(status(cands[i].text), vocab.dates.get(cands[i].hit.doc)) for i in chosen}
     confidence = calibrated(float(scores.max()), p)  # how well the best candidate is supported
     if confidence < p.abstain_below:
         return Answer(
@@ -514,6 +523,10 @@ def _one_per_role(cands, order: list[int], recs: tuple[str, ...]) -> list[int]:
             roles.add(hit.role)
             out.append(i)
     return sorted(out, key=lambda i: cands[i].hit.role != "recommendation") or order[:1]
+
+
+def _dated(label: str | None, date: str | None) -> str | None:
+    return f"{label} ({date})" if label and date else label
 
 
 def _join(names: tuple[str, ...]) -> str:

@@ -20,8 +20,8 @@ class Citation:
     page_label_start: str | None = None  # printed page labels of page_start / page_end, when known
     page_label_end: str | None = None
     ocr: bool = False  # a page of it was read by OCR
-    # the number the report it answers gives the recommendation, where this document prints it under
-    # its own ("2" in a response for the report's 9)
+    # the number the source report gives the recommendation, where this document prints it under its
+    # own ("2" in a response for the report's 9)
     source_recommendation: str | None = None
 
     def pages(self) -> str:
@@ -48,7 +48,7 @@ class Citation:
         if self.recommendation and f"recommendation {self.recommendation}".lower() not in (self.section or "").lower():
             parts.append(f"Recommendation {self.recommendation}")
         if self.source_recommendation:
-            parts.append(f"recommendation {self.source_recommendation} of the report it answers")
+            parts.append(f"the source report's recommendation {self.source_recommendation}")
         if self.responder:
             parts.append(f"response from {self.responder}")
         return ", ".join(parts)

@@ -144,8 +144,9 @@ class Searcher:
         return self.index.passages(ids)
 
     def allowed_ids(self, filters: Filters) -> ChunkSelection | None:
-        """The filters resolved to stored values (documents, responders, recommendation numbers),
-        which the backend applies inside its search; ``None`` without filters."""
+        """The filters resolved to stored values (documents, also those published in the date range;
+        responders; recommendation numbers; the passages stating the stance), which the backend
+        applies inside its search; ``None`` without filters."""
         if not filters.active():
             return None
         filters.check()
@@ -178,21 +179,24 @@ class Searcher:
         if not hasattr(self, "_renumbered"):
             rows = self.index.recommendations()
             by_id = {r.id: r for r in rows}
-            spans: list[tuple[str, str, int, int]] = []  # (source number, doc, start, end)
+            # (source number, the document's own number for it or None, doc, start, end)
+            spans: list[tuple[str, str | None, str, int, int]] = []
             for r in rows:
                 canon = by_id.get(r.canonical_id) if r.canonical_id is not None else None
                 if canon is not None and normalise_rec(canon.number) != normalise_rec(r.number):
-                    spans.append((canon.number, r.doc_id, r.start, r.end))
+                    spans.append((canon.number, r.number, r.doc_id, r.start, r.end))
             own = {(r.doc_id, normalise_rec(r.number)) for r in rows}
             for lk in self.index.links():
                 canon = by_id.get(lk.rec_id)
                 if lk.method == "explicit" and canon is not None and canon.doc_id != lk.doc_id:
                     if (lk.doc_id, normalise_rec(canon.number)) not in own:  # the document has no such number
-                        spans.append((canon.number, lk.doc_id, lk.start, lk.end))
-            self._renumbered = [(num, cid) for num, doc, a, b in spans for _, cid in self.index.chunk_ids_overlapping(doc, a, b)]
-            self._source_numbers: dict[str, str] = {}
-            for num, cid in self._renumbered:
-                self._source_numbers.setdefault(cid, num)
+                        spans.append((canon.number, None, lk.doc_id, lk.start, lk.end))
+            found = [(num, mine, cid) for num, mine, doc, a, b in spans for _, cid in self.index.chunk_ids_overlapping(doc, a, b)]
+            self._renumbered = [(num, cid) for num, _, cid in found]
+            # a passage at the seam of two replies: the source number of the span that prints its own number
+            self._source_numbers: dict[str, dict[str | None, str]] = {}
+            for num, mine, cid in found:
+                self._source_numbers.setdefault(cid, {}).setdefault(normalise_rec(mine) if mine else None, num)
         return self._renumbered
 
     def dense(self, query_vec: np.ndarray, k: int, allowed: ChunkSelection | None = None) -> list[tuple[int, float]]:
@@ -238,15 +242,15 @@ class Searcher:
             self._rec_values = by_number
         values = [v for num, vs in self._rec_values.items() if any(rec_matches(num, q) for q in recs) for v in vs]
         selection = ChunkSelection(recommendations=frozenset(values))
-        if among is not None and self.index.count_where(selection) > self.weights.rec_cap:
-            rows = self.index.chunk_meta_where(selection, among, docs)
-        else:
-            rows = self.index.chunk_meta_where(selection)
+        capped = among is not None and self.index.count_where(selection) > self.weights.rec_cap
+        rows = self.index.chunk_meta_where(selection, among, docs) if capped else self.index.chunk_meta_where(selection)
         out = {r.id: (normalise_rec(r.recommendation or ""), r.role) for r in rows if allowed is None or allowed.admits(r)}
         if self.weights.renumbered:  # the source's recommendation N where a document prints it under its own number
             for q in recs:
                 ids = list(self.index.chunk_rowids(self.renumbered_chunks(q)).values())
                 for i, m in self.index.chunk_meta(ids).items():
+                    if capped and among is not None and i not in among and m.doc_id not in docs:
+                        continue
                     if i not in out and (allowed is None or allowed.admits(m)):
                         out[i] = (normalise_rec(q), m.role)
         return out
@@ -281,10 +285,18 @@ class Searcher:
         source = self._source_numbers
         if not source:
             return hits
+
+        def number(chunk_id: str, printed: str | None) -> str | None:
+            by_own = source.get(chunk_id)
+            if not by_own:
+                return None
+            mine = normalise_rec(printed) if printed else None
+            return by_own.get(mine) or by_own.get(None) or next(iter(by_own.values()))
+
         out = []
         for h in hits:
-            also = tuple(replace(c, source_recommendation=source.get(c.chunk_id)) for c in h.also_in)
-            out.append(replace(h, source_recommendation=source.get(h.chunk_id), also_in=also))
+            also = tuple(replace(c, source_recommendation=number(c.chunk_id, c.recommendation)) for c in h.also_in)
+            out.append(replace(h, source_recommendation=number(h.chunk_id, h.recommendation), also_in=also))
         return out
 
     def _leads(self, ids: list[int], wanted: tuple[str, ...]) -> set[int]:
@@ -292,8 +304,14 @@ class Searcher:
         previous chunk has another role or another number. Sub-parts count as the same number, so
         for "recommendation 12" the lead is the opening of "12 a-c", not of "12 d-e"."""
         out = set()
+        chosen = set(ids)
         for c, p in self.index.with_previous(ids):
             same = [w for w in wanted if rec_matches(c.recommendation or "", w)]
+            if not same:  # the source's number under another (a response's "2" for the report's 9): the
+                # opening passage of that reply leads, the ones that continue it do not
+                if p is None or p.role != c.role or p.id not in chosen:
+                    out.add(c.id)
+                continue
             continues = (
                 p is not None
                 and p.role == c.role

@@ -41,7 +41,7 @@ class Answer:
     quotes: tuple[Quote, ...]
     abstained: bool
     hits: tuple[Hit, ...]
-    confidence: float  # calibrated probability in [0, 1] that the first quote answers (0 when refused)
+    confidence: float  # calibrated probability in [0, 1] that the first quote answers (0 when refused by a rule)
     relevance: float  # the best sentence's cosine + 0.25 x shared content words (gates off-topic questions)
     reason: str | None = None  # why it abstained, in words
 

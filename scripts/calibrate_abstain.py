@@ -3,7 +3,8 @@
 Runs ``query.answer.answer`` with that threshold disabled on in-domain and off-topic questions and
 prints, for each candidate threshold on the answer's ``relevance`` (the best sentence's cosine +
 0.25 x shared content words), the false refusals (in-domain questions that would be refused) and
-false answers (off-topic questions that would be answered).
+false answers (off-topic questions that would be answered). A question refused by the name check (a name the
+index never mentions) has relevance 0 and counts as refused at every threshold.
 
     python scripts/calibrate_abstain.py [--index DIR] [--json]
 
@@ -50,9 +51,9 @@ def main() -> None:
     loose = replace(ANSWER, relevance_below=float("-inf"), abstain_below=float("-inf"))
     for it in items:
         res = answer(searcher, it["query"], k=5, params=loose)
-        rows.append({"id": it["id"], "in_domain": it["in_domain"], "confidence": round(res.relevance, 4), "query": it["query"]})
-    ins = [r["confidence"] for r in rows if r["in_domain"]]
-    outs = [r["confidence"] for r in rows if not r["in_domain"]]
+        rows.append({"id": it["id"], "in_domain": it["in_domain"], "relevance": round(res.relevance, 4), "query": it["query"]})
+    ins = [r["relevance"] for r in rows if r["in_domain"]]
+    outs = [r["relevance"] for r in rows if not r["in_domain"]]
     table = []
     for t in [x / 100 for x in range(20, 71, 2)]:
         table.append(
@@ -78,12 +79,12 @@ def main() -> None:
         )
     print(
         "\nlowest-confidence in-domain:",
-        *sorted((r for r in rows if r["in_domain"]), key=lambda r: r["confidence"])[:5],
+        *sorted((r for r in rows if r["in_domain"]), key=lambda r: r["relevance"])[:5],
         sep="\n  ",
     )
     print(
         "highest-confidence off-topic:",
-        *sorted((r for r in rows if not r["in_domain"]), key=lambda r: -r["confidence"])[:5],
+        *sorted((r for r in rows if not r["in_domain"]), key=lambda r: -r["relevance"])[:5],
         sep="\n  ",
     )
 

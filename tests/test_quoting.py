@@ -63,6 +63,20 @@ def test_a_question_about_a_named_body_quotes_its_response_not_the_recommendatio
     assert free.quotes[0].text.startswith("• a named point of contact")
 
 
+def test_what_the_question_asks_for_is_added_only_inside_the_users_filters(searcher):
+    from inquire.query.search import Filters
+
+    question = "How did South Yorkshire Police respond?"
+    # the user asks for recommendations only: the response passages the question wants are not added
+    res = answer(searcher, question, filters=Filters(role="recommendation"), params=OPEN)
+    assert res.hits and all(h.role == "recommendation" for h in res.hits)
+    rows = searcher.index.chunk_rowids([c.chunk_id for q in res.quotes for c in q.citations])
+    assert res.quotes and {m.role for m in searcher.index.chunk_meta(list(rows.values())).values()} == {"recommendation"}
+    # filters no passage meets (a stance only responses state, on recommendations): a plain refusal, not a crash
+    empty = answer(searcher, question, filters=Filters(role="recommendation", stance="accepted"), params=OPEN)
+    assert empty.abstained and empty.quotes == () and empty.hits == ()
+
+
 def test_a_name_the_index_never_mentions_is_refused_with_the_name(searcher):
     res = answer(searcher, "What did the Lampard Inquiry find about deaths of mental health inpatients?", params=OPEN)
     assert res.abstained and res.quotes == () and res.hits
