@@ -373,39 +373,27 @@ def answer(
     p = params
     hits = searcher.search(question, k=max(k, p.passages), filters=filters)
     shown = tuple(hits[:k])
+
+    def refuse(reason: str, confidence: float = 0.0, relevance: float = 0.0) -> Answer:
+        return Answer(question, (), True, shown, confidence, relevance, reason)
+
     ask = read_question(searcher, question)
     vocab = vocabulary(searcher)
     cover = coverage(vocab, ask.names, p.passing)
     if cover.missing:
-        return Answer(
-            question,
-            (),
-            True,
-            shown,
-            0.0,
-            0.0,
-            f"The indexed reports do not mention {_join(cover.missing)}.",
-        )
+        return refuse(f"The indexed reports do not mention {_join(cover.missing)}.")
     if cover.passing:
-        return Answer(
-            question,
-            (),
-            True,
-            shown,
-            0.0,
-            0.0,
-            f"The indexed reports mention {_join(cover.passing)} only in passing.",
-        )
+        return refuse(f"The indexed reports mention {_join(cover.passing)} only in passing.")
     pool = candidate_passages(searcher, question, ask, hits, p, filters)
     cands, ids = _quotable(searcher, pool, question)
     if not cands:
-        return Answer(question, (), True, shown, 0.0, 0.0, NOT_ANSWERED)
+        return refuse(NOT_ANSWERED)
     cos = searcher.sentence_vectors(ids) @ searcher.query_vector(question.strip())
     top_score = max((h.score for h in pool if h.rank > 0), default=0.0)
     X = np.array([sentence_features(question, ask, c.text, c.hit, float(cos[i]), top_score) for i, c in enumerate(cands)])
     relevance = float((X[:, 0] + 0.25 * X[:, 1]).max())
     if relevance < p.relevance_below:
-        return Answer(question, (), True, shown, 0.0, relevance, NOT_ANSWERED)
+        return refuse(NOT_ANSWERED, relevance=relevance)
     scores = X @ np.array(p.weights)
     order = every = [int(i) for i in np.argsort(-scores, kind="stable")]
     if p.intent_only and ask.wants == "response" and ask.responders and not ask.recommendations:
@@ -426,15 +414,7 @@ def answer(
         labels = {i: _dated(status(cands[i].text), vocab.dates.get(cands[i].hit.doc)) for i in chosen}
     confidence = calibrated(float(scores.max()), p)  # how well the best candidate is supported
     if confidence < p.abstain_below:
-        return Answer(
-            question,
-            (),
-            True,
-            shown,
-            confidence,
-            relevance,
-            "The indexed reports do not answer this question clearly.",
-        )
+        return refuse("The indexed reports do not answer this question clearly.", confidence, relevance)
     quotes = _merge(searcher, [(cands[i], float(scores[i]), labels.get(i)) for i in chosen], vocab, cands)
     return Answer(question, tuple(_newest_first(quotes)), False, shown, confidence, relevance)
 

@@ -17,11 +17,15 @@ def check_date(value: str | None, option: str) -> str | None:
     return value.strip() if value else None
 
 
-def check_range(since: str | None, until: str | None, names: tuple[str, str] = ("--since", "--until")) -> None:
-    """Both bounds are dates and ``since`` is not after ``until`` (compared at the coarser precision)."""
+def check_range(
+    since: str | None, until: str | None, names: tuple[str, str] = ("--since", "--until")
+) -> tuple[str | None, str | None]:
+    """The two bounds as ``check_date`` returns them, once both are dates and ``since`` is not after
+    ``until`` (compared at the coarser precision)."""
     since, until = check_date(since, names[0]), check_date(until, names[1])
     if since and until and since[: len(until)] > until[: len(since)]:
         raise QueryError(f"{names[0]} {since} is after {names[1]} {until}; swap them")
+    return since, until
 
 
 def within(date: str | None, since: str | None = None, until: str | None = None) -> bool:

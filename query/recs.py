@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from inquire.query.filters import check_date, check_range, stance_value, within
+from inquire.query.filters import check_range, stance_value, within
 
 from inquire.errors import QueryError
 from inquire.recnum import normalise_rec, rec_matches
@@ -331,8 +331,7 @@ def tracker(
     """One row per recommendation: who responded, in which documents (all links at or above threshold),
     and the stance each response states. ``status`` keeps recommendations with a response stating that
     stance; ``since``/``until`` (YYYY, YYYY-MM or YYYY-MM-DD) those whose report is dated in range."""
-    check_range(since, until)
-    since, until = check_date(since, "--since"), check_date(until, "--until")
+    since, until = check_range(since, until)
     if status is not None:
         status = stance_value(status, "--status")
     rows = sorted(_records(index), key=lambda r: (*_by_source(r), r.id))

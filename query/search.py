@@ -152,7 +152,7 @@ class Searcher:
         filters.check()
         doc_ids = set(self.index.document_ids_like(filters.doc)) if filters.doc else None
         if filters.since or filters.until:
-            since, until = (filters.since or "").strip() or None, (filters.until or "").strip() or None
+            since, until = check_range(filters.since, filters.until, ("since", "until"))
             dated = {d.doc_id for d in self.index.documents() if within(d.published, since, until)}
             doc_ids = dated if doc_ids is None else doc_ids & dated
         return ChunkSelection(

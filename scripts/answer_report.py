@@ -6,7 +6,7 @@ and the "top sentences of the top passage" baseline (``evaluation/answers.py``).
 
 Questions for ``--split dev``: evaluation/queries/dev.jsonl (judged), the dev half of
 other_inquiry.jsonl, and abstain.jsonl (off-topic half and in-domain half); ``--split test`` takes
-test.jsonl and the test half of other_inquiry.jsonl instead (held-out: report it, never tune on it).
+test.jsonl and the test half of other_inquiry.jsonl (and its fresh questions) instead (held-out: report it, never tune on it).
 The index should hold the evaluation documents: by default the one ``inquire eval`` builds under
 ``$INQUIRE_HOME/eval`` (built here first if it is missing). ``--thresholds`` prints what each
 confidence threshold would give (false refusals, false answers, precision) for the first system.
@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from inquire.evaluation.answers import (  # noqa: E402
     AnswerReport,
+    answer_sets,
     default_answerers,
-    load_abstain_queries,
     run_answer_eval,
     threshold_table,
 )
@@ -65,12 +65,7 @@ def open_index(index: Path | None) -> Searcher:
 def run(split: str, names: list[str] | None, index: Path | None) -> AnswerReport:
     searcher = open_index(index)
     judged = load_queries(QUERIES / f"{split}.jsonl")
-    abstain = load_abstain_queries(QUERIES / "abstain.jsonl")
-    sets = {
-        "off_topic": [q for q in abstain if not q.answerable],
-        "in_domain": [q for q in abstain if q.answerable],
-        "other_inquiry": load_abstain_queries(QUERIES / "other_inquiry.jsonl", split=split),
-    }
+    sets = answer_sets(split, QUERIES)
     try:
         return run_answer_eval(judged, searcher, abstain_sets=sets, answerers=answerers(names), set_name=split)
     finally:
@@ -97,7 +92,9 @@ def print_report(report: AnswerReport, split: str) -> None:
     )
     for name in report.results:
         sets = report.metrics(name)
-        for set_name in ("off_topic", "other_inquiry", "in_domain", split):
+        for set_name in ("off_topic", "other_inquiry", "other_inquiry_fresh", "in_domain", split):
+            if set_name not in sets:
+                continue
             m = sets[set_name]
             fa = f"{m['false_answers']}/{m['should_abstain']}" if "should_abstain" in m else "-"
             fr = f"{m['false_refusals']}/{m['n'] - m.get('should_abstain', 0)}" if m["n"] > m.get("should_abstain", 0) else "-"

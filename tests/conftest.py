@@ -45,6 +45,30 @@ def corpus_copy(tmp_path) -> Path:
     return dest
 
 
+def write_renumbered_pair(folder: Path) -> None:
+    """A committee report with recommendations 7-9 and a government response that prints them under
+    its own numbers 1-3, each followed by its reply "(point k)": the report's 9 is the response's 3."""
+    texts = {
+        7: "The police should publish their public order plans for every major event in advance.",
+        8: "Forces should train more public order officers in every region of England and Wales.",
+        9: "The Home Office should fund a national centre to monitor social media during disorder.",
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.txt").write_text(
+        "Committee report on disorder\n\n" + "".join(f"Recommendation {n}\n\n{t}\n\n" for n, t in texts.items()),
+        encoding="utf-8",
+    )
+    (folder / "response.txt").write_text(
+        "Government response to the committee report on disorder\n\n"
+        + "".join(
+            f"Recommendation {k}\n\n{t}\n\nGovernment response\n\nThe Government accepts this recommendation "
+            f"and will report on progress within a year (point {k}).\n\n"
+            for k, t in enumerate(texts.values(), 1)
+        ),
+        encoding="utf-8",
+    )
+
+
 # The keys every search hit has in `inquire search --json` (README, "JSON output"); more may follow.
 HIT_KEYS = frozenset(
     {"rank", "score", "chunk_id", "doc", "title", "page_start", "page_end", "section", "recommendation", "responder", "text"}

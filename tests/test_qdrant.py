@@ -20,7 +20,7 @@ from inquire.store import Index
 
 pytest.importorskip("qdrant_client")
 
-from conftest import CORPUS, IOPC  # noqa: E402
+from conftest import CORPUS, IOPC, write_renumbered_pair  # noqa: E402
 from inquire.query.backends.qdrant import (  # noqa: E402
     BackendUnavailable,
     QdrantStore,
@@ -354,21 +354,8 @@ def test_eval_scores_the_same_with_either_backend(tmp_path):
 
 
 def test_a_renumbered_response_is_found_under_the_report_number_with_either_backend(tmp_path):
-    texts = {
-        7: "The police should publish their public order plans for every major event in advance.",
-        8: "Forces should train more public order officers in every region of England and Wales.",
-        9: "The Home Office should fund a national centre to monitor social media during disorder.",
-    }
     docs = tmp_path / "d"
-    docs.mkdir()
-    (docs / "report.txt").write_text("Committee report\n\n" + "".join(f"Recommendation {n}\n\n{t}\n\n" for n, t in texts.items()))
-    (docs / "response.txt").write_text(
-        "Government response to the committee report\n\n"
-        + "".join(
-            f"Recommendation {k}\n\n{t}\n\nGovernment response\n\nThe Government accepts this and will report within a year (point {k}).\n\n"
-            for k, t in enumerate(texts.values(), 1)
-        )
-    )
+    write_renumbered_pair(docs)
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     sync(tmp_path / "idx")
     local, qdrant = _pair(tmp_path / "idx")

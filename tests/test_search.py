@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import HIT_KEYS
+from conftest import HIT_KEYS, write_renumbered_pair
 from inquire.indexer.pipeline import build_index
 from inquire.query.search import Filters, Searcher, read_batch
 
@@ -247,26 +247,8 @@ def test_the_lead_passage_of_a_lookup_opens_the_named_number(tmp_path):
 def test_a_response_that_numbers_the_report_its_own_way_is_found_under_the_report_number(tmp_path):
     """One number everywhere: a response that prints the report's recommendation 9 under its own
     heading 2 is found by --rec 9 (the source's number), as `rec 9` shows it."""
-    texts = {
-        7: "The police should publish their public order plans for every major event in advance.",
-        8: "Forces should train more public order officers in every region of England and Wales.",
-        9: "The Home Office should fund a national centre to monitor social media during disorder.",
-    }
     docs = tmp_path / "d"
-    docs.mkdir()
-    (docs / "report.txt").write_text(
-        "Committee report on disorder\n\n" + "".join(f"Recommendation {n}\n\n{t}\n\n" for n, t in texts.items()),
-        encoding="utf-8",
-    )
-    (docs / "response.txt").write_text(
-        "Government response to the committee report on disorder\n\n"
-        + "".join(
-            f"Recommendation {k}\n\n{t}\n\nGovernment response\n\nThe Government accepts this recommendation "
-            f"and will report on progress within a year (point {k}).\n\n"
-            for k, t in enumerate(texts.values(), 1)
-        ),
-        encoding="utf-8",
-    )
+    write_renumbered_pair(docs)
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     s = Searcher(tmp_path / "idx", FakeEmbedder())
     hits = s.search("progress within a year", k=10, filters=Filters(doc="response", rec="9"))
