@@ -68,6 +68,7 @@ class IndexReport:
     embedded: int = 0
     reused: int = 0  # chunk vectors taken from the previous index for re-processed text that did not change
     truncated: int = 0  # passages embedded in this run whose text is longer than the model reads (MAX_SEQ_LENGTH tokens)
+    sentences: str = "own"  # how the index's sentence vectors are made (SENTENCE_METHODS)
     ocr_pages: dict[str, list[int]] = field(default_factory=dict)  # file read in this run -> its pages read by OCR
     seconds: float = 0.0
     written: bool = False
@@ -88,6 +89,7 @@ class IndexReport:
             "embedded": self.embedded,
             "reused": self.reused,
             "truncated": self.truncated,
+            "sentences": self.sentences,
             "ocr_pages": self.ocr_pages,
             "seconds": round(self.seconds, 3),
             "written": self.written,
@@ -108,6 +110,13 @@ def sha256_file(path: Path) -> str:
 
 MIN_SENTENCE_WORDS = 4
 
+# How sentence vectors are made. "own": each sentence is read by the model on its own (a second
+# pass over the passage's words). "pooled": the mean of the sentence's own token states in its
+# passage's pass (the embedder's ``encode_spans``): about 2.5x less embedding time; on the dev set
+# retrieval is unchanged (S@5 0.925 both, MRR@10 0.816 against 0.814) but ``ask`` picks the answering
+# sentence less often (first quote answers 0.556 against 0.594), so "own" is the default.
+SENTENCE_METHODS = ("own", "pooled")
+
 
 @dataclass
 class _Previous:
@@ -115,7 +124,8 @@ class _Previous:
 
     index: Index | None = None
     files: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256
-    stale: bool = False  # chunking or processing code changed: every file is re-read
+    stale: bool = False  # chunking, processing code or the sentence method changed: every file is re-read
+    sentences: str = "own"  # the method this run uses for sentence vectors
 
     @property
     def manifest(self) -> Manifest | None:
@@ -158,15 +168,22 @@ class _Plan:
 # ---- open: the previous index, when compatible and not rebuilding
 
 
-def _open_previous(index_dir: Path, embedder: Embedder, params: ChunkParams, rebuild: bool) -> _Previous:
-    """Called holding the write lock: removes what interrupted runs left, then opens the published version."""
+def _open_previous(index_dir: Path, embedder: Embedder, params: ChunkParams, rebuild: bool, sentences: str | None) -> _Previous:
+    """Called holding the write lock: removes what interrupted runs left, then opens the published
+    version. ``sentences`` None keeps the index's sentence method ("own" for a new index)."""
+    if sentences is not None and sentences not in SENTENCE_METHODS:
+        raise InquireError(f"unknown sentence method {sentences!r}; use one of {', '.join(SENTENCE_METHODS)}")
+    if sentences == "pooled" and not hasattr(embedder, "encode_spans"):
+        raise InquireError(
+            f"the {embedder.backend} embedder cannot pool sentence vectors; use the onnx embedder or --sentences own"
+        )
     versions.recover(index_dir)
     if rebuild:
-        return _Previous()
+        return _Previous(sentences=sentences or "own")
     try:
         index = Index.open(index_dir)
     except IndexMissing:
-        return _Previous()
+        return _Previous(sentences=sentences or "own")
     try:
         manifest = index.manifest
         assert manifest is not None
@@ -174,8 +191,17 @@ def _open_previous(index_dir: Path, embedder: Embedder, params: ChunkParams, reb
     except BaseException:
         index.close()
         raise
-    stale = manifest.chunking != params.to_dict() or manifest.processing != processing_fingerprint()
-    return _Previous(index, dict(manifest.files), stale)
+    method = sentences or manifest.sentences
+    if method == "pooled" and not hasattr(embedder, "encode_spans"):
+        index.close()
+        raise InquireError(
+            f"index at {index_dir} pools sentence vectors, which the {embedder.backend} embedder cannot; "
+            "use the onnx embedder or --sentences own"
+        )
+    stale = (
+        manifest.chunking != params.to_dict() or manifest.processing != processing_fingerprint() or manifest.sentences != method
+    )
+    return _Previous(index, dict(manifest.files), stale, method)
 
 
 # ---- plan: which files are copied, read, dropped or failed
@@ -278,21 +304,31 @@ def _write(writer: IndexWriter, plan: _Plan, embedder: Embedder, progress: Progr
     next_id = 1
     for doc_id, path in plan.reuse:  # only a previous index has documents to copy
         next_id = _copy_previous(writer, plan.previous.require(), doc_id, path, next_id)
-    pending: list[tuple[int, str]] = []  # (chunk id, text to embed)
-    sentences: list[tuple[int, str]] = []  # (sentence id, text to embed)
+    pooled = plan.previous.sentences == "pooled"
+    passages: list[_Passage] = []
     for doc in plan.new_docs:
         titles = {r.number: r.title for r in doc.structure.recommendations}
         texts = [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
         ids = _add_processed(writer, doc, texts, next_id)
-        sentences += _add_sentences(writer, ids, doc.chunks)
+        passages += _add_sentences(writer, ids, doc.chunks, texts, pooled)
         next_id += len(ids)
-        pending.extend(zip(ids, texts))
+    pending = [(p.chunk, p.text) for p in passages]
+    sentences = [(sid, p.text[s:e]) for p in passages for sid, s, e in p.sentences]
     if old is not None:  # text embedded before keeps its vector
         pending, plan.report.reused = _reuse_vectors(writer, pending, old, sentences=False)
-        sentences, _ = _reuse_vectors(writer, sentences, old, sentences=True)
-    plan.report.truncated = _embed(writer, pending, embedder, progress, "embedding", batch_size)
-    _embed(writer, sentences, embedder, progress, "sentences", 64)
+        sentences, _ = _reuse_vectors(writer, sentences, old, sentences=True, keys=_sentence_keys(passages, pooled))
     plan.report.embedded = len(pending)
+    if pooled:  # sentence vectors come from their passage's pass of the model
+        todo, todo_sentences = {i for i, _ in pending}, {sid for sid, _ in sentences}
+        for p in passages:
+            p.embed_passage = p.chunk in todo
+            p.sentences = [t for t in p.sentences if t[0] in todo_sentences]
+        plan.report.truncated = _embed_pooled(
+            writer, [p for p in passages if p.embed_passage or p.sentences], embedder, progress, batch_size
+        )
+    else:  # an embedder that reads each text alone: sentences are embedded on their own
+        plan.report.truncated = _embed(writer, pending, embedder, progress, "embedding", batch_size)
+        _embed(writer, sentences, embedder, progress, "sentences", 64)
     from inquire.indexer.linking import link_index  # after all documents are in
 
     link_index(writer)
@@ -358,16 +394,42 @@ def _chunk_row(ch: Chunk, row_id: int, key: str) -> ChunkRow:
     )
 
 
-def _add_sentences(writer: IndexWriter, chunk_ids: list[int], chunks: list[Chunk]) -> list[tuple[int, str]]:
-    """Sentence rows for new chunks; returns (sentence id, text) to embed."""
+@dataclass
+class _Passage:
+    """A new chunk to embed: its id, the text its vector is made from, and its sentences as
+    (sentence id, start, end) in that text."""
+
+    chunk: int
+    text: str
+    sentences: list[tuple[int, int, int]]
+    embed_passage: bool = True
+
+
+def sentence_key(text: str, start: int, end: int, pooled: bool) -> str:
+    """The key a sentence's vector is stored and reused under: of the sentence alone, or, when it is
+    pooled from its passage's pass of the model, of the passage text and where the sentence lies in it."""
+    return vector_key(f"pooled {start}:{end}\n{text}") if pooled else vector_key(text[start:end])
+
+
+def _sentence_keys(passages: list[_Passage], pooled: bool) -> dict[int, str]:
+    return {sid: sentence_key(p.text, s, e, pooled) for p in passages for sid, s, e in p.sentences}
+
+
+def _add_sentences(
+    writer: IndexWriter, chunk_ids: list[int], chunks: list[Chunk], texts: list[str], pooled: bool
+) -> list[_Passage]:
+    """Sentence rows for new chunks; returns each chunk with its embedding text and sentences."""
     out = []
-    for cid, ch in zip(chunk_ids, chunks):
+    for cid, ch, text in zip(chunk_ids, chunks, texts):
+        head = len(text) - len(ch.text)  # the embedding text is a context header, then the chunk's text
+        passage = _Passage(cid, text, [])
         for s, e in sentence_spans(ch.text):
-            text = ch.text[s:e]
-            if word_count(text) < MIN_SENTENCE_WORDS:
+            if word_count(ch.text[s:e]) < MIN_SENTENCE_WORDS:
                 continue
-            sid = writer.add_sentence(SentenceRow(chunk=cid, start=ch.start + s, end=ch.start + e, vector_key=vector_key(text)))
-            out.append((sid, text))
+            key = sentence_key(text, head + s, head + e, pooled)
+            sid = writer.add_sentence(SentenceRow(chunk=cid, start=ch.start + s, end=ch.start + e, vector_key=key))
+            passage.sentences.append((sid, head + s, head + e))
+        out.append(passage)
     return out
 
 
@@ -403,11 +465,11 @@ def _reconstruct(vectors, ids: Sequence[int]) -> np.ndarray:
 
 
 def _reuse_vectors(
-    writer: IndexWriter, pending: list[tuple[int, str]], old: Index, sentences: bool
+    writer: IndexWriter, pending: list[tuple[int, str]], old: Index, sentences: bool, keys: dict[int, str] | None = None
 ) -> tuple[list[tuple[int, str]], int]:
-    """Copy the previous index's vector for every pending text it embedded already; return the
-    texts still to embed and how many vectors were reused."""
-    keyed = [(i, t, vector_key(t)) for i, t in pending]
+    """Copy the previous index's vector for every pending text it embedded already (found by the
+    text's key, or by ``keys[id]``); return the texts still to embed and how many vectors were reused."""
+    keyed = [(i, t, keys[i] if keys else vector_key(t)) for i, t in pending]
     old_ids = old.vector_ids({k for _, _, k in keyed}, sentences=sentences)
     found = [(i, old_ids[k]) for i, _, k in keyed if k in old_ids]
     if found:
@@ -461,6 +523,27 @@ def _embed(
     return sum(n > MAX_SEQ_LENGTH for n in lengths) if tokens else 0
 
 
+def _embed_pooled(writer: IndexWriter, passages: list[_Passage], embedder: Any, progress: Progress, batch_size: int) -> int:
+    """Embed passages and their sentences in one pass of the model per passage (the embedder's
+    ``encode_spans``), in batches of similar length; returns how many passages are longer than the
+    model reads."""
+    lengths, tokens = _lengths(embedder, [p.text for p in passages])
+    order = sorted(range(len(passages)), key=lambda i: -lengths[i])
+    for start in range(0, len(order), batch_size):
+        progress("embedding", start, len(passages))
+        batch = [passages[i] for i in order[start : start + batch_size]]
+        vectors, spans = embedder.encode_spans(
+            [p.text for p in batch], [[(s, e) for _, s, e in p.sentences] for p in batch], batch_size=batch_size
+        )
+        keep = [k for k, p in enumerate(batch) if p.embed_passage]
+        writer.add_vectors([batch[k].chunk for k in keep], vectors[keep])
+        sids = [sid for p in batch for sid, _, _ in p.sentences]
+        if sids:
+            writer.add_vectors(sids, np.vstack([v for v in spans if len(v)]), sentences=True)
+    progress("embedding", len(passages), len(passages))
+    return sum(n > MAX_SEQ_LENGTH for n, p in zip(lengths, passages) if p.embed_passage) if tokens else 0
+
+
 def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict[str, int]) -> Manifest:
     files_map = {d.path: d.sha256 for d in plan.new_docs}
     for _, path in plan.reuse:
@@ -474,6 +557,7 @@ def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict
         files=dict(sorted(files_map.items())),
         created=old.created if old else now_iso(),
         counts=counts,
+        sentences=plan.previous.sentences,
     )
 
 
@@ -499,15 +583,18 @@ def build_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     batch_size: int = 32,
+    sentences: str | None = None,
 ) -> IndexReport:
     """Index ``paths`` into ``index_dir`` (one writer at a time per location): open the previous
-    index, plan what each file needs, then write a new version and publish it."""
+    index, plan what each file needs, then write a new version and publish it. ``sentences`` picks
+    how sentence vectors are made (``SENTENCE_METHODS``; None: as the index has them, else "own")."""
     t0 = time.perf_counter()
     params = params or ChunkParams()
     progress = progress or (lambda stage, done, total: None)
     report = IndexReport(index_dir=str(index_dir))
     files, report.failed = collect_files(paths)
-    previous = _open_previous(index_dir, embedder, params, rebuild)
+    previous = _open_previous(index_dir, embedder, params, rebuild, sentences)
+    report.sentences = previous.sentences
     try:
         plan = _plan(files, previous, params, report, progress)
         if not plan.new_docs and not plan.reuse:

@@ -165,14 +165,14 @@ def _embedder():
     return get_embedder()
 
 
-def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool, embedder=None):
+def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool, embedder=None, sentences: str | None = None):
     from inquire.indexer.pipeline import build_index
     from inquire.versions import check_location
 
     check_location(index_dir)  # `--index /`, a file, a folder of reports: refused before anything is written
     embedder = embedder or _embedder()
     with _Progress(show_progress) as progress:
-        report = build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress)
+        report = build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress, sentences=sentences)
     return report
 
 
@@ -193,6 +193,13 @@ def index(
     ),
     index: Path | None = IndexOpt,
     rebuild: bool = typer.Option(False, "--rebuild", help="Ignore the existing index and re-embed everything."),
+    sentences: str | None = typer.Option(
+        None,
+        "--sentences",
+        help="How sentence vectors are made: 'own' (each sentence read alone; the default) or 'pooled' (from its "
+        "passage's pass of the model: about 2.5x faster embedding, ask's quotes slightly weaker). Kept by the index.",
+        metavar="own|pooled",
+    ),
     backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -204,7 +211,7 @@ def index(
         from inquire.query.backends import backend_name
 
         backend = backend_name(backend)  # an unknown name is refused before anything is built
-        report = _build(list(paths or [bundled_corpus_dir()]), index_dir, rebuild, show_progress=True)
+        report = _build(list(paths or [bundled_corpus_dir()]), index_dir, rebuild, show_progress=True, sentences=sentences)
         synced = _sync(index_dir, backend, show_progress=True) if report.written or report.documents else None
     if as_json:
         _echo(json.dumps(report.to_json() | ({"qdrant": synced} if synced else {}), indent=2))

@@ -174,6 +174,9 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     package_version: str = field(default_factory=package_version)
     counts: dict = field(default_factory=dict)
+    sentences: str = (
+        "own"  # how sentence vectors are made: "own" (each sentence read alone) or "pooled" (from its passage's pass)
+    )
 
     def to_json(self) -> dict:
         return {
@@ -185,6 +188,7 @@ class Manifest:
             "created": self.created,
             "updated": self.updated,
             "counts": self.counts,
+            "sentences": self.sentences,
             "files": self.files,
         }
 
@@ -201,6 +205,7 @@ class Manifest:
             format_version=int(data.get("format_version", 0)),
             package_version=data.get("package_version", ""),
             counts=dict(data.get("counts", {})),
+            sentences=str(data.get("sentences", "own")),
         )
 
 

@@ -91,3 +91,15 @@ def test_stance_and_date_filters_on_search_and_ask(isolated_home):
         result = run("search", "ISVA", *args)
         assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
         assert result.output.startswith(message)
+
+
+def test_index_sentence_method_option(corpus_copy, tmp_path):
+    idx = str(tmp_path / "idx")
+    result = run("index", str(corpus_copy), "--index", idx, "--sentences", "pooled", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sentences"] == "pooled"
+    again = run("index", str(corpus_copy), "--index", idx, "--json")  # the index keeps its method
+    assert again.exit_code == 0 and json.loads(again.stdout)["sentences"] == "pooled"
+    bad = run("index", str(corpus_copy), "--index", idx, "--sentences", "mean")
+    assert bad.exit_code == 1
+    assert bad.output.strip().splitlines() == ["Error: unknown sentence method 'mean'; use one of own, pooled"]

@@ -14,7 +14,7 @@ from pdfmaker import make_pdf
 from inquire import versions
 from inquire.embedding.fake import FakeEmbedder
 from inquire.errors import IndexIncompatible
-from inquire.store import FORMAT_VERSION, read_faiss
+from inquire.store import FORMAT_VERSION, read_faiss, read_manifest
 
 BAD = Path(__file__).parent / "data" / "bad"
 
@@ -30,6 +30,28 @@ class CountingEmbedder(FakeEmbedder):
             raise RuntimeError("embedder crashed")
         self.texts.extend(texts)
         return super().encode(texts, batch_size)
+
+    def encode_spans(self, texts, spans, batch_size=32):
+        """One pass per text, as the real model: counts the texts, not their spans."""
+        if self.fail_after is not None and len(self.texts) + len(texts) > self.fail_after:
+            raise RuntimeError("embedder crashed")
+        self.texts.extend(texts)
+        return FakeEmbedder.encode(self, texts), [
+            FakeEmbedder.encode(self, [t[a:b] for a, b in sp]) for t, sp in zip(texts, spans)
+        ]
+
+
+class OneTextAtATime:
+    """An embedder without ``encode_spans`` (reads each text alone): sentences are embedded on their own."""
+
+    name, dim, backend = FakeEmbedder.name, 64, "fake"
+
+    def __init__(self):
+        self.fake, self.texts = FakeEmbedder(), []
+
+    def encode(self, texts, batch_size=32):
+        self.texts.extend(texts)
+        return self.fake.encode(texts, batch_size)
 
 
 def _files(index_dir: Path) -> Path:
@@ -394,3 +416,69 @@ def test_a_flat_index_of_older_inquire_is_searched_then_migrated_by_the_next_wri
     assert report.written and len(report.unchanged) == 2 and report.added == [str(corpus_copy / "new.txt")]
     assert not versions.resolve(index_dir).flat
     assert sorted(p.name for p in index_dir.iterdir()) == [".lock", "CURRENT", "v-000001"]  # flat files removed
+
+
+def test_pooled_sentence_vectors_are_keyed_apart_from_own_ones(corpus_copy, tmp_path):
+    """With the "own" method (or an embedder without ``encode_spans``) each sentence is its own text for the model, stored under the key of
+    its own text; with it (the real model, the fake) a sentence's vector comes from its passage's pass
+    and its key names the passage text and where the sentence lies in it: the two never mix on reuse."""
+    from inquire.indexer.pipeline import sentence_key, vector_key
+
+    alone, pooled = OneTextAtATime(), CountingEmbedder()
+    build_index([corpus_copy / COUNCIL], tmp_path / "alone", alone)
+    build_index([corpus_copy / COUNCIL], tmp_path / "pooled", pooled, sentences="pooled")
+    rows = {}
+    for name in ("alone", "pooled"):
+        conn = _db(tmp_path / name)
+        rows[name] = conn.execute(
+            "SELECT s.id, s.vector_key, substr(d.text, s.start + 1, s.end - s.start) AS t FROM sentences s "
+            "JOIN chunks c ON c.id = s.chunk JOIN documents d USING(doc_id) ORDER BY s.id"
+        ).fetchall()
+        conn.close()
+    n_chunks = len(pooled.texts)
+    assert len(alone.texts) == n_chunks + len(rows["alone"])  # every passage, then every sentence, alone
+    assert [r["t"] for r in rows["alone"]] == [r["t"] for r in rows["pooled"]]
+    assert all(r["vector_key"] == vector_key(r["t"]) for r in rows["alone"])
+    assert not {r["vector_key"] for r in rows["alone"]} & {r["vector_key"] for r in rows["pooled"]}
+    text = "Header.\nOne sentence here. Another one."
+    assert sentence_key(text, 8, 26, pooled=True) != sentence_key(text, 8, 26, pooled=False) == vector_key(text[8:26])
+    # both sentence indexes hold a vector for every sentence, equal here (a bag of words has no context)
+    a, p = read_faiss(tmp_path / "alone", "sentences.faiss"), read_faiss(tmp_path / "pooled", "sentences.faiss")
+    for ra, rp in zip(rows["alone"], rows["pooled"]):
+        assert np.allclose(a.reconstruct(int(ra["id"])), p.reconstruct(int(rp["id"])))
+
+
+def test_the_sentence_method_is_kept_by_the_index_and_a_change_re_embeds_only_sentences(corpus_copy, tmp_path):
+    from inquire.errors import InquireError
+
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    assert read_manifest(index_dir).sentences == "own"
+    n_chunks = _db(index_dir).execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    switch = CountingEmbedder()
+    report = build_index([corpus_copy], index_dir, switch, sentences="pooled")
+    # every file is re-read; passages keep their vectors, and each passes once through the model
+    # for its sentences' vectors
+    assert report.written and report.sentences == "pooled" and len(report.reprocessed) == 2
+    assert report.embedded == 0 and report.reused == n_chunks and len(switch.texts) == n_chunks
+    assert read_manifest(index_dir).sentences == "pooled"
+
+    steady = CountingEmbedder()
+    report = build_index([corpus_copy], index_dir, steady)  # no method named: the index's is kept
+    assert not report.written and report.sentences == "pooled" and steady.texts == []
+
+    (corpus_copy / COUNCIL).write_text((corpus_copy / COUNCIL).read_text() + "\n\nA new closing paragraph about ISVA.\n")
+    changed = CountingEmbedder()
+    report = build_index([corpus_copy], index_dir, changed)
+    # one pass for the changed passage: its sentences come from it
+    assert len(changed.texts) == 1 and "A new closing paragraph about ISVA." in changed.texts[0]
+    conn = _db(index_dir)
+    sent_ids = sorted(r[0] for r in conn.execute("SELECT id FROM sentences"))
+    sent_index = read_faiss(index_dir, "sentences.faiss")  # held: its id map lives as long as it does
+    assert sorted(int(i) for i in __import__("faiss").vector_to_array(sent_index.id_map)) == sent_ids
+
+    with pytest.raises(InquireError, match="cannot pool sentence vectors"):
+        build_index([corpus_copy], tmp_path / "other", OneTextAtATime(), sentences="pooled")
+    with pytest.raises(InquireError, match="unknown sentence method"):
+        build_index([corpus_copy], tmp_path / "other", FakeEmbedder(), sentences="mean")

@@ -33,3 +33,12 @@ class FakeEmbedder:
                 h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
                 out[i, h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
         return normalise(out)
+
+    def encode_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector and its spans' (as the real embedder's ``encode_spans``; a bag of words
+        has no context, so a span's vector is that of its own words)."""
+        return self.encode(texts), [
+            self.encode([t[s:e] for s, e in sp]).reshape(len(sp), self.dim) for t, sp in zip(texts, spans)
+        ]

@@ -33,6 +33,7 @@ Nothing here imports torch, transformers or sentence-transformers unless an expo
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import json
@@ -519,8 +520,11 @@ class OnnxEmbedder:
         # tokenizer.json ships with truncation 128 and fixed padding 128; sentence-transformers
         # truncates to max_seq_length (special tokens included) and pads to the longest in a batch.
         tokenizer.no_padding()
+        whole = Tokenizer.from_str(tokenizer.to_str())  # the same tokenizer, reading every token
+        whole.no_truncation()
         tokenizer.enable_truncation(max_length=self.max_seq_length)
         self._tokenizer = tokenizer
+        self._whole = whole
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         texts = list(texts)
@@ -533,28 +537,103 @@ class OnnxEmbedder:
             raise TypeError(f"encode() takes strings, got {type(bad).__name__}")
 
         encodings = self._tokenizer.encode_batch(texts)
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-        order = np.argsort(-lengths, kind="stable")  # similar lengths share a batch: less padding
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
-            width = int(lengths[rows].max())
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            types = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                enc = encodings[i]
-                n = len(enc.ids)
-                ids[r, :n] = enc.ids
-                types[r, :n] = enc.type_ids
-                mask[r, :n] = enc.attention_mask
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            hidden = self._session.run([OUTPUT_NAME], {k: v for k, v in feeds.items() if k in self._input_names})[0]
+        for rows, hidden, mask in self._forward([list(e.ids) for e in encodings], batch_size):
             # Mean pooling over the attention mask, as sentence_transformers.models.Pooling does.
             weights = mask.astype(np.float32)
             summed = np.matmul(weights[:, None, :], hidden)[:, 0, :]
             counts = np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
             out[rows] = summed / counts
+        return self._normalised(out)
+
+    def _normalised(self, out: np.ndarray) -> np.ndarray:
         if self.normalize:  # torch.nn.functional.normalize(p=2, eps=1e-12)
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
+
+    def _forward(self, sequences: list[list[int]], batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Run the model over token id sequences (special tokens included), in batches of similar
+        length; yields (the batch's positions in ``sequences``, hidden states, attention mask)."""
+        lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+        order = np.argsort(-lengths, kind="stable")  # similar lengths share a batch: less padding
+        for start in range(0, len(sequences), batch_size):
+            rows = order[start : start + batch_size]
+            width = int(lengths[rows].max())
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                n = len(sequences[i])
+                ids[r, :n] = sequences[i]
+                mask[r, :n] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self._session.run([OUTPUT_NAME], {k: v for k, v in feeds.items() if k in self._input_names})[0]
+            yield rows, hidden, mask
+
+    def encode_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector (exactly :meth:`encode`'s) and a vector for each of its character
+        spans (its sentences), in one pass of the model: a span's vector is the mean of its own
+        tokens' states as the model read them in the text (the text is the sentence's context).
+
+        The model reads ``max_seq_length`` tokens: the text's vector is of its opening, as
+        :meth:`encode` truncates. Spans past the opening are read in further windows of the rest of
+        the text, each starting at a span, so every span has tokens of its own; a span longer than a
+        window keeps its opening."""
+        texts = list(texts)
+        room = self.max_seq_length - 2  # [CLS] ... [SEP]
+        encodings = self._whole.encode_batch(texts) if texts else []
+        sequences: list[list[int]] = []
+        jobs: list[list[tuple[int, int, int]]] = []  # per window: (span slot, first, end) token positions in it
+        owner: list[int] = []  # per window: its text
+        slots: list[int] = []  # per span slot: its text
+        for t, (enc, text_spans) in enumerate(zip(encodings, spans)):
+            ids, offsets = enc.ids[1:-1], enc.offsets[1:-1]  # without [CLS] and [SEP]
+            cls, sep = enc.ids[0], enc.ids[-1]
+            ends = [e for _, e in offsets]
+            starts = [s for s, _ in offsets]
+            opening: list[tuple[int, int, int]] = []
+            rest: list[tuple[int, int, int]] = []
+            for s, e in text_spans:
+                first = bisect.bisect_right(ends, s)  # first token ending after the span starts
+                end = max(first + 1, bisect.bisect_left(starts, e))  # tokens starting before the span ends
+                slot = len(slots)
+                slots.append(t)
+                (opening if end <= room else rest).append((slot, first, min(end, len(ids))))
+            sequences.append([cls, *ids[:room], sep])
+            owner.append(t)
+            jobs.append([(slot, first, end) for slot, first, end in opening])
+            window: list[tuple[int, int, int]] = []
+            for slot, first, end in rest:
+                if window and end - window[0][1] > room:
+                    sequences.append(self._window(cls, sep, ids, window, room))
+                    owner.append(t)
+                    jobs.append([(sl, f - window[0][1], min(e - window[0][1], room)) for sl, f, e in window])
+                    window = []
+                window.append((slot, first, end))
+            if window:
+                sequences.append(self._window(cls, sep, ids, window, room))
+                owner.append(t)
+                jobs.append([(sl, f - window[0][1], min(e - window[0][1], room)) for sl, f, e in window])
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        parts = np.zeros((len(slots), self.dim), dtype=np.float32)
+        opening_window: dict[int, int] = {}
+        for w, t in enumerate(owner):
+            opening_window.setdefault(t, w)
+        for rows, hidden, mask in self._forward(sequences, batch_size):
+            for r, w in enumerate(rows):
+                n = int(mask[r].sum())
+                if opening_window[owner[w]] == w:
+                    out[owner[w]] = hidden[r, :n].mean(axis=0)
+                for slot, first, end in jobs[w]:
+                    tokens = hidden[r, 1 + first : 1 + max(end, first + 1)]
+                    if len(tokens):
+                        parts[slot] = tokens.mean(axis=0)
+        out, parts = self._normalised(out), self._normalised(parts)
+        bounds = np.cumsum([0] + [len(s) for s in spans])
+        return out, [parts[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+
+    @staticmethod
+    def _window(cls: int, sep: int, ids: list[int], window: list[tuple[int, int, int]], room: int) -> list[int]:
+        first = window[0][1]
+        return [cls, *ids[first : first + room], sep]
