@@ -295,7 +295,7 @@ def _write(writer: IndexWriter, plan: _Plan, embedder: Embedder, progress: Progr
     plan.report.embedded = len(pending)
     from inquire.indexer.linking import link_index  # after all documents are in
 
-    link_index(writer)
+    link_index(writer, previous=old, copied={doc_id for doc_id, _ in plan.reuse})
 
 
 def _add_processed(writer: IndexWriter, doc: ProcessedDoc, texts: list[str], next_id: int) -> list[int]:
@@ -462,6 +462,8 @@ def _embed(
 
 
 def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict[str, int]) -> Manifest:
+    from inquire.indexer import linking
+
     files_map = {d.path: d.sha256 for d in plan.new_docs}
     for _, path in plan.reuse:
         files_map[path] = plan.previous.files[path]
@@ -471,6 +473,7 @@ def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict
         dim=embedder.dim,
         chunking=params.to_dict(),
         processing=processing_fingerprint(),
+        linking=linking.fingerprint(),
         files=dict(sorted(files_map.items())),
         created=old.created if old else now_iso(),
         counts=counts,
