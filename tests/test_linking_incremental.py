@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, COUNCIL, IOPC, write_renumbered_pair
-
-from inquire.embedding.fake import FakeEmbedder
 from inquire.indexer import linking
 from inquire.indexer.pipeline import build_index
+
+from inquire.embedding.fake import FakeEmbedder
 from inquire.store import Index
 
 
@@ -23,7 +23,15 @@ def _verdicts(index_dir: Path) -> tuple[set, dict]:
         responses = {p.id: (p.start, p.end) for p in idx.responses()}
         sources = {(key[rid], key[r.canonical_id or rid], r.source) for rid, r in recs.items()}
         links = {
-            (key[k.rec_id], k.doc_id, k.chunk_id, responses.get(k.response_id or -1), k.method, k.responder, k.section): k.confidence
+            (
+                key[k.rec_id],
+                k.doc_id,
+                k.chunk_id,
+                responses.get(k.response_id or -1),
+                k.method,
+                k.responder,
+                k.section,
+            ): k.confidence
             for k in idx.links()
         }
     return sources, links
