@@ -21,19 +21,27 @@
    ``content_threshold``, and to a second one only within ``content_margin`` of the best.
    The threshold was chosen on evaluation/golden/links.json (scripts/eval_links.py).
 
-``find_links`` reads an ``Index`` and returns the verdicts; ``link_index`` writes them.
+``find_links`` reads an ``Index`` and returns the verdicts; ``link_index`` writes them. Near-linear
+in the corpus: recommendations are compared only with those sharing enough of their rarest words
+(prefix filtering over an inverted index), and passages with the recommendations' vectors in blocks
+of matrix products. Incremental: given the previous version of the index and the documents copied
+from it unchanged, only the passages the new or dropped documents can affect are compared again
+(``_Previous``); the others keep their previous content links. The result equals a full relink.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from inquire import recnum
 from inquire.params import LINK, LinkParams
 from inquire.recnum import normalise_rec, rec_matches
 from inquire.records import LINK_MENTION, ROLE_RECOMMENDATION, ROLE_RESPONSE
@@ -50,9 +58,13 @@ class LinkPlan:
     links: tuple[LinkRow, ...]
 
 
-def link_index(writer: IndexWriter, params: LinkParams = LINK) -> LinkPlan:
-    """Link the index being written (all its documents are in) and record the links."""
-    plan = find_links(writer.index, params)
+def link_index(
+    writer: IndexWriter, params: LinkParams = LINK, previous: Index | None = None, copied: Collection[str] = ()
+) -> LinkPlan:
+    """Link the index being written (all its documents are in) and record the links. ``previous``:
+    the index it replaces, whose documents ``copied`` were copied unchanged (their links are reused
+    where nothing new can change them)."""
+    plan = find_links(writer.index, params, previous, copied)
     writer.clear_links()
     writer.set_sources(plan.sources)
     for link in plan.links:
@@ -60,16 +72,28 @@ def link_index(writer: IndexWriter, params: LinkParams = LINK) -> LinkPlan:
     return plan
 
 
-def find_links(index: Index, params: LinkParams = LINK) -> LinkPlan:
-    """Sources, then explicit, reference and content links (reads only)."""
+def find_links(index: Index, params: LinkParams = LINK, previous: Index | None = None, copied: Collection[str] = ()) -> LinkPlan:
+    """Sources, then explicit, reference and content links (reads only). With ``previous`` (see
+    ``link_index``) the content links of passages nothing new can change are taken from it."""
     recs = _Recs.load(index, params)
     chunks = index.chunks()
     state = _State(index, recs, params)
     links = _explicit_links(index, recs, state)
     state.note_recommendation_chunks(chunks)
     links += _reference_links(recs, chunks, state)
-    links += _content_links(index, recs, chunks, state)
+    prev = _Previous.check(previous, index, recs, set(copied), params) if previous is not None else None
+    links += _content_links(index, recs, chunks, state, prev)
     return LinkPlan(tuple(recs.assignments), tuple(links))
+
+
+def fingerprint(params: LinkParams = LINK) -> str:
+    """Changes whenever linking may give other verdicts: this module, the recommendation numbers'
+    rules and the parameters. An index linked under another fingerprint is linked again in full."""
+    h = hashlib.sha1(repr(sorted(params.to_dict().items())).encode())
+    for module in (__file__, recnum.__file__):
+        with open(module, "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()
 
 
 # ---- 1. sources
@@ -91,6 +115,7 @@ class _Recs:
     canonical: dict[int, int]  # id -> canonical id
     assignments: list[SourceAssignment]
     positions: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    numbers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # doc -> its normalised numbers
 
     @classmethod
     def load(cls, index: Index, params: LinkParams) -> _Recs:
@@ -98,7 +123,10 @@ class _Recs:
         canonical, assignments = _assign_sources(index, rows, params)
         recs = cls({r.id: r for r in sorted(rows, key=lambda r: (r.doc_id, r.start))}, canonical, assignments)
         for r in recs.rows.values():
-            recs.positions[(r.doc_id, normalise_rec(r.number))].append((r.start, r.id))
+            number = normalise_rec(r.number)
+            if (r.doc_id, number) not in recs.positions:
+                recs.numbers[r.doc_id].append(number)
+            recs.positions[(r.doc_id, number)].append((r.start, r.id))
         return recs
 
     def at(self, doc_id: str, number: str, offset: int) -> int | None:
@@ -116,9 +144,10 @@ class _Recs:
         if exact is not None:
             return [exact]
         parts: dict[str, int] = {}
-        for (doc, number), cands in self.positions.items():
-            if doc != doc_id or not rec_matches(number, label):
+        for number in self.numbers.get(doc_id, []):
+            if not rec_matches(number, label):
                 continue
+            cands = self.positions[(doc_id, number)]
             before = [rid for start, rid in cands if start <= offset]
             parts[number] = before[-1] if before else cands[0][1]
         return sorted(parts.values(), key=lambda rid: self.rows[rid].start)
@@ -140,16 +169,62 @@ def _assign_sources(
     canonical: dict[int, int] = {}
     source_doc: dict[str, str] = {}
     titles = {doc.doc_id: doc.title or doc.name for doc in index.documents()}
+    near = _near_pairs(words, params.same_rec)
+    pos = {r.id: (r.doc_id, k) for d in by_doc for k, r in enumerate(by_doc[d])}
+    placed: dict[str, None] = {}  # the sources so far, in the order they were first chosen
     for d in docs:
-        placed = list(dict.fromkeys(source_doc.values()))
-        best_src, best_map = _repeated_source(by_doc, d, placed, words, params)
+        best_src, best_map = _repeated_source(by_doc, d, list(placed), words, params, _twins(by_doc[d], near, pos))
         if best_src is None:
-            best_src, best_map = _summarised_source(by_doc, d, placed, words, titles, params)
+            best_src, best_map = _summarised_source(by_doc, d, list(placed), words, titles, params)
         source_doc[d] = best_src or d
+        placed.setdefault(source_doc[d])
         for r in by_doc[d]:
             canonical[r.id] = best_map.get(r.id, r.id)
     assignments = [SourceAssignment(r.id, canonical[r.id], titles[source_doc[r.doc_id]]) for r in recs]
     return canonical, assignments
+
+
+def _near_pairs(words: dict[int, set[str]], threshold: float) -> dict[int, list[int]]:
+    """Every recommendation -> the others whose word containment with it reaches ``threshold``
+    (exactly those), found by prefix filtering: if the smaller set ``a`` shares ``o`` words with
+    another, one of its ``len(a) - o + 1`` rarest words is among them, so only the recommendations
+    holding one of those words are compared."""
+    ids = list(words)
+    if threshold <= 0:
+        return {a: [b for b in ids if b != a] for a in ids}
+    freq = Counter(w for ws in words.values() for w in ws)
+    postings: dict[str, list[int]] = defaultdict(list)
+    for rid in ids:
+        for w in words[rid]:
+            postings[w].append(rid)
+    near: dict[int, set[int]] = defaultdict(set)
+    for a in ids:
+        size = len(words[a])
+        need = next((k for k in range(1, size + 1) if k / size >= threshold), None) if size else None
+        if need is None:
+            continue  # no overlap reaches the threshold
+        rarest = sorted(words[a], key=lambda w: (freq[w], w))[: size - need + 1]
+        for b in {b for w in rarest for b in postings[w]}:
+            if b != a and len(words[b]) >= size and _containment(words[a], words[b]) >= threshold:
+                near[a].add(b)
+                near[b].add(a)
+    return {a: sorted(bs) for a, bs in near.items()}
+
+
+def _twins(
+    rows: list[RecommendationRow], near: dict[int, list[int]], pos: dict[int, tuple[str, int]]
+) -> dict[str, dict[int, list[int]]]:
+    """For one document's recommendations: other document -> rec id -> that document's
+    recommendations that may print the same one (``_near_pairs``), in reading order."""
+    out: dict[str, dict[int, list[int]]] = defaultdict(dict)
+    for r in rows:
+        by_other: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for s in near.get(r.id, []):
+            doc, k = pos[s]
+            by_other[doc].append((k, s))
+        for doc, found in by_other.items():
+            out[doc][r.id] = [s for _, s in sorted(found)]
+    return out
 
 
 def _summarised_source(
@@ -170,10 +245,13 @@ def _summarised_source(
     for src in sources:
         if not _names_source(titles[doc], titles[src]):
             continue
+        numbered: dict[str, list[RecommendationRow]] = defaultdict(list)
+        for s in by_doc[src]:
+            numbered[normalise_rec(s.number)].append(s)
         mapping: dict[int, int] = {}
         by_number: dict[int, int] = {}  # every row to the source's recommendation with its number
         for r in by_doc[doc]:
-            same = [s for s in by_doc[src] if normalise_rec(s.number) == normalise_rec(r.number)]
+            same = numbered.get(normalise_rec(r.number), [])
             same = same or [s for s in by_doc[src] if rec_matches(s.number, r.number)][:1]
             if same:
                 by_number[r.id] = same[0].id
@@ -196,23 +274,36 @@ def _in_order(pairs: list[tuple[int, int]]) -> int:
 
 
 def _repeated_source(
-    by_doc: dict[str, list[RecommendationRow]], doc: str, sources: list[str], words: dict[int, set[str]], params: LinkParams
+    by_doc: dict[str, list[RecommendationRow]],
+    doc: str,
+    sources: list[str],
+    words: dict[int, set[str]],
+    params: LinkParams,
+    twins: dict[str, dict[int, list[int]]],
 ) -> tuple[str | None, dict[int, int]]:
     """Which already-placed source does ``doc`` repeat, and the map from its recommendations to the
     source's. Strong evidence only, judged on the two documents alone (so adding an unrelated
     document never regroups others): at least half of ``doc``'s recommendations (and two) each
     match one of the source's at ``same_rec`` word containment, the matched texts are nearly the same
     both ways (median overlap over the longer text ``same_source``), and they come in the same order
-    in both documents."""
+    in both documents. Only the source's recommendations in ``twins`` (those reaching ``same_rec``)
+    can be a match: the best match of the others is below it."""
     best_src: str | None = None
     best_map: dict[int, int] = {}
+    need = max(2, len(by_doc[doc]) // 2)
+    rows = {s.id: s for src in sources if len(twins.get(src, {})) >= need for s in by_doc[src]}
     for src in sources:
+        cands = twins.get(src, {})
+        if len(cands) < need:
+            continue  # too few recommendations with a match to reach half
         order = {s.id: k for k, s in enumerate(by_doc[src])}
         mapping: dict[int, int] = {}
         scores: list[float] = []
         for r in by_doc[doc]:
+            if r.id not in cands:
+                continue
             match = max(
-                by_doc[src],
+                (rows[s] for s in cands[r.id]),
                 key=lambda s: (_containment(words[r.id], words[s.id]), normalise_rec(s.number) == normalise_rec(r.number)),
             )
             c = _containment(words[r.id], words[match.id])
@@ -220,7 +311,7 @@ def _repeated_source(
                 mapping[r.id] = match.id
                 a, b = words[r.id], words[match.id]
                 scores.append(len(a & b) / max(1, len(a), len(b)))  # both ways: a short text inside a long one is no twin
-        if len(mapping) < max(2, len(by_doc[doc]) // 2) or len(mapping) <= len(best_map):
+        if len(mapping) < need or len(mapping) <= len(best_map):
             continue
         if sorted(scores)[len(scores) // 2] < params.same_source:
             continue
@@ -401,21 +492,39 @@ def _names_source(head: str, title: str) -> bool:
     ("Operation Linden", "Covid-19 Module")."""
     words = _title_words(title)
     low = head.lower()
-    return bool(words) and sum(bool(re.search(rf"\b{re.escape(w)}\b", low)) for w in words) >= min(2, len(words))
+    return bool(words) and sum(w in low and bool(re.search(rf"\b{re.escape(w)}\b", low)) for w in words) >= min(2, len(words))
 
 
-def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _State) -> list[LinkRow]:
+def _content_links(
+    index: Index, recs: _Recs, chunks: list[ChunkRow], state: _State, previous: _Previous | None = None
+) -> list[LinkRow]:
     """Unlinked passages of other documents, by similarity to a recommendation and its explicit
     responses. A passage of a document that shares the recommendation's source, or names the source
     report in its opening, is linked at ``content_threshold``; any other needs ``unrelated_threshold``
-    (two inquiries' texts on similar subjects are alike without answering each other)."""
+    (two inquiries' texts on similar subjects are alike without answering each other). With
+    ``previous``, a passage of a copied document keeps its previous links unless a vector that
+    arrived or left reaches ``content_threshold`` against it (``_Previous.affected``)."""
     vectors = index.vectors
-    targets = sorted(set(state.rec_vec_ids) | set(state.explicit_vec_ids))
+    targets = [
+        t
+        for t in sorted(set(state.rec_vec_ids) | set(state.explicit_vec_ids))
+        if state.rec_vec_ids[t] + state.explicit_vec_ids[t]
+    ]
     if not targets or vectors is None or vectors.ntotal == 0:
         return []
-    queries = {t: _vectors(vectors, state.rec_vec_ids[t] + state.explicit_vec_ids[t]) for t in targets}
+    row_of, matrix = _all_vectors(vectors)
+    query_ids = [list(dict.fromkeys(state.rec_vec_ids[t] + state.explicit_vec_ids[t])) for t in targets]
+    queries = matrix[row_of[np.fromiter((i for ids in query_ids for i in ids), dtype=np.int64)]]
+    starts = np.cumsum([0] + [len(ids) for ids in query_ids[:-1]])
     rows, canonical = recs.rows, recs.canonical
-    rec_docs = {t: {rows[t].doc_id} | {rows[r].doc_id for r, c in canonical.items() if c == t} for t in targets}
+    members: dict[int, set[str]] = defaultdict(set)  # canonical id -> documents printing it
+    for rid, c in canonical.items():
+        members[c].add(rows[rid].doc_id)
+    column = {t: k for k, t in enumerate(targets)}
+    own: dict[str, list[int]] = defaultdict(list)  # document -> the targets it prints (never linked to it)
+    for t in targets:
+        for doc in {rows[t].doc_id} | members[t]:
+            own[doc].append(column[t])
     group = defaultdict(set)  # source document -> every document with a recommendation from it
     for rid, c in canonical.items():
         group[rows[c].doc_id].add(rows[rid].doc_id)
@@ -429,27 +538,116 @@ def _content_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _St
             related[doc, src] = doc in group[src] or _names_source(head, titles[src])
         return related[doc, src]
 
+    unlinked = [ch for ch in chunks if ch.chunk_id not in state.linked_chunks]
+    kept: dict[str, list[tuple[int, float]]] = {}
+    if previous is not None:
+        kept = previous.kept_links(chunks, unlinked, row_of, matrix, state)
+    compare = [ch for ch in unlinked if ch.chunk_id not in kept]
+    compare = [ch for ch in compare if len(_WORD.findall(ch.text)) >= params.min_content_words and not front_or_back_matter(ch)]
     unrelated = max(params.content_threshold, params.unrelated_threshold)
-    out = []
-    for ch in chunks:
-        if ch.chunk_id in state.linked_chunks or len(_WORD.findall(ch.text)) < params.min_content_words:
-            continue
-        if front_or_back_matter(ch):
-            continue
-        v = vectors.reconstruct(int(ch.id))
-        scores = {t: float((queries[t] @ v).max()) for t in targets if ch.doc_id not in rec_docs[t] and len(queries[t])}
-        if not scores:
-            continue
-        best = max(scores.values())
-        for t, s in scores.items():
-            if s < params.content_threshold or s < best - params.content_margin:
+    found: dict[str, list[tuple[int, float]]] = dict(kept)
+    for b in range(0, len(compare), _BLOCK):
+        block = compare[b : b + _BLOCK]
+        sims = matrix[row_of[np.fromiter((ch.id for ch in block), dtype=np.int64)]] @ queries.T
+        best = np.maximum.reduceat(sims, starts, axis=1).astype(np.float64)  # passage x target
+        for i, ch in enumerate(block):
+            row = best[i]
+            row[own.get(ch.doc_id, [])] = -np.inf
+            top = row.max()
+            if top == -np.inf:
                 continue
-            if s >= unrelated or relates(ch.doc_id, rows[t].doc_id):
-                out.append(state.link(t, ch, "content", s))
-    return out
+            verdicts = []
+            for k in np.flatnonzero((row >= params.content_threshold) & (row >= top - params.content_margin)):
+                s, t = float(row[k]), targets[k]
+                if s >= unrelated or relates(ch.doc_id, rows[t].doc_id):
+                    verdicts.append((t, s))
+            if verdicts:
+                found[ch.chunk_id] = verdicts
+    return [state.link(t, ch, "content", s) for ch in chunks for t, s in found.get(ch.chunk_id, [])]
 
 
-def _vectors(faiss_index: Any, ids: list[int]) -> np.ndarray:
-    if not ids:
-        return np.zeros((0, faiss_index.d), dtype=np.float32)
+_BLOCK = 512  # passages per matrix product
+
+
+def _all_vectors(faiss_index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Every vector of a FAISS id map over a flat index, and id -> row of that matrix (-1: none)."""
+    import faiss
+
+    matrix = faiss.downcast_index(faiss_index.index).reconstruct_n(0, faiss_index.ntotal)
+    ids = faiss.vector_to_array(faiss_index.id_map)
+    row_of = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int64)
+    row_of[ids] = np.arange(len(ids))
+    return row_of, matrix
+
+
+@dataclass
+class _Previous:
+    """The index this one replaces, when its links can be reused: the copied documents' sources are
+    unchanged (else a full relink: e.g. a new document that becomes the source of copied ones).
+    ``arrived``: vectors of the new documents' passages that stand for a recommendation (its text or
+    an explicit response); ``left``: every vector of the documents not copied."""
+
+    index: Index
+    rec_ids: dict[int, int]  # previous canonical id -> this index's id
+    left: np.ndarray
+    copied: set[str]
+
+    @classmethod
+    def check(cls, previous: Index, index: Index, recs: _Recs, copied: set[str], params: LinkParams) -> _Previous | None:
+        manifest = previous.manifest
+        if not copied or manifest is None or manifest.linking != fingerprint(params) or previous.vectors is None:
+            return None  # linked by other code or parameters (or never linked)
+        key = {(r.doc_id, r.start, r.end, r.number): r.id for r in recs.rows.values()}
+        old_rows = previous.recommendations()
+        rec_ids: dict[int, int] = {}
+        for r in old_rows:
+            new = key.get((r.doc_id, r.start, r.end, r.number))
+            if new is not None and r.doc_id in copied:
+                rec_ids[r.id] = new
+        by_id = {r.id: r for r in old_rows}
+        source = {a.rec_id: a.source for a in recs.assignments}
+        for r in old_rows:
+            if r.doc_id not in copied:
+                continue
+            if r.id not in rec_ids or r.canonical_id not in rec_ids or by_id[r.canonical_id].doc_id not in copied:
+                return None
+            new = rec_ids[r.id]
+            if recs.canonical[new] != rec_ids[r.canonical_id] or source[new] != r.source:
+                return None  # a copied document changed source
+        dropped = [d.doc_id for d in previous.documents() if d.doc_id not in copied]
+        left_ids = [ch.id for d in dropped for ch in previous.chunks(d)]
+        left = _vectors(previous.vectors, left_ids) if left_ids else np.zeros((0, previous.vectors.d), dtype=np.float32)
+        return cls(previous, rec_ids, left, copied)
+
+    def kept_links(
+        self, chunks: list[ChunkRow], unlinked: list[ChunkRow], row_of: np.ndarray, matrix: np.ndarray, state: _State
+    ) -> dict[str, list[tuple[int, float]]]:
+        """The unlinked passages of copied documents that nothing new can change, each with its
+        previous content links (canonical id, similarity). A passage can change only when a vector
+        that arrived or left reaches ``content_threshold`` against it: below it, that vector's
+        recommendation neither reaches the threshold nor, as the best, rules out one that does."""
+        mine = [ch for ch in unlinked if ch.doc_id in self.copied]
+        copied_rows = {ch.id for ch in chunks if ch.doc_id in self.copied}
+        arrived = sorted(
+            {i for ids in (*state.rec_vec_ids.values(), *state.explicit_vec_ids.values()) for i in ids} - copied_rows
+        )
+        changed = np.vstack([matrix[row_of[np.asarray(arrived, dtype=np.int64)]], self.left])
+        keep: set[str] = set()
+        for b in range(0, len(mine), _BLOCK):
+            block = mine[b : b + _BLOCK]
+            vecs = matrix[row_of[np.fromiter((ch.id for ch in block), dtype=np.int64)]]
+            reach = (vecs @ changed.T).max(axis=1) if len(changed) else np.full(len(block), -np.inf)
+            keep.update(ch.chunk_id for ch, r in zip(block, reach) if float(r) < state.params.content_threshold)
+        out: dict[str, list[tuple[int, float]]] = {ch_id: [] for ch_id in keep}
+        lost: set[str] = set()  # (a recommendation that left always reaches the threshold: never here)
+        for link in self.index.links():
+            if link.method == "content" and link.chunk_id in keep:
+                if link.rec_id in self.rec_ids:
+                    out[link.chunk_id].append((self.rec_ids[link.rec_id], link.confidence))
+                else:
+                    lost.add(link.chunk_id)
+        return {ch_id: sorted(found) for ch_id, found in out.items() if ch_id not in lost}
+
+
+def _vectors(faiss_index: Any, ids: Iterable[int]) -> np.ndarray:
     return np.vstack([faiss_index.reconstruct(int(i)) for i in dict.fromkeys(ids)])

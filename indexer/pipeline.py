@@ -331,7 +331,7 @@ def _write(writer: IndexWriter, plan: _Plan, embedder: Embedder, progress: Progr
         _embed(writer, sentences, embedder, progress, "sentences", 64)
     from inquire.indexer.linking import link_index  # after all documents are in
 
-    link_index(writer)
+    link_index(writer, previous=old, copied={doc_id for doc_id, _ in plan.reuse})
 
 
 def _add_processed(writer: IndexWriter, doc: ProcessedDoc, texts: list[str], next_id: int) -> list[int]:
@@ -545,6 +545,8 @@ def _embed_pooled(writer: IndexWriter, passages: list[_Passage], embedder: Any, 
 
 
 def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict[str, int]) -> Manifest:
+    from inquire.indexer import linking
+
     files_map = {d.path: d.sha256 for d in plan.new_docs}
     for _, path in plan.reuse:
         files_map[path] = plan.previous.files[path]
@@ -554,6 +556,7 @@ def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict
         dim=embedder.dim,
         chunking=params.to_dict(),
         processing=processing_fingerprint(),
+        linking=linking.fingerprint(),
         files=dict(sorted(files_map.items())),
         created=old.created if old else now_iso(),
         counts=counts,

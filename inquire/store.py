@@ -168,6 +168,7 @@ class Manifest:
     dim: int
     chunking: dict
     processing: str = ""  # fingerprint of the code that turns files into chunks (see pipeline)
+    linking: str = ""  # fingerprint of the code and parameters that linked it (indexer/linking.py)
     files: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256
     created: str = field(default_factory=now_iso)
     updated: str = field(default_factory=now_iso)
@@ -185,6 +186,7 @@ class Manifest:
             "model": {"name": self.model, "dim": self.dim},
             "chunking": self.chunking,
             "processing": self.processing,
+            "linking": self.linking,
             "created": self.created,
             "updated": self.updated,
             "counts": self.counts,
@@ -199,6 +201,7 @@ class Manifest:
             dim=int(data["model"]["dim"]),
             chunking=dict(data.get("chunking", {})),
             processing=str(data.get("processing", "")),
+            linking=str(data.get("linking", "")),
             files=dict(data.get("files", {})),
             created=data.get("created", ""),
             updated=data.get("updated", ""),
