@@ -110,3 +110,62 @@ def write_vectors(index: Any, path: Path, *, index_dir: Path | None = None) -> N
             os.fsync(fh.fileno())
     except (OSError, RuntimeError) as exc:
         raise write_error(path, exc, index_dir) from exc
+
+
+def flat_vectors(index: Any) -> tuple[Any, Any]:
+    """(ids, vectors) of an ``IndexIDMap2`` over a flat index, as numpy arrays (copies)."""
+    import faiss
+    import numpy as np
+
+    n, d = index.ntotal, index.d
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    flat: Any = faiss.downcast_index(index.index)
+    vectors = faiss.vector_to_array(flat.codes).view(np.float32).reshape(n, d)
+    return ids, vectors
+
+
+def build_ann(index: Any, params: Any) -> Any | None:
+    """An inverted-file index (``faiss.IndexIVFFlat``, inner product, the same ids) over an id-mapped
+    flat index, or None when it holds fewer than ``params.min_vectors`` (``inquire.params.AnnParams``)."""
+    import math
+
+    import faiss
+    import numpy as np
+
+    n = index.ntotal
+    if n < params.min_vectors:
+        return None
+    ids, vectors = flat_vectors(index)
+    lists = max(1, int(params.lists_per_sqrt * math.sqrt(n)))
+    quantizer = faiss.IndexFlatIP(index.d)
+    ann = faiss.IndexIVFFlat(quantizer, index.d, lists, faiss.METRIC_INNER_PRODUCT)
+    ann.cp.niter = params.train_iterations
+    sample = min(n, params.train_per_list * lists)
+    rows = np.random.default_rng(0).choice(n, size=sample, replace=False) if sample < n else np.arange(n)
+    ann.train(np.ascontiguousarray(vectors[np.sort(rows)]))
+    ann.add_with_ids(np.ascontiguousarray(vectors), ids)
+    ann.nprobe = params.nprobe
+    ann.own_fields = True
+    quantizer.this.disown()  # type: ignore[attr-defined]  # the IVF index owns its quantizer now
+    return ann
+
+
+def read_ann(path: Path, *, index_dir: Path | None, expected: int, dim: int | None, file: BinaryIO | None = None) -> Any:
+    """An approximate index file written by :func:`build_ann`, checked like :func:`read_vectors`."""
+    import faiss
+
+    path = Path(path)
+    where = f"index at {_location(path, index_dir)}"
+    try:
+        if file is None:
+            index = faiss.read_index(str(path))
+        else:
+            file.seek(0)
+            index = faiss.read_index(faiss.PyCallbackIOReader(file.read))  # type: ignore[attr-defined]
+    except (RuntimeError, MemoryError, OSError) as exc:
+        raise IndexIncompatible(f"{where}: {path.name} is damaged or unreadable; {REBUILD}") from exc
+    if not isinstance(index, faiss.IndexIVF) or (dim is not None and index.d != dim) or index.ntotal != expected:
+        raise IndexIncompatible(
+            f"{where}: {path.name} does not match the index ({index.ntotal} vectors of {index.d} dimensions); {REBUILD}"
+        )
+    return index

@@ -19,6 +19,7 @@ so a failed or interrupted run never leaves a half-written index behind. An inde
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sqlite3
@@ -34,7 +35,8 @@ import numpy as np
 
 from inquire import versions
 from inquire.errors import IndexIncompatible, IndexMissing
-from inquire.faiss_files import read_vectors, write_error, write_vectors
+from inquire.faiss_files import build_ann, read_ann, read_vectors, write_error, write_vectors
+from inquire.params import ANN, AnnParams
 from inquire.records import CleanDocument
 from inquire.views import create_views
 
@@ -42,6 +44,10 @@ FORMAT_VERSION = 6  # 6: documents' date, publisher, page labels, OCR'd pages; r
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
+# approximate indexes of the same vectors, written only for large indexes (inquire.params.AnnParams)
+VECTORS_ANN = "vectors.ivf.faiss"
+SENTENCE_VECTORS_ANN = "sentences.ivf.faiss"
+POSTINGS = "lexical.postings"  # the FTS5 table's BM25 postings as arrays (inquire.postings), large indexes only
 DATABASE = "meta.sqlite"
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"  # chunks_fts's tokenizer (SCHEMA); FtsTokenizer repeats it
 
@@ -597,6 +603,7 @@ class Index:
         self._vectors = vectors
         self._sentence_vectors = sentence_vectors
         self._files = dict(files or {})  # FAISS files opened with the database, read on first use
+        self._ann: dict[str, Any] = {}
 
     @classmethod
     def open(cls, location: Path) -> Index:
@@ -619,6 +626,9 @@ class Index:
                     if not versions.is_current(version):
                         raise  # replaced while opening: read_consistent opens the new version
                     # a damaged index: read_vectors names the problem when the vectors are read
+            for name in (VECTORS_ANN, SENTENCE_VECTORS_ANN, POSTINGS):  # only large indexes have them
+                with contextlib.suppress(FileNotFoundError):
+                    files[name] = open(version.dir / name, "rb")  # noqa: SIM115 - held until close()
         except BaseException:
             conn.close()
             for fh in files.values():
@@ -652,6 +662,47 @@ class Index:
         if self._sentence_vectors is None:
             self._sentence_vectors = self._read_vectors(SENTENCE_VECTORS, "sentences", "sentences")
         return self._sentence_vectors
+
+    @property
+    def ann_vectors(self) -> Any | None:
+        """The approximate (IVF) index of the passage vectors, or None when this index has none."""
+        return self._read_ann(VECTORS_ANN, "chunks")
+
+    @property
+    def ann_sentence_vectors(self) -> Any | None:
+        """The approximate (IVF) index of the sentence vectors, or None when this index has none."""
+        return self._read_ann(SENTENCE_VECTORS_ANN, "sentences")
+
+    @property
+    def postings(self) -> Any | None:
+        """The BM25 postings (``inquire.postings.Postings``) of a large index, or None (FTS5 ranks)."""
+        if POSTINGS not in self._ann:
+            file = self._files.get(POSTINGS)
+            if file is None:
+                self._ann[POSTINGS] = None
+            else:
+                from inquire.postings import Postings
+
+                try:
+                    self._ann[POSTINGS] = Postings(file)
+                except (OSError, ValueError, KeyError) as exc:
+                    raise IndexIncompatible(
+                        f"index at {self.location}: {POSTINGS} is damaged ({exc}); run `inquire index --rebuild`"
+                    ) from exc
+        return self._ann[POSTINGS]
+
+    def _read_ann(self, name: str, table: str) -> Any | None:
+        if name not in self._ann:
+            file = self._files.get(name)
+            if file is None or self.index_dir is None:
+                self._ann[name] = None
+            else:
+                expected = self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                dim = self.manifest.dim if self.manifest else None
+                ann = read_ann(self.index_dir / name, index_dir=self.location, expected=expected, dim=dim, file=file)
+                ann.nprobe = min(ann.nlist, ANN.nprobe_sentences if name == SENTENCE_VECTORS_ANN else ANN.nprobe)
+                self._ann[name] = ann
+        return self._ann[name]
 
     def _read_vectors(self, name: str, table: str, what: str) -> Any:
         """A FAISS file of this version, checked against the database (count) and the manifest (dimension)."""
@@ -942,8 +993,9 @@ class IndexWriter:
 
     ``index`` reads what has been written so far (linking runs on it before the commit)."""
 
-    def __init__(self, location: Path, dim: int) -> None:
+    def __init__(self, location: Path, dim: int, ann: AnnParams | None = None) -> None:
         self.location = Path(location)
+        self.ann = ann or ANN  # when to write approximate indexes and postings, and how
         self._staging = versions.Staging(self.location)
         self.tmp = self._staging.dir
         try:
@@ -1007,9 +1059,21 @@ class IndexWriter:
         self._conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
         create_views(self._conn)  # the tracker as tables (Datasette), in the file readers open read-only
         self._conn.commit()
+        rows = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        if rows >= self.ann.lexical_min_passages:
+            from inquire.postings import build_postings
+
+            try:
+                build_postings(self._token_instances(), rows, self.tmp / POSTINGS)
+            except OSError as exc:
+                raise write_error(self.tmp / POSTINGS, exc, self.location) from exc
         self._conn.close()
         write_vectors(self.faiss, self.tmp / VECTORS, index_dir=self.location)
         write_vectors(self.sentence_faiss, self.tmp / SENTENCE_VECTORS, index_dir=self.location)
+        for vectors, name in ((self.faiss, VECTORS_ANN), (self.sentence_faiss, SENTENCE_VECTORS_ANN)):
+            ann = build_ann(vectors, self.ann)
+            if ann is not None:
+                write_vectors(ann, self.tmp / name, index_dir=self.location)
         path = self.tmp / MANIFEST
         try:
             with open(path, "w", encoding="utf-8") as fh:
@@ -1017,6 +1081,13 @@ class IndexWriter:
         except OSError as exc:
             raise write_error(path, exc, self.location) from exc
         return self._staging.publish()  # fsyncs the files, then switches CURRENT
+
+    def _token_instances(self, batch: int = 200_000) -> Iterator[tuple[list[str], np.ndarray]]:
+        """The FTS5 table's token instances as (terms, passage ids) batches, by term then passage."""
+        self._conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_instances USING fts5vocab(main, chunks_fts, instance)")
+        cursor = self._conn.execute("SELECT term, doc FROM temp.fts_instances")
+        while rows := cursor.fetchmany(batch):
+            yield [r[0] for r in rows], np.fromiter((r[1] for r in rows), dtype=np.int32, count=len(rows))
 
     def abort(self) -> None:
         try:

@@ -1,5 +1,9 @@
 """The default backend: the index directory's FAISS files (exact inner product) and its FTS5 table.
 
+A large index also has approximate (IVF) files of the same vectors (``inquire.params.AnnParams``):
+unfiltered queries search those; filtered ones rank the selected ids exactly. A large index's
+BM25 ranking reads its postings arrays (``inquire.postings``) instead of FTS5, with FTS5's scores.
+
 Filters are applied inside the search: FAISS ranks only the selected ids (an ``IDSelectorBatch``),
 FTS5 only the selected rows (``rowid IN (...)`` in the same SQL statement), instead of ranking
 every passage and sentence and dropping the rest afterwards.
@@ -20,17 +24,34 @@ def _row(qvec: np.ndarray) -> np.ndarray:
 
 
 def _search(vectors: Any, qvec: np.ndarray, k: int, ids: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """Top-k (id, inner product) from a FAISS id-mapped index, over ``ids`` only when given."""
+    """Top-k (id, inner product) from a FAISS index with ids, over ``ids`` only when given (an IVF
+    index then probes every list: the selected ids are ranked exactly)."""
     if ids is None:
         scores, found = vectors.search(_row(qvec), k)
     else:
         import faiss
 
         selector = faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64))
-        params = faiss.SearchParameters()
-        params.sel = selector  # ``selector`` stays referenced until the search returns
+        if isinstance(vectors, faiss.IndexIVF):
+            params: Any = faiss.SearchParametersIVF(sel=selector, nprobe=vectors.nlist)  # type: ignore[call-arg]
+        else:
+            params = faiss.SearchParameters()
+            params.sel = selector  # ``selector`` stays referenced until the search returns
         scores, found = vectors.search(_row(qvec), k, params=params)
-    return [(int(i), float(s)) for i, s in zip(found[0], scores[0]) if i >= 0]
+    # equal scores by id: the exact and the approximate index list ties in different orders
+    return sorted(((int(i), float(s)) for i, s in zip(found[0], scores[0]) if i >= 0), key=lambda h: (-h[1], h[0]))
+
+
+def _searchable(exact: Any, ann: Any | None) -> Any:
+    """The vectors to search and read: the approximate (IVF) index when the index has one (the exact
+    file is then not loaded: the IVF index holds the same vectors, and reads them by id through a
+    direct map), else the exact one."""
+    if ann is None:
+        return exact()
+    import faiss
+
+    ann.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+    return ann
 
 
 class LocalBackend:
@@ -42,14 +63,18 @@ class LocalBackend:
         import faiss
 
         self.index = index
-        index.vectors, index.sentence_vectors  # noqa: B018 - open both now: a damaged file is reported at open
+        self._tokenizer: Any = None
+        # open both now (a damaged file is reported at open): the approximate index of a large index,
+        # else the exact file
+        self._passages = _searchable(lambda: index.vectors, index.ann_vectors)
+        self._sentences = _searchable(lambda: index.sentence_vectors, index.ann_sentence_vectors)
         # A query is one row: FAISS gains nothing from more threads, and its idle OpenMP threads spin
         # against ONNX Runtime's (scripts/bench_scale.py --compare-threads: at 10k passages on a busy
         # 2-core machine, dense 51 -> 12 ms and sentence 270 -> 104 ms at p50).
         faiss.omp_set_num_threads(1)
 
     def dense(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None) -> Ranking:
-        vectors = self.index.vectors
+        vectors = self._passages
         if vectors.ntotal == 0 or k <= 0:
             return []
         if within is None:
@@ -58,7 +83,7 @@ class LocalBackend:
         return _search(vectors, qvec, min(k, len(ids)), ids) if len(ids) else []
 
     def sentences(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None, candidates: int | None = None) -> Ranking:
-        vectors = self.index.sentence_vectors
+        vectors = self._sentences
         if vectors.ntotal == 0 or k <= 0:
             return []
         ids: np.ndarray | None = None  # the selected sentences, ascending, and their passages
@@ -88,16 +113,31 @@ class LocalBackend:
         """FTS5 BM25 (porter stemming), OR of the query's content words; higher is better."""
         if not terms or k <= 0:
             return []
-        return [(rowid, -score) for rowid, score in self.index.bm25(terms, k, within)]
+        postings = self.index.postings
+        if postings is None:
+            return [(rowid, -score) for rowid, score in self.index.bm25(terms, k, within)]
+        allowed = None if within is None else self.index.chunk_ids_where(within)
+        return postings.search(self._stems(terms), k, allowed)
+
+    def _stems(self, terms: tuple[str, ...]) -> list[str]:
+        """The query's words as the FTS5 table's terms (what MATCH would look up)."""
+        if self._tokenizer is None:
+            from inquire.store import FtsTokenizer
+
+            self._tokenizer = FtsTokenizer()
+        return [t for counts in self._tokenizer.counts(list(dict.fromkeys(terms))) for t in counts]
 
     def passage_vectors(self, ids: list[int]) -> np.ndarray:
-        return _reconstruct(self.index.vectors, ids)
+        return _reconstruct(self._passages, ids)
 
     def sentence_vectors(self, ids: list[int]) -> np.ndarray:
-        return _reconstruct(self.index.sentence_vectors, ids)
+        return _reconstruct(self._sentences, ids)
 
     def close(self) -> None:
-        """Nothing of its own to release: the index is the searcher's."""
+        """Only the query tokenizer is its own: the index is the searcher's."""
+        if self._tokenizer is not None:
+            self._tokenizer.close()
+            self._tokenizer = None
 
 
 def _reconstruct(vectors: Any, ids: list[int]) -> np.ndarray:
