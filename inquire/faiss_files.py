@@ -113,14 +113,15 @@ def write_vectors(index: Any, path: Path, *, index_dir: Path | None = None) -> N
 
 
 def flat_vectors(index: Any) -> tuple[Any, Any]:
-    """(ids, vectors) of an ``IndexIDMap2`` over a flat index, as numpy arrays (copies)."""
+    """(ids, vectors) of an ``IndexIDMap2`` over a flat index, as numpy views of its own arrays
+    (valid while ``index`` lives and is not changed)."""
     import faiss
     import numpy as np
 
     n, d = index.ntotal, index.d
-    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
     flat: Any = faiss.downcast_index(index.index)
-    vectors = faiss.vector_to_array(flat.codes).view(np.float32).reshape(n, d)
+    ids = faiss.rev_swig_ptr(index.id_map.data(), n).view(np.int64)
+    vectors = faiss.rev_swig_ptr(flat.codes.data(), n * d * 4).view(np.float32).reshape(n, d)
     return ids, vectors
 
 
@@ -135,7 +136,7 @@ def build_ann(index: Any, params: Any) -> Any | None:
     n = index.ntotal
     if n < params.min_vectors:
         return None
-    ids, vectors = flat_vectors(index)
+    ids, vectors = flat_vectors(index)  # views of the flat index's arrays: no copy
     lists = max(1, int(params.lists_per_sqrt * math.sqrt(n)))
     quantizer = faiss.IndexFlatIP(index.d)
     ann = faiss.IndexIVFFlat(quantizer, index.d, lists, faiss.METRIC_INNER_PRODUCT)
@@ -156,12 +157,18 @@ def read_ann(path: Path, *, index_dir: Path | None, expected: int, dim: int | No
 
     path = Path(path)
     where = f"index at {_location(path, index_dir)}"
+    # Memory-mapped (FAISS reads the inverted lists in place: pages come in as queries probe them,
+    # and the kernel may drop them again), through the open file's descriptor where the system
+    # names one, so a version replaced meanwhile is still the one read.
+    mapped = Path(f"/proc/self/fd/{file.fileno()}") if file is not None else path
     try:
-        if file is None:
-            index = faiss.read_index(str(path))
-        else:
+        if mapped.exists():
+            index = faiss.read_index(str(mapped), faiss.IO_FLAG_MMAP_IFC)
+        elif file is not None:
             file.seek(0)
             index = faiss.read_index(faiss.PyCallbackIOReader(file.read))  # type: ignore[attr-defined]
+        else:
+            raise FileNotFoundError(path)
     except (RuntimeError, MemoryError, OSError) as exc:
         raise IndexIncompatible(f"{where}: {path.name} is damaged or unreadable; {REBUILD}") from exc
     if not isinstance(index, faiss.IndexIVF) or (dim is not None and index.d != dim) or index.ntotal != expected:

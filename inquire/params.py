@@ -123,6 +123,9 @@ class AnnParams:
     nprobe_sentences: int = 128  # short texts spread over more lists: recall@300 0.84 at 32, 0.94 at 128
     train_per_list: int = 40  # training sample: this many vectors per list (FAISS warns below 39)
     train_iterations: int = 10
+    # a filtered search ranks its selection exactly up to this many vectors (read by id, one product);
+    # a larger selection is searched in the IVF index with proportionally more lists probed
+    exact_filtered: int = 50_000
     # BM25 postings as arrays (inquire.postings) instead of FTS5's row-at-a-time OR query, from this many passages
     lexical_min_passages: int = 50_000
 

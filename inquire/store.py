@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import sqlite3
 import urllib.parse
@@ -903,8 +904,9 @@ class Index:
         """(sentence ids, their chunk ids) of the chunks ``within`` selects."""
         clause, args = within.sql("c")
         q = f"SELECT s.id, s.chunk FROM sentences s JOIN chunks c ON c.id = s.chunk WHERE {clause}"
-        rows = np.array(self._conn.execute(q, args).fetchall(), dtype=np.int64).reshape(-1, 2)
-        return rows[:, 0].copy(), rows[:, 1].copy()
+        rows = self._conn.execute(q, args).fetchall()
+        pairs = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
+        return pairs[:, 0].copy(), pairs[:, 1].copy()
 
     def chunk_rowids(self, chunk_ids: Sequence[str]) -> dict[str, int]:
         """chunk_id (``<doc_id>-<seq>``) -> chunks.id."""

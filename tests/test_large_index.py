@@ -62,7 +62,11 @@ def _same_ranking(x: list[tuple[int, float]], y: list[tuple[int, float]]) -> boo
     return all(groups_x[g] == groups_y.get(g) for g in groups_x if g != last)
 
 
-def test_approximate_indexes_and_postings_rank_as_the_exact_files(indexes):
+@pytest.mark.parametrize("exact_filtered", [0, 10**6])  # a filtered search in the IVF index / by reading the selection
+def test_approximate_indexes_and_postings_rank_as_the_exact_files(indexes, exact_filtered, monkeypatch):
+    import inquire.query.backends.local as local
+
+    monkeypatch.setattr(local, "ANN", AnnParams(exact_filtered=exact_filtered))
     exact, large = indexes
     a, b = Searcher(exact, FakeEmbedder()), Searcher(large, FakeEmbedder())
     assert b.index.ann_vectors is not None and b.index.postings is not None

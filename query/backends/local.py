@@ -1,7 +1,7 @@
 """The default backend: the index directory's FAISS files (exact inner product) and its FTS5 table.
 
 A large index also has approximate (IVF) files of the same vectors (``inquire.params.AnnParams``):
-unfiltered queries search those; filtered ones rank the selected ids exactly. A large index's
+unfiltered queries search those; filtered ones rank a selection of up to ``exact_filtered`` vectors exactly. A large index's
 BM25 ranking reads its postings arrays (``inquire.postings``) instead of FTS5, with FTS5's scores.
 
 Filters are applied inside the search: FAISS ranks only the selected ids (an ``IDSelectorBatch``),
@@ -11,11 +11,13 @@ every passage and sentence and dropping the rest afterwards.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from inquire.query.backends import Ranking, best_per_chunk
 
+from inquire.params import ANN
 from inquire.store import ChunkSelection, Index
 
 
@@ -24,22 +26,36 @@ def _row(qvec: np.ndarray) -> np.ndarray:
 
 
 def _search(vectors: Any, qvec: np.ndarray, k: int, ids: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """Top-k (id, inner product) from a FAISS index with ids, over ``ids`` only when given (an IVF
-    index then probes every list: the selected ids are ranked exactly)."""
+    """Top-k (id, inner product) from a FAISS index with ids, over ``ids`` only when given: exactly,
+    except from an approximate (IVF) index with a selection larger than ``AnnParams.exact_filtered``."""
     if ids is None:
         scores, found = vectors.search(_row(qvec), k)
     else:
         import faiss
 
+        if isinstance(vectors, faiss.IndexIVF) and len(ids) <= ANN.exact_filtered:
+            return _exact_among(vectors, qvec, k, ids)
         selector = faiss.IDSelectorBatch(np.ascontiguousarray(ids, dtype=np.int64))
         if isinstance(vectors, faiss.IndexIVF):
-            params: Any = faiss.SearchParametersIVF(sel=selector, nprobe=vectors.nlist)  # type: ignore[call-arg]
+            # a large selection: probe as many more lists as the selection is smaller than the whole,
+            # so that about as many selected vectors are compared as an unfiltered search compares
+            nprobe = min(vectors.nlist, math.ceil(vectors.nprobe * vectors.ntotal / max(1, len(ids))))
+            params: Any = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)  # type: ignore[call-arg]
         else:
             params = faiss.SearchParameters()
             params.sel = selector  # ``selector`` stays referenced until the search returns
         scores, found = vectors.search(_row(qvec), k, params=params)
     # equal scores by id: the exact and the approximate index list ties in different orders
     return sorted(((int(i), float(s)) for i, s in zip(found[0], scores[0]) if i >= 0), key=lambda h: (-h[1], h[0]))
+
+
+def _exact_among(vectors: Any, qvec: np.ndarray, k: int, ids: np.ndarray) -> list[tuple[int, float]]:
+    """Top-k of a small selection, exactly: its vectors read by id, scored in one product."""
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    scores = vectors.reconstruct_batch(ids) @ np.asarray(qvec, dtype=np.float32).reshape(-1)
+    k = min(k, len(ids))
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+    return sorted(((int(ids[i]), float(scores[i])) for i in top), key=lambda h: (-h[1], h[0]))
 
 
 def _searchable(exact: Any, ann: Any | None) -> Any:
@@ -64,6 +80,7 @@ class LocalBackend:
 
         self.index = index
         self._tokenizer: Any = None
+        self._selected: tuple[ChunkSelection, np.ndarray] | None = None
         # open both now (a damaged file is reported at open): the approximate index of a large index,
         # else the exact file
         self._passages = _searchable(lambda: index.vectors, index.ann_vectors)
@@ -79,7 +96,7 @@ class LocalBackend:
             return []
         if within is None:
             return _search(vectors, qvec, min(k, vectors.ntotal))
-        ids = self.index.chunk_ids_where(within)
+        ids = self._chunk_ids(within)
         return _search(vectors, qvec, min(k, len(ids)), ids) if len(ids) else []
 
     def sentences(self, qvec: np.ndarray, k: int, within: ChunkSelection | None = None, candidates: int | None = None) -> Ranking:
@@ -116,8 +133,15 @@ class LocalBackend:
         postings = self.index.postings
         if postings is None:
             return [(rowid, -score) for rowid, score in self.index.bm25(terms, k, within)]
-        allowed = None if within is None else self.index.chunk_ids_where(within)
+        allowed = None if within is None else self._chunk_ids(within)
         return postings.search(self._stems(terms), k, allowed)
+
+    def _chunk_ids(self, within: ChunkSelection) -> np.ndarray:
+        """The chunk ids ``within`` selects (the last selection's are kept: one search asks for them
+        once per ranking)."""
+        if self._selected is None or self._selected[0] != within:
+            self._selected = (within, self.index.chunk_ids_where(within))
+        return self._selected[1]
 
     def _stems(self, terms: tuple[str, ...]) -> list[str]:
         """The query's words as the FTS5 table's terms (what MATCH would look up)."""
