@@ -75,13 +75,16 @@ def link_index(
 def find_links(index: Index, params: LinkParams = LINK, previous: Index | None = None, copied: Collection[str] = ()) -> LinkPlan:
     """Sources, then explicit, reference and content links (reads only). With ``previous`` (see
     ``link_index``) the content links of passages nothing new can change are taken from it."""
-    recs = _Recs.load(index, params)
+    rows = index.recommendations()
+    prev = _Previous.open(previous, rows, set(copied), params) if previous is not None else None
+    recs = _Recs.load(index, params, rows, prev.canonical() if prev is not None else None)
+    if prev is not None and not prev.same_sources(recs):
+        prev = None  # a copied document changed source: nothing previous is reused
     chunks = index.chunks()
     state = _State(index, recs, params)
-    links = _explicit_links(index, recs, state)
+    links = _explicit_links(index, recs, chunks, state)
     state.note_recommendation_chunks(chunks)
     links += _reference_links(recs, chunks, state)
-    prev = _Previous.check(previous, index, recs, set(copied), params) if previous is not None else None
     links += _content_links(index, recs, chunks, state, prev)
     return LinkPlan(tuple(recs.assignments), tuple(links))
 
@@ -118,9 +121,16 @@ class _Recs:
     numbers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # doc -> its normalised numbers
 
     @classmethod
-    def load(cls, index: Index, params: LinkParams) -> _Recs:
-        rows = index.recommendations()
-        canonical, assignments = _assign_sources(index, rows, params)
+    def load(
+        cls, index: Index, params: LinkParams, rows: list[RecommendationRow], previous: dict[int, int] | None = None
+    ) -> _Recs:
+        """``rows``: the index's recommendations. ``previous``: the copied documents' recommendations ->
+        their canonical ids as previously assigned (in this index's ids), kept unless a new document
+        may change them (``_assign_sources``)."""
+        try:
+            canonical, assignments = _assign_sources(index, rows, params, previous)
+        except _Regroup:
+            canonical, assignments = _assign_sources(index, rows, params)
         recs = cls({r.id: r for r in sorted(rows, key=lambda r: (r.doc_id, r.start))}, canonical, assignments)
         for r in recs.rows.values():
             number = normalise_rec(r.number)
@@ -153,11 +163,25 @@ class _Recs:
         return sorted(parts.values(), key=lambda rid: self.rows[rid].start)
 
 
+class _Regroup(Exception):
+    """A new document may change a copied one's source: group every document again."""
+
+
 def _assign_sources(
-    index: Index, recs: list[RecommendationRow], params: LinkParams
+    index: Index, recs: list[RecommendationRow], params: LinkParams, previous: dict[int, int] | None = None
 ) -> tuple[dict[int, int], list[SourceAssignment]]:
     """Group documents that print the same recommendations under the report that made them;
-    return rec id -> canonical id and each recommendation's assignment."""
+    return rec id -> canonical id and each recommendation's assignment.
+
+    With ``previous`` (the copied documents' recommendations -> their previous canonical ids) only
+    the new documents are grouped, and only the pairs with their recommendations compared
+    (``_near_pairs``). A document's candidate sources are the documents before it in ``docs`` order
+    that are their own source, each judged on the two documents alone, the first with the most
+    matches winning. So a copied document keeps its source unless a new document before it, a source
+    of its own, is a candidate: then the copied document's source is decided again (its pairs with
+    every document compared) and must come out the same, else ``_Regroup``. A document that left
+    changes a copied one's source only if it was that source (then ``previous`` is not given:
+    ``_Previous.canonical``)."""
     by_doc: dict[str, list[RecommendationRow]] = defaultdict(list)
     for r in sorted(recs, key=lambda r: r.start):
         by_doc[r.doc_id].append(r)
@@ -169,13 +193,34 @@ def _assign_sources(
     canonical: dict[int, int] = {}
     source_doc: dict[str, str] = {}
     titles = {doc.doc_id: doc.title or doc.name for doc in index.documents()}
-    near = _near_pairs(words, params.same_rec)
+    kept = previous or {}
+    fresh = None if previous is None else [r.id for r in recs if r.id not in kept]
+    near = _near_pairs(words, params.same_rec, fresh)
     pos = {r.id: (r.doc_id, k) for d in by_doc for k, r in enumerate(by_doc[d])}
+    suspects: set[str] = set()  # copied documents printing a recommendation like a new one's
+    if fresh is not None:
+        suspects = {pos[b][0] for a in fresh for b in near.get(a, []) if b in kept}
+        if suspects:  # their pairs with every document, to decide their sources again
+            near = _near_pairs(words, params.same_rec, fresh + [r.id for d in suspects for r in by_doc[d]])
+    doc_of = {r.id: r.doc_id for r in recs}
+
+    def decide(d: str, sources: list[str]) -> tuple[str | None, dict[int, int]]:
+        best_src, best_map = _repeated_source(by_doc, d, sources, words, params, _twins(by_doc[d], near, pos))
+        if best_src is None:
+            best_src, best_map = _summarised_source(by_doc, d, sources, words, titles, params)
+        return best_src, best_map
+
     placed: dict[str, None] = {}  # the sources so far, in the order they were first chosen
     for d in docs:
-        best_src, best_map = _repeated_source(by_doc, d, list(placed), words, params, _twins(by_doc[d], near, pos))
-        if best_src is None:
-            best_src, best_map = _summarised_source(by_doc, d, list(placed), words, titles, params)
+        if by_doc[d][0].id not in kept:
+            best_src, best_map = decide(d, list(placed))
+        else:  # copied: its previous source, unless a new document before it may take its place
+            best_map = {r.id: kept[r.id] for r in by_doc[d] if kept[r.id] != r.id}
+            best_src = doc_of[next(iter(best_map.values()))] if best_map else None
+            new = [s for s in placed if by_doc[s][0].id not in kept]
+            if new and (d in suspects or _summarised_source(by_doc, d, new, words, titles, params)[0] is not None):
+                if d not in suspects or decide(d, list(placed)) != (best_src, best_map):
+                    raise _Regroup
         source_doc[d] = best_src or d
         placed.setdefault(source_doc[d])
         for r in by_doc[d]:
@@ -184,27 +229,35 @@ def _assign_sources(
     return canonical, assignments
 
 
-def _near_pairs(words: dict[int, set[str]], threshold: float) -> dict[int, list[int]]:
+def _near_pairs(words: dict[int, set[str]], threshold: float, only: Collection[int] | None = None) -> dict[int, list[int]]:
     """Every recommendation -> the others whose word containment with it reaches ``threshold``
-    (exactly those), found by prefix filtering: if the smaller set ``a`` shares ``o`` words with
-    another, one of its ``len(a) - o + 1`` rarest words is among them, so only the recommendations
-    holding one of those words are compared."""
+    (exactly those; with ``only``, at least the pairs with one of those), found by prefix filtering:
+    if the smaller set ``a`` shares ``o`` words with another, one of any ``len(a) - o + 1`` of its
+    words (its rarest, the fewest to compare) is among them, so only the recommendations holding one
+    of those words are compared."""
     ids = list(words)
     if threshold <= 0:
         return {a: [b for b in ids if b != a] for a in ids}
     freq = Counter(w for ws in words.values() for w in ws)
+    rank = {w: k for k, w in enumerate(sorted(freq, key=lambda w: (freq[w], w)))}  # rarest first
+    fresh = set(ids) if only is None else set(only)
+    wanted = None if only is None else set().union(*(words[a] for a in fresh))  # the words pairs with ``only`` share
     postings: dict[str, list[int]] = defaultdict(list)
     for rid in ids:
-        for w in words[rid]:
+        for w in words[rid] if wanted is None else words[rid] & wanted:
             postings[w].append(rid)
+    fresh_postings = postings if wanted is None else {w: [b for b in postings[w] if b in fresh] for w in wanted}
     near: dict[int, set[int]] = defaultdict(set)
     for a in ids:
+        if wanted is not None and a not in fresh and words[a].isdisjoint(wanted):
+            continue
         size = len(words[a])
         need = next((k for k in range(1, size + 1) if k / size >= threshold), None) if size else None
         if need is None:
             continue  # no overlap reaches the threshold
-        rarest = sorted(words[a], key=lambda w: (freq[w], w))[: size - need + 1]
-        for b in {b for w in rarest for b in postings[w]}:
+        rarest = sorted(words[a], key=rank.__getitem__)[: size - need + 1]
+        pool = postings if a in fresh else fresh_postings
+        for b in {b for w in rarest for b in pool.get(w, ())}:
             if b != a and len(words[b]) >= size and _containment(words[a], words[b]) >= threshold:
                 near[a].add(b)
                 near[b].add(a)
@@ -376,8 +429,12 @@ class _State:
         )
 
 
-def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
+def _explicit_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _State) -> list[LinkRow]:
     """Responses printed under a recommendation."""
+    by_doc: dict[str, list[ChunkRow]] = defaultdict(list)
+    for ch in chunks:
+        by_doc[ch.doc_id].append(ch)
+    spans: dict[str, tuple[list[ChunkRow], np.ndarray, np.ndarray]] = {}  # document -> its chunks (reading order), starts, ends
     out = []
     for resp in index.responses():
         if resp.recommendation is None:
@@ -385,9 +442,14 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
         answered = recs.answered(resp.doc_id, resp.recommendation, resp.start)
         if not answered:
             continue
-        section = index.section_at(resp.doc_id, resp.start)
-        chunks = index.chunk_ids_overlapping(resp.doc_id, resp.start, resp.end)
-        state.linked_chunks.update(chunk_id for _, chunk_id in chunks)
+        if resp.doc_id not in spans:
+            mine = sorted(by_doc[resp.doc_id], key=lambda ch: ch.seq)
+            spans[resp.doc_id] = (mine, np.array([ch.start for ch in mine]), np.array([ch.end for ch in mine]))
+        mine, starts, ends = spans[resp.doc_id]
+        holding = np.flatnonzero((starts <= resp.start) & (ends > resp.start))
+        section = mine[holding[0]].section if len(holding) else None  # the section of the chunk it starts in
+        overlapping = [mine[k] for k in np.flatnonzero((starts < resp.end) & (ends > resp.start))]
+        state.linked_chunks.update(ch.chunk_id for ch in overlapping)
         for rid in answered:  # one link per recommendation the response answers ("5 a-c": 5a, 5b, 5c)
             canon = recs.canonical[rid]
             out.append(
@@ -405,7 +467,7 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
                     confidence=1.0,
                 )
             )
-            state.explicit_vec_ids[canon].extend(chunk_row_id for chunk_row_id, _ in chunks)
+            state.explicit_vec_ids[canon].extend(ch.id for ch in overlapping)
     return out
 
 
@@ -582,42 +644,57 @@ def _all_vectors(faiss_index: Any) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class _Previous:
-    """The index this one replaces, when its links can be reused: the copied documents' sources are
-    unchanged (else a full relink: e.g. a new document that becomes the source of copied ones).
-    ``arrived``: vectors of the new documents' passages that stand for a recommendation (its text or
-    an explicit response); ``left``: every vector of the documents not copied."""
+    """The index this one replaces, when its links can be reused: it was linked by this code and
+    parameters, and the copied documents' sources are unchanged (``same_sources``; else a full
+    relink: e.g. a new document that becomes the source of copied ones)."""
 
     index: Index
-    rec_ids: dict[int, int]  # previous canonical id -> this index's id
-    left: np.ndarray
     copied: set[str]
+    rows: list[RecommendationRow]  # its recommendations
+    rec_ids: dict[int, int]  # its id -> this index's id, for the copied documents' recommendations
+    complete: bool  # every recommendation of a copied document is in both
 
     @classmethod
-    def check(cls, previous: Index, index: Index, recs: _Recs, copied: set[str], params: LinkParams) -> _Previous | None:
+    def open(cls, previous: Index, rows: list[RecommendationRow], copied: set[str], params: LinkParams) -> _Previous | None:
         manifest = previous.manifest
-        if not copied or manifest is None or manifest.linking != fingerprint(params) or previous.vectors is None:
+        if not copied or manifest is None or manifest.linking != fingerprint(params):
             return None  # linked by other code or parameters (or never linked)
-        key = {(r.doc_id, r.start, r.end, r.number): r.id for r in recs.rows.values()}
+        key = {(r.doc_id, r.start, r.end, r.number): r.id for r in rows if r.doc_id in copied}
         old_rows = previous.recommendations()
         rec_ids: dict[int, int] = {}
         for r in old_rows:
             new = key.get((r.doc_id, r.start, r.end, r.number))
             if new is not None and r.doc_id in copied:
                 rec_ids[r.id] = new
-        by_id = {r.id: r for r in old_rows}
+        complete = len(rec_ids) == len(key) == sum(r.doc_id in copied for r in old_rows)
+        return cls(previous, copied, old_rows, rec_ids, complete)
+
+    def canonical(self) -> dict[int, int] | None:
+        """The copied documents' recommendations -> their previous canonical ids, in this index's ids;
+        None when they cannot stand (a recommendation differs, or its canonical one left)."""
+        if not self.complete:
+            return None
+        out = {}
+        for r in self.rows:
+            if r.doc_id in self.copied:
+                if r.canonical_id not in self.rec_ids:
+                    return None
+                out[self.rec_ids[r.id]] = self.rec_ids[r.canonical_id]
+        return out
+
+    def same_sources(self, recs: _Recs) -> bool:
+        """Every copied document's recommendations have the same canonical ones and source as before."""
+        by_id = {r.id: r for r in self.rows}
         source = {a.rec_id: a.source for a in recs.assignments}
-        for r in old_rows:
-            if r.doc_id not in copied:
+        for r in self.rows:
+            if r.doc_id not in self.copied:
                 continue
-            if r.id not in rec_ids or r.canonical_id not in rec_ids or by_id[r.canonical_id].doc_id not in copied:
-                return None
-            new = rec_ids[r.id]
-            if recs.canonical[new] != rec_ids[r.canonical_id] or source[new] != r.source:
-                return None  # a copied document changed source
-        dropped = [d.doc_id for d in previous.documents() if d.doc_id not in copied]
-        left_ids = [ch.id for d in dropped for ch in previous.chunks(d)]
-        left = _vectors(previous.vectors, left_ids) if left_ids else np.zeros((0, previous.vectors.d), dtype=np.float32)
-        return cls(previous, rec_ids, left, copied)
+            if r.id not in self.rec_ids or r.canonical_id not in self.rec_ids or by_id[r.canonical_id].doc_id not in self.copied:
+                return False
+            new = self.rec_ids[r.id]
+            if recs.canonical[new] != self.rec_ids[r.canonical_id] or source[new] != r.source:
+                return False  # a copied document changed source
+        return True
 
     def kept_links(
         self, chunks: list[ChunkRow], unlinked: list[ChunkRow], row_of: np.ndarray, matrix: np.ndarray, state: _State
@@ -626,12 +703,15 @@ class _Previous:
         previous content links (canonical id, similarity). A passage can change only when a vector
         that arrived or left reaches ``content_threshold`` against it: below it, that vector's
         recommendation neither reaches the threshold nor, as the best, rules out one that does."""
+        previous = self.index
+        left_ids = [ch.id for d in previous.documents() if d.doc_id not in self.copied for ch in previous.chunks(d.doc_id)]
+        left = _vectors(previous.vectors, left_ids) if left_ids else np.zeros((0, matrix.shape[1]), dtype=np.float32)
         mine = [ch for ch in unlinked if ch.doc_id in self.copied]
         copied_rows = {ch.id for ch in chunks if ch.doc_id in self.copied}
         arrived = sorted(
             {i for ids in (*state.rec_vec_ids.values(), *state.explicit_vec_ids.values()) for i in ids} - copied_rows
         )
-        changed = np.vstack([matrix[row_of[np.asarray(arrived, dtype=np.int64)]], self.left])
+        changed = np.vstack([matrix[row_of[np.asarray(arrived, dtype=np.int64)]], left])
         keep: set[str] = set()
         for b in range(0, len(mine), _BLOCK):
             block = mine[b : b + _BLOCK]
@@ -640,12 +720,12 @@ class _Previous:
             keep.update(ch.chunk_id for ch, r in zip(block, reach) if float(r) < state.params.content_threshold)
         out: dict[str, list[tuple[int, float]]] = {ch_id: [] for ch_id in keep}
         lost: set[str] = set()  # (a recommendation that left always reaches the threshold: never here)
-        for link in self.index.links():
-            if link.method == "content" and link.chunk_id in keep:
-                if link.rec_id in self.rec_ids:
-                    out[link.chunk_id].append((self.rec_ids[link.rec_id], link.confidence))
+        for chunk_id, rec_id, confidence in previous.link_verdicts("content"):
+            if chunk_id in keep:
+                if rec_id in self.rec_ids:
+                    out[chunk_id].append((self.rec_ids[rec_id], confidence))
                 else:
-                    lost.add(link.chunk_id)
+                    lost.add(chunk_id)
         return {ch_id: sorted(found) for ch_id, found in out.items() if ch_id not in lost}
 
 
