@@ -199,9 +199,12 @@ def _assign_sources(
     pos = {r.id: (r.doc_id, k) for d in by_doc for k, r in enumerate(by_doc[d])}
     suspects: set[str] = set()  # copied documents printing a recommendation like a new one's
     if fresh is not None:
-        suspects = {pos[b][0] for a in fresh for b in near.get(a, []) if b in kept}
+        first = min((k for k, d in enumerate(docs) if by_doc[d][0].id not in kept), default=len(docs))
+        later = set(docs[first + 1 :])  # (a new document can be the source of those after it only)
+        suspects = {pos[b][0] for a in fresh for b in near.get(a, []) if b in kept} & later
         if suspects:  # their pairs with every document, to decide their sources again
-            near = _near_pairs(words, params.same_rec, fresh + [r.id for d in suspects for r in by_doc[d]])
+            for a, bs in _near_pairs(words, params.same_rec, [r.id for d in suspects for r in by_doc[d]]).items():
+                near[a] = sorted(set(near.get(a, [])) | set(bs))
     doc_of = {r.id: r.doc_id for r in recs}
 
     def decide(d: str, sources: list[str]) -> tuple[str | None, dict[int, int]]:

@@ -114,3 +114,79 @@ def test_links_of_other_code_are_not_reused(tmp_path, kept, monkeypatch):
     shutil.copy(CORPUS / COUNCIL, docs / COUNCIL)
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     assert kept == []
+
+
+@pytest.fixture
+def regrouped(monkeypatch) -> list[bool]:
+    """Per linking run given the previous sources: whether every document was grouped again."""
+    runs: list[bool] = []
+    original = linking._assign_sources
+
+    def counted(index, recs, params, previous=None):
+        if previous is not None:
+            runs.append(False)
+        elif runs and runs[-1] is False:
+            runs[-1] = True
+        return original(index, recs, params, previous)
+
+    monkeypatch.setattr(linking, "_assign_sources", counted)
+    return runs
+
+
+_OTHER = [
+    "Stadium operators should review crowd safety certificates every year.",
+    "Local authorities should inspect turnstile counting systems before each season.",
+    "Clubs should publish their stewarding plans for every home match.",
+]
+
+
+def _write_review(path: Path, quoted: list[str]) -> None:
+    """A review of stadium safety (a report of its own: no responses), printing ``quoted`` first."""
+    recs = [*quoted, *_OTHER]
+    path.write_text(
+        "Review of stadium safety\n\n" + "".join(f"Recommendation {k}\n\n{t}\n\n" for k, t in enumerate(recs, 1)),
+        encoding="utf-8",
+    )
+
+
+def test_a_new_report_sharing_a_recommendation_keeps_the_copied_sources_and_links(tmp_path, kept, regrouped):
+    """A new report that prints one of the committee's recommendations among its own comes before the
+    committee report (more recommendations), a source of its own: the copied report and response are
+    decided again (both have a twin in it), keep their sources, and the response's explicit links
+    still point to the committee report."""
+    docs = tmp_path / "docs"
+    write_renumbered_pair(docs)
+    grown = tmp_path / "grown"
+    build_index([docs], grown, FakeEmbedder())
+    report = (docs / "report.txt").read_text(encoding="utf-8")
+    _write_review(docs / "review.txt", [report.split("\n\n")[2]])  # the committee's recommendation 7
+    build_index([docs], grown, FakeEmbedder())
+    assert regrouped == [False]  # the copied documents' sources were kept, not grouped again
+    _same(grown, _scratch([docs], tmp_path / "scratch"))
+    assert _explicit_targets(grown) == {"report.txt"}
+
+
+def _explicit_targets(index_dir: Path) -> set[str]:
+    """The documents whose recommendations the response's explicit links point to."""
+    with Index.open(index_dir) as idx:
+        names = {d.doc_id: d.name for d in idx.documents()}
+        recs = {r.id: r for r in idx.recommendations()}
+        explicit = [k for k in idx.links() if k.method == "explicit"]
+        assert len(explicit) == 3 and {names[k.doc_id] for k in explicit} == {"response.txt"}
+        return {names[recs[k.rec_id].doc_id] for k in explicit}
+
+
+def test_a_new_report_repeating_the_source_takes_its_place(tmp_path, kept, regrouped):
+    """A new report printing all of the committee's recommendations and one more comes first and
+    becomes the source of the copied report and response: their canonical recommendations change, so
+    all is grouped and linked again, and the response's explicit links point to the new report."""
+    docs = tmp_path / "docs"
+    write_renumbered_pair(docs)
+    grown = tmp_path / "grown"
+    build_index([docs], grown, FakeEmbedder())
+    report = (docs / "report.txt").read_text(encoding="utf-8").split("\n\n")
+    _write_review(docs / "review.txt", [report[2], report[4], report[6]])
+    build_index([docs], grown, FakeEmbedder())
+    assert regrouped == [True] and kept == []
+    _same(grown, _scratch([docs], tmp_path / "scratch"))
+    assert _explicit_targets(grown) == {"review.txt"}
