@@ -25,8 +25,10 @@
 in the corpus: recommendations are compared only with those sharing enough of their rarest words
 (prefix filtering over an inverted index), and passages with the recommendations' vectors in blocks
 of matrix products. Incremental: given the previous version of the index and the documents copied
-from it unchanged, only the passages the new or dropped documents can affect are compared again
-(``_Previous``); the others keep their previous content links. The result equals a full relink.
+from it unchanged, the copied documents keep their sources unless a new document may claim them
+(only the pairs with new recommendations are compared: ``_assign_sources``), and only the passages
+the new, dropped or regrouped documents can affect are compared again (``_Previous``); the others
+keep their previous content links. The result equals a full relink.
 """
 
 from __future__ import annotations
@@ -78,8 +80,8 @@ def find_links(index: Index, params: LinkParams = LINK, previous: Index | None =
     rows = index.recommendations()
     prev = _Previous.open(previous, rows, set(copied), params) if previous is not None else None
     recs = _Recs.load(index, params, rows, prev.canonical() if prev is not None else None)
-    if prev is not None and not prev.same_sources(recs):
-        prev = None  # a copied document changed source: nothing previous is reused
+    if prev is not None:
+        prev.note_sources(recs)
     chunks = index.chunks()
     state = _State(index, recs, params)
     links = _explicit_links(index, recs, chunks, state)
@@ -648,14 +650,17 @@ def _all_vectors(faiss_index: Any) -> tuple[np.ndarray, np.ndarray]:
 @dataclass
 class _Previous:
     """The index this one replaces, when its links can be reused: it was linked by this code and
-    parameters, and the copied documents' sources are unchanged (``same_sources``; else a full
-    relink: e.g. a new document that becomes the source of copied ones)."""
+    parameters. Its copied documents whose recommendations keep their canonical ones and sources
+    (``note_sources``) keep their passages' content links unless something new reaches them
+    (``kept_links``); the others (e.g. a new document became their source) are compared again, like
+    new ones."""
 
     index: Index
     copied: set[str]
     rows: list[RecommendationRow]  # its recommendations
     rec_ids: dict[int, int]  # its id -> this index's id, for the copied documents' recommendations
     complete: bool  # every recommendation of a copied document is in both
+    regrouped: set[str] = field(default_factory=set)  # copied documents whose sources changed (``note_sources``)
 
     @classmethod
     def open(cls, previous: Index, rows: list[RecommendationRow], copied: set[str], params: LinkParams) -> _Previous | None:
@@ -685,19 +690,21 @@ class _Previous:
                 out[self.rec_ids[r.id]] = self.rec_ids[r.canonical_id]
         return out
 
-    def same_sources(self, recs: _Recs) -> bool:
-        """Every copied document's recommendations have the same canonical ones and source as before."""
-        by_id = {r.id: r for r in self.rows}
+    def note_sources(self, recs: _Recs) -> None:
+        """The copied documents whose recommendations changed canonical one or source are regrouped:
+        their passages are compared again, and the vectors that stand for their recommendations (which
+        may now stand for others) count as arrived (``kept_links``). A passage elsewhere does not
+        depend on them otherwise: its exclusions (the recommendations its document prints) and related
+        sources (of its own recommendations, or named) are its own."""
         source = {a.rec_id: a.source for a in recs.assignments}
         for r in self.rows:
-            if r.doc_id not in self.copied:
-                continue
-            if r.id not in self.rec_ids or r.canonical_id not in self.rec_ids or by_id[r.canonical_id].doc_id not in self.copied:
-                return False
-            new = self.rec_ids[r.id]
-            if recs.canonical[new] != self.rec_ids[r.canonical_id] or source[new] != r.source:
-                return False  # a copied document changed source
-        return True
+            if r.doc_id in self.copied and r.doc_id not in self.regrouped:
+                new = self.rec_ids[r.id]  # (every copied recommendation has one: ``complete``)
+                if r.canonical_id not in self.rec_ids or recs.canonical[new] != self.rec_ids[r.canonical_id]:
+                    self.regrouped.add(r.doc_id)
+                elif source[new] != r.source:
+                    self.regrouped.add(r.doc_id)
+        self.copied -= self.regrouped
 
     def kept_links(
         self, chunks: list[ChunkRow], unlinked: list[ChunkRow], row_of: np.ndarray, matrix: np.ndarray, state: _State
@@ -707,7 +714,8 @@ class _Previous:
         that arrived or left reaches ``content_threshold`` against it: below it, that vector's
         recommendation neither reaches the threshold nor, as the best, rules out one that does."""
         previous = self.index
-        left_ids = [ch.id for d in previous.documents() if d.doc_id not in self.copied for ch in previous.chunks(d.doc_id)]
+        copied = self.copied | self.regrouped  # (the regrouped ones' vectors are the same: counted as arrived)
+        left_ids = [ch.id for d in previous.documents() if d.doc_id not in copied for ch in previous.chunks(d.doc_id)]
         left = _vectors(previous.vectors, left_ids) if left_ids else np.zeros((0, matrix.shape[1]), dtype=np.float32)
         mine = [ch for ch in unlinked if ch.doc_id in self.copied]
         copied_rows = {ch.id for ch in chunks if ch.doc_id in self.copied}
