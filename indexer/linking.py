@@ -37,7 +37,7 @@ import bisect
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,10 +129,7 @@ class _Recs:
         """``rows``: the index's recommendations. ``previous``: the copied documents' recommendations ->
         their canonical ids as previously assigned (in this index's ids), kept unless a new document
         may change them (``_assign_sources``)."""
-        try:
-            canonical, assignments = _assign_sources(index, rows, params, previous)
-        except _Regroup:
-            canonical, assignments = _assign_sources(index, rows, params)
+        canonical, assignments = _assign_sources(index, rows, params, previous)
         recs = cls({r.id: r for r in sorted(rows, key=lambda r: (r.doc_id, r.start))}, canonical, assignments)
         for r in recs.rows.values():
             number = normalise_rec(r.number)
@@ -165,23 +162,20 @@ class _Recs:
         return sorted(parts.values(), key=lambda rid: self.rows[rid].start)
 
 
-class _Regroup(Exception):
-    """A new document may change a copied one's source: group every document again."""
-
-
 def _assign_sources(
     index: Index, recs: list[RecommendationRow], params: LinkParams, previous: dict[int, int] | None = None
 ) -> tuple[dict[int, int], list[SourceAssignment]]:
     """Group documents that print the same recommendations under the report that made them;
     return rec id -> canonical id and each recommendation's assignment.
 
-    With ``previous`` (the copied documents' recommendations -> their previous canonical ids) only
-    the new documents are grouped, and only the pairs with their recommendations compared
-    (``_near_pairs``). A document's candidate sources are the documents before it in ``docs`` order
-    that are their own source, each judged on the two documents alone, the first with the most
-    matches winning. So a copied document keeps its source unless a new document before it, a source
-    of its own, is a candidate: then the copied document's source is decided again (its pairs with
-    every document compared) and must come out the same, else ``_Regroup``. A document that left
+    With ``previous`` (the copied documents' recommendations -> their previous canonical ids) the
+    pairs with the new documents' recommendations are compared (``_NearPairs``), and a copied
+    document's source is decided again (its pairs with every document compared) only when it may
+    differ. A document's candidate sources are the documents before it in ``docs`` order that are
+    their own source, each judged on the two documents alone, the first with the most matches
+    winning. So a copied document keeps its previous source unless that one is no longer a source of
+    its own, or a document that became one (a new document, or a copied one decided again to other
+    effect: ``changed``) shares a recommendation with it or is named by it. A document that left
     changes a copied one's source only if it was that source (then ``previous`` is not given:
     ``_Previous.canonical``)."""
     by_doc: dict[str, list[RecommendationRow]] = defaultdict(list)
@@ -195,21 +189,19 @@ def _assign_sources(
     canonical: dict[int, int] = {}
     source_doc: dict[str, str] = {}
     titles = {doc.doc_id: doc.title or doc.name for doc in index.documents()}
+    pairs = _NearPairs(words, params.same_rec)
     kept = previous or {}
-    fresh = None if previous is None else [r.id for r in recs if r.id not in kept]
-    near = _near_pairs(words, params.same_rec, fresh)
+    changed = {d for d in docs if by_doc[d][0].id not in kept}  # new, or copied with another source now
+    near = pairs.of([r.id for d in changed for r in by_doc[d]], both=previous is not None)
+    known = set(changed)  # the documents whose recommendations' pairs are all in ``near``
     pos = {r.id: (r.doc_id, k) for d in by_doc for k, r in enumerate(by_doc[d])}
-    suspects: set[str] = set()  # copied documents printing a recommendation like a new one's
-    if fresh is not None:
-        first = min((k for k, d in enumerate(docs) if by_doc[d][0].id not in kept), default=len(docs))
-        later = set(docs[first + 1 :])  # (a new document can be the source of those after it only)
-        suspects = {pos[b][0] for a in fresh for b in near.get(a, []) if b in kept} & later
-        if suspects:  # their pairs with every document, to decide their sources again
-            for a, bs in _near_pairs(words, params.same_rec, [r.id for d in suspects for r in by_doc[d]]).items():
-                near[a] = sorted(set(near.get(a, [])) | set(bs))
     doc_of = {r.id: r.doc_id for r in recs}
 
     def decide(d: str, sources: list[str]) -> tuple[str | None, dict[int, int]]:
+        if d not in known:
+            for a, bs in pairs.of([r.id for r in by_doc[d]]).items():
+                near[a] |= bs
+            known.add(d)
         best_src, best_map = _repeated_source(by_doc, d, sources, words, params, _twins(by_doc[d], near, pos))
         if best_src is None:
             best_src, best_map = _summarised_source(by_doc, d, sources, words, titles, params)
@@ -217,15 +209,22 @@ def _assign_sources(
 
     placed: dict[str, None] = {}  # the sources so far, in the order they were first chosen
     for d in docs:
-        if by_doc[d][0].id not in kept:
+        if d in changed:
             best_src, best_map = decide(d, list(placed))
-        else:  # copied: its previous source, unless a new document before it may take its place
+        else:  # copied: its previous source, unless it may differ
             best_map = {r.id: kept[r.id] for r in by_doc[d] if kept[r.id] != r.id}
             best_src = doc_of[next(iter(best_map.values()))] if best_map else None
-            new = [s for s in placed if by_doc[s][0].id not in kept]
-            if new and (d in suspects or _summarised_source(by_doc, d, new, words, titles, params)[0] is not None):
-                if d not in suspects or decide(d, list(placed)) != (best_src, best_map):
-                    raise _Regroup
+            new = [s for s in placed if s in changed]
+            new_set = set(new)
+            if (
+                (best_src is not None and best_src not in placed)
+                or any(doc_of[b] in new_set for r in by_doc[d] for b in near.get(r.id, ()))
+                or (new and _summarised_source(by_doc, d, new, words, titles, params)[0] is not None)
+            ):
+                found = decide(d, list(placed))
+                if found != (best_src, best_map):
+                    best_src, best_map = found
+                    changed.add(d)
         source_doc[d] = best_src or d
         placed.setdefault(source_doc[d])
         for r in by_doc[d]:
@@ -234,46 +233,61 @@ def _assign_sources(
     return canonical, assignments
 
 
-def _near_pairs(words: dict[int, set[str]], threshold: float, only: Collection[int] | None = None) -> dict[int, list[int]]:
-    """Every recommendation -> the others whose word containment with it reaches ``threshold``
-    (exactly those; with ``only``, at least the pairs with one of those), found by prefix filtering:
-    if the smaller set ``a`` shares ``o`` words with another, one of any ``len(a) - o + 1`` of its
-    words (its rarest, the fewest to compare) is among them, so only the recommendations holding one
-    of those words are compared."""
-    ids = list(words)
-    if threshold <= 0:
-        return {a: [b for b in ids if b != a] for a in ids}
-    freq = Counter(w for ws in words.values() for w in ws)
-    rank = {w: k for k, w in enumerate(sorted(freq, key=lambda w: (freq[w], w)))}  # rarest first
-    fresh = set(ids) if only is None else set(only)
-    wanted = None if only is None else set().union(*(words[a] for a in fresh))  # the words pairs with ``only`` share
-    postings: dict[str, list[int]] = defaultdict(list)
-    for rid in ids:
-        for w in words[rid] if wanted is None else words[rid] & wanted:
-            postings[w].append(rid)
-    fresh_postings = postings if wanted is None else {w: [b for b in postings[w] if b in fresh] for w in wanted}
-    near: dict[int, set[int]] = defaultdict(set)
-    for a in ids:
-        if wanted is not None and a not in fresh and words[a].isdisjoint(wanted):
-            continue
-        size = len(words[a])
-        need = next((k for k in range(1, size + 1) if k / size >= threshold), None) if size else None
-        if need is None:
-            continue  # no overlap reaches the threshold
-        rarest = sorted(words[a], key=rank.__getitem__)[: size - need + 1]
-        pool = postings if a in fresh else fresh_postings
-        for b in {b for w in rarest for b in pool.get(w, ())}:
-            if b != a and len(words[b]) >= size and _containment(words[a], words[b]) >= threshold:
-                near[a].add(b)
-                near[b].add(a)
-    return {a: sorted(bs) for a, bs in near.items()}
+class _NearPairs:
+    """Pairs of recommendations whose word containment reaches ``threshold`` (exactly those), found
+    by prefix filtering: if the smaller set ``a`` shares ``o`` words with another, one of any
+    ``len(a) - o + 1`` of its words (its rarest, the fewest to compare: its ``prefix``) is among
+    them, so only the recommendations holding one of those words are compared."""
+
+    def __init__(self, words: dict[int, set[str]], threshold: float) -> None:
+        self.words, self.threshold = words, threshold
+        freq = Counter(w for ws in words.values() for w in ws)
+        rank = {w: k for k, w in enumerate(sorted(freq, key=lambda w: (freq[w], w)))}  # rarest first
+        self.postings: dict[str, list[int]] = defaultdict(list)  # word -> the recommendations holding it
+        self.prefixed: dict[str, list[int]] = defaultdict(list)  # word -> those holding it in their prefix
+        self.prefix: dict[int, list[str]] = {}
+        for rid, ws in words.items():
+            size = len(ws)
+            need = next((k for k in range(1, size + 1) if k / size >= threshold), None) if size else None
+            # (need None: no overlap reaches the threshold)
+            self.prefix[rid] = [] if need is None else sorted(ws, key=rank.__getitem__)[: size - need + 1]
+            for w in ws:
+                self.postings[w].append(rid)
+            for w in self.prefix[rid]:
+                self.prefixed[w].append(rid)
+
+    def of(self, ids: list[int], both: bool = True) -> defaultdict[int, set[int]]:
+        """Each of ``ids`` -> the others it pairs with, and those -> it. ``both``: every pair with one
+        of ``ids`` (also those where the other is the smaller); else only where it is the smaller or
+        of the same size (enough when ``ids`` are all the recommendations)."""
+        words, near = self.words, defaultdict(set)
+        if self.threshold <= 0:
+            for a in ids:
+                near[a].update(b for b in words if b != a)
+                for b in near[a]:
+                    near[b].add(a)
+            return near
+        done: set[int] = set()
+        for a in ids:
+            size = len(words[a])
+            cands = {b for w in self.prefix[a] for b in self.postings[w] if len(words[b]) >= size}
+            if both:  # (a the larger: its word in the other's prefix)
+                cands |= {b for w in words[a] for b in self.prefixed.get(w, ()) if len(words[b]) <= size}
+                cands -= done
+            cands.discard(a)
+            for b in cands:
+                if _containment(words[a], words[b]) >= self.threshold:
+                    near[a].add(b)
+                    near[b].add(a)
+            done.add(a)
+        return near
 
 
 def _twins(
-    rows: list[RecommendationRow], near: dict[int, list[int]], pos: dict[int, tuple[str, int]]
+    rows: list[RecommendationRow], near: Mapping[int, Collection[int]], pos: dict[int, tuple[str, int]]
 ) -> dict[str, dict[int, list[int]]]:
     """For one document's recommendations: other document -> rec id -> that document's
-    recommendations that may print the same one (``_near_pairs``), in reading order."""
+    recommendations that may print the same one (``_NearPairs``), in reading order."""
     out: dict[str, dict[int, list[int]]] = defaultdict(dict)
     for r in rows:
         by_other: dict[str, list[tuple[int, int]]] = defaultdict(list)

@@ -117,20 +117,22 @@ def test_links_of_other_code_are_not_reused(tmp_path, kept, monkeypatch):
 
 
 @pytest.fixture
-def regrouped(monkeypatch) -> list[bool]:
-    """Per linking run given the previous sources: whether every document was grouped again."""
-    runs: list[bool] = []
-    original = linking._assign_sources
+def regrouped(monkeypatch) -> list[set[str]]:
+    """Per incremental linking run: the copied documents whose sources changed (compared again)."""
+    runs: list[set[str]] = []
+    original = linking._Previous.note_sources
 
-    def counted(index, recs, params, previous=None):
-        if previous is not None:
-            runs.append(False)
-        elif runs and runs[-1] is False:
-            runs[-1] = True
-        return original(index, recs, params, previous)
+    def noted(self, recs):
+        original(self, recs)
+        runs.append(set(self.regrouped))
 
-    monkeypatch.setattr(linking, "_assign_sources", counted)
+    monkeypatch.setattr(linking._Previous, "note_sources", noted)
     return runs
+
+
+def _doc_ids(index_dir: Path, *names: str) -> set[str]:
+    with Index.open(index_dir) as idx:
+        return {d.doc_id for d in idx.documents() if d.name in names}
 
 
 _OTHER = [
@@ -161,7 +163,7 @@ def test_a_new_report_sharing_a_recommendation_keeps_the_copied_sources_and_link
     report = (docs / "report.txt").read_text(encoding="utf-8")
     _write_review(docs / "review.txt", [report.split("\n\n")[2]])  # the committee's recommendation 7
     build_index([docs], grown, FakeEmbedder())
-    assert regrouped == [False]  # the copied documents' sources were kept, not grouped again
+    assert regrouped == [set()]  # the copied documents' sources were kept
     _same(grown, _scratch([docs], tmp_path / "scratch"))
     assert _explicit_targets(grown) == {"report.txt"}
 
@@ -179,7 +181,7 @@ def _explicit_targets(index_dir: Path) -> set[str]:
 def test_a_new_report_repeating_the_source_takes_its_place(tmp_path, kept, regrouped):
     """A new report printing all of the committee's recommendations and one more comes first and
     becomes the source of the copied report and response: their canonical recommendations change, so
-    all is grouped again, their passages are compared again, and the response's explicit links point
+    their passages are compared again, and the response's explicit links point
     to the new report; the other copied documents keep their passages' content links."""
     docs = tmp_path / "docs"
     write_renumbered_pair(docs)
@@ -190,6 +192,6 @@ def test_a_new_report_repeating_the_source_takes_its_place(tmp_path, kept, regro
     report = (docs / "report.txt").read_text(encoding="utf-8").split("\n\n")
     _write_review(docs / "review.txt", [report[2], report[4], report[6]])
     build_index([docs], grown, FakeEmbedder())
-    assert regrouped == [True] and kept and kept[-1] > 0
+    assert regrouped == [_doc_ids(grown, "report.txt", "response.txt")] and kept and kept[-1] > 0
     _same(grown, _scratch([docs], tmp_path / "scratch"))
     assert _explicit_targets(grown) == {"review.txt"}
