@@ -260,7 +260,7 @@ class _NearPairs:
         """Each of ``ids`` -> the others it pairs with, and those -> it. ``both``: every pair with one
         of ``ids`` (also those where the other is the smaller); else only where it is the smaller or
         of the same size (enough when ``ids`` are all the recommendations)."""
-        words, near = self.words, defaultdict(set)
+        words, near = self.words, defaultdict[int, set[int]](set)
         if self.threshold <= 0:
             for a in ids:
                 near[a].update(b for b in words if b != a)
