@@ -25,8 +25,10 @@
 in the corpus: recommendations are compared only with those sharing enough of their rarest words
 (prefix filtering over an inverted index), and passages with the recommendations' vectors in blocks
 of matrix products. Incremental: given the previous version of the index and the documents copied
-from it unchanged, only the passages the new or dropped documents can affect are compared again
-(``_Previous``); the others keep their previous content links. The result equals a full relink.
+from it unchanged, the copied documents keep their sources unless a new document may claim them
+(only the pairs with new recommendations are compared: ``_assign_sources``), and only the passages
+the new, dropped or regrouped documents can affect are compared again (``_Previous``); the others
+keep their previous content links. The result equals a full relink.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import bisect
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,13 +77,16 @@ def link_index(
 def find_links(index: Index, params: LinkParams = LINK, previous: Index | None = None, copied: Collection[str] = ()) -> LinkPlan:
     """Sources, then explicit, reference and content links (reads only). With ``previous`` (see
     ``link_index``) the content links of passages nothing new can change are taken from it."""
-    recs = _Recs.load(index, params)
+    rows = index.recommendations()
+    prev = _Previous.open(previous, rows, set(copied), params) if previous is not None else None
+    recs = _Recs.load(index, params, rows, prev.canonical() if prev is not None else None)
+    if prev is not None:
+        prev.note_sources(recs)
     chunks = index.chunks()
     state = _State(index, recs, params)
-    links = _explicit_links(index, recs, state)
+    links = _explicit_links(index, recs, chunks, state)
     state.note_recommendation_chunks(chunks)
     links += _reference_links(recs, chunks, state)
-    prev = _Previous.check(previous, index, recs, set(copied), params) if previous is not None else None
     links += _content_links(index, recs, chunks, state, prev)
     return LinkPlan(tuple(recs.assignments), tuple(links))
 
@@ -118,9 +123,13 @@ class _Recs:
     numbers: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # doc -> its normalised numbers
 
     @classmethod
-    def load(cls, index: Index, params: LinkParams) -> _Recs:
-        rows = index.recommendations()
-        canonical, assignments = _assign_sources(index, rows, params)
+    def load(
+        cls, index: Index, params: LinkParams, rows: list[RecommendationRow], previous: dict[int, int] | None = None
+    ) -> _Recs:
+        """``rows``: the index's recommendations. ``previous``: the copied documents' recommendations ->
+        their canonical ids as previously assigned (in this index's ids), kept unless a new document
+        may change them (``_assign_sources``)."""
+        canonical, assignments = _assign_sources(index, rows, params, previous)
         recs = cls({r.id: r for r in sorted(rows, key=lambda r: (r.doc_id, r.start))}, canonical, assignments)
         for r in recs.rows.values():
             number = normalise_rec(r.number)
@@ -154,10 +163,21 @@ class _Recs:
 
 
 def _assign_sources(
-    index: Index, recs: list[RecommendationRow], params: LinkParams
+    index: Index, recs: list[RecommendationRow], params: LinkParams, previous: dict[int, int] | None = None
 ) -> tuple[dict[int, int], list[SourceAssignment]]:
     """Group documents that print the same recommendations under the report that made them;
-    return rec id -> canonical id and each recommendation's assignment."""
+    return rec id -> canonical id and each recommendation's assignment.
+
+    With ``previous`` (the copied documents' recommendations -> their previous canonical ids) the
+    pairs with the new documents' recommendations are compared (``_NearPairs``), and a copied
+    document's source is decided again (its pairs with every document compared) only when it may
+    differ. A document's candidate sources are the documents before it in ``docs`` order that are
+    their own source, each judged on the two documents alone, the first with the most matches
+    winning. So a copied document keeps its previous source unless that one is no longer a source of
+    its own, or a document that became one (a new document, or a copied one decided again to other
+    effect: ``changed``) shares a recommendation with it or is named by it. A document that left
+    changes a copied one's source only if it was that source (then ``previous`` is not given:
+    ``_Previous.canonical``)."""
     by_doc: dict[str, list[RecommendationRow]] = defaultdict(list)
     for r in sorted(recs, key=lambda r: r.start):
         by_doc[r.doc_id].append(r)
@@ -169,13 +189,42 @@ def _assign_sources(
     canonical: dict[int, int] = {}
     source_doc: dict[str, str] = {}
     titles = {doc.doc_id: doc.title or doc.name for doc in index.documents()}
-    near = _near_pairs(words, params.same_rec)
+    pairs = _NearPairs(words, params.same_rec)
+    kept = previous or {}
+    changed = {d for d in docs if by_doc[d][0].id not in kept}  # new, or copied with another source now
+    near = pairs.of([r.id for d in changed for r in by_doc[d]], both=previous is not None)
+    known = set(changed)  # the documents whose recommendations' pairs are all in ``near``
     pos = {r.id: (r.doc_id, k) for d in by_doc for k, r in enumerate(by_doc[d])}
+    doc_of = {r.id: r.doc_id for r in recs}
+
+    def decide(d: str, sources: list[str]) -> tuple[str | None, dict[int, int]]:
+        if d not in known:
+            for a, bs in pairs.of([r.id for r in by_doc[d]]).items():
+                near[a] |= bs
+            known.add(d)
+        best_src, best_map = _repeated_source(by_doc, d, sources, words, params, _twins(by_doc[d], near, pos))
+        if best_src is None:
+            best_src, best_map = _summarised_source(by_doc, d, sources, words, titles, params)
+        return best_src, best_map
+
     placed: dict[str, None] = {}  # the sources so far, in the order they were first chosen
     for d in docs:
-        best_src, best_map = _repeated_source(by_doc, d, list(placed), words, params, _twins(by_doc[d], near, pos))
-        if best_src is None:
-            best_src, best_map = _summarised_source(by_doc, d, list(placed), words, titles, params)
+        if d in changed:
+            best_src, best_map = decide(d, list(placed))
+        else:  # copied: its previous source, unless it may differ
+            best_map = {r.id: kept[r.id] for r in by_doc[d] if kept[r.id] != r.id}
+            best_src = doc_of[next(iter(best_map.values()))] if best_map else None
+            new = [s for s in placed if s in changed]
+            new_set = set(new)
+            if (
+                (best_src is not None and best_src not in placed)
+                or any(doc_of[b] in new_set for r in by_doc[d] for b in near.get(r.id, ()))
+                or (new and _summarised_source(by_doc, d, new, words, titles, params)[0] is not None)
+            ):
+                found = decide(d, list(placed))
+                if found != (best_src, best_map):
+                    best_src, best_map = found
+                    changed.add(d)
         source_doc[d] = best_src or d
         placed.setdefault(source_doc[d])
         for r in by_doc[d]:
@@ -184,38 +233,61 @@ def _assign_sources(
     return canonical, assignments
 
 
-def _near_pairs(words: dict[int, set[str]], threshold: float) -> dict[int, list[int]]:
-    """Every recommendation -> the others whose word containment with it reaches ``threshold``
-    (exactly those), found by prefix filtering: if the smaller set ``a`` shares ``o`` words with
-    another, one of its ``len(a) - o + 1`` rarest words is among them, so only the recommendations
-    holding one of those words are compared."""
-    ids = list(words)
-    if threshold <= 0:
-        return {a: [b for b in ids if b != a] for a in ids}
-    freq = Counter(w for ws in words.values() for w in ws)
-    postings: dict[str, list[int]] = defaultdict(list)
-    for rid in ids:
-        for w in words[rid]:
-            postings[w].append(rid)
-    near: dict[int, set[int]] = defaultdict(set)
-    for a in ids:
-        size = len(words[a])
-        need = next((k for k in range(1, size + 1) if k / size >= threshold), None) if size else None
-        if need is None:
-            continue  # no overlap reaches the threshold
-        rarest = sorted(words[a], key=lambda w: (freq[w], w))[: size - need + 1]
-        for b in {b for w in rarest for b in postings[w]}:
-            if b != a and len(words[b]) >= size and _containment(words[a], words[b]) >= threshold:
-                near[a].add(b)
-                near[b].add(a)
-    return {a: sorted(bs) for a, bs in near.items()}
+class _NearPairs:
+    """Pairs of recommendations whose word containment reaches ``threshold`` (exactly those), found
+    by prefix filtering: if the smaller set ``a`` shares ``o`` words with another, one of any
+    ``len(a) - o + 1`` of its words (its rarest, the fewest to compare: its ``prefix``) is among
+    them, so only the recommendations holding one of those words are compared."""
+
+    def __init__(self, words: dict[int, set[str]], threshold: float) -> None:
+        self.words, self.threshold = words, threshold
+        freq = Counter(w for ws in words.values() for w in ws)
+        rank = {w: k for k, w in enumerate(sorted(freq, key=lambda w: (freq[w], w)))}  # rarest first
+        self.postings: dict[str, list[int]] = defaultdict(list)  # word -> the recommendations holding it
+        self.prefixed: dict[str, list[int]] = defaultdict(list)  # word -> those holding it in their prefix
+        self.prefix: dict[int, list[str]] = {}
+        for rid, ws in words.items():
+            size = len(ws)
+            need = next((k for k in range(1, size + 1) if k / size >= threshold), None) if size else None
+            # (need None: no overlap reaches the threshold)
+            self.prefix[rid] = [] if need is None else sorted(ws, key=rank.__getitem__)[: size - need + 1]
+            for w in ws:
+                self.postings[w].append(rid)
+            for w in self.prefix[rid]:
+                self.prefixed[w].append(rid)
+
+    def of(self, ids: list[int], both: bool = True) -> defaultdict[int, set[int]]:
+        """Each of ``ids`` -> the others it pairs with, and those -> it. ``both``: every pair with one
+        of ``ids`` (also those where the other is the smaller); else only where it is the smaller or
+        of the same size (enough when ``ids`` are all the recommendations)."""
+        words, near = self.words, defaultdict[int, set[int]](set)
+        if self.threshold <= 0:
+            for a in ids:
+                near[a].update(b for b in words if b != a)
+                for b in near[a]:
+                    near[b].add(a)
+            return near
+        done: set[int] = set()
+        for a in ids:
+            size = len(words[a])
+            cands = {b for w in self.prefix[a] for b in self.postings[w] if len(words[b]) >= size}
+            if both:  # (a the larger: its word in the other's prefix)
+                cands |= {b for w in words[a] for b in self.prefixed.get(w, ()) if len(words[b]) <= size}
+                cands -= done
+            cands.discard(a)
+            for b in cands:
+                if _containment(words[a], words[b]) >= self.threshold:
+                    near[a].add(b)
+                    near[b].add(a)
+            done.add(a)
+        return near
 
 
 def _twins(
-    rows: list[RecommendationRow], near: dict[int, list[int]], pos: dict[int, tuple[str, int]]
+    rows: list[RecommendationRow], near: Mapping[int, Collection[int]], pos: dict[int, tuple[str, int]]
 ) -> dict[str, dict[int, list[int]]]:
     """For one document's recommendations: other document -> rec id -> that document's
-    recommendations that may print the same one (``_near_pairs``), in reading order."""
+    recommendations that may print the same one (``_NearPairs``), in reading order."""
     out: dict[str, dict[int, list[int]]] = defaultdict(dict)
     for r in rows:
         by_other: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -376,8 +448,12 @@ class _State:
         )
 
 
-def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
+def _explicit_links(index: Index, recs: _Recs, chunks: list[ChunkRow], state: _State) -> list[LinkRow]:
     """Responses printed under a recommendation."""
+    by_doc: dict[str, list[ChunkRow]] = defaultdict(list)
+    for ch in chunks:
+        by_doc[ch.doc_id].append(ch)
+    spans: dict[str, tuple[list[ChunkRow], np.ndarray, np.ndarray]] = {}  # document -> its chunks (reading order), starts, ends
     out = []
     for resp in index.responses():
         if resp.recommendation is None:
@@ -385,9 +461,14 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
         answered = recs.answered(resp.doc_id, resp.recommendation, resp.start)
         if not answered:
             continue
-        section = index.section_at(resp.doc_id, resp.start)
-        chunks = index.chunk_ids_overlapping(resp.doc_id, resp.start, resp.end)
-        state.linked_chunks.update(chunk_id for _, chunk_id in chunks)
+        if resp.doc_id not in spans:
+            mine = sorted(by_doc[resp.doc_id], key=lambda ch: ch.seq)
+            spans[resp.doc_id] = (mine, np.array([ch.start for ch in mine]), np.array([ch.end for ch in mine]))
+        mine, starts, ends = spans[resp.doc_id]
+        holding = np.flatnonzero((starts <= resp.start) & (ends > resp.start))
+        section = mine[holding[0]].section if len(holding) else None  # the section of the chunk it starts in
+        overlapping = [mine[k] for k in np.flatnonzero((starts < resp.end) & (ends > resp.start))]
+        state.linked_chunks.update(ch.chunk_id for ch in overlapping)
         for rid in answered:  # one link per recommendation the response answers ("5 a-c": 5a, 5b, 5c)
             canon = recs.canonical[rid]
             out.append(
@@ -405,7 +486,7 @@ def _explicit_links(index: Index, recs: _Recs, state: _State) -> list[LinkRow]:
                     confidence=1.0,
                 )
             )
-            state.explicit_vec_ids[canon].extend(chunk_row_id for chunk_row_id, _ in chunks)
+            state.explicit_vec_ids[canon].extend(ch.id for ch in overlapping)
     return out
 
 
@@ -582,42 +663,62 @@ def _all_vectors(faiss_index: Any) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class _Previous:
-    """The index this one replaces, when its links can be reused: the copied documents' sources are
-    unchanged (else a full relink: e.g. a new document that becomes the source of copied ones).
-    ``arrived``: vectors of the new documents' passages that stand for a recommendation (its text or
-    an explicit response); ``left``: every vector of the documents not copied."""
+    """The index this one replaces, when its links can be reused: it was linked by this code and
+    parameters. Its copied documents whose recommendations keep their canonical ones and sources
+    (``note_sources``) keep their passages' content links unless something new reaches them
+    (``kept_links``); the others (e.g. a new document became their source) are compared again, like
+    new ones."""
 
     index: Index
-    rec_ids: dict[int, int]  # previous canonical id -> this index's id
-    left: np.ndarray
     copied: set[str]
+    rows: list[RecommendationRow]  # its recommendations
+    rec_ids: dict[int, int]  # its id -> this index's id, for the copied documents' recommendations
+    complete: bool  # every recommendation of a copied document is in both
+    regrouped: set[str] = field(default_factory=set)  # copied documents whose sources changed (``note_sources``)
 
     @classmethod
-    def check(cls, previous: Index, index: Index, recs: _Recs, copied: set[str], params: LinkParams) -> _Previous | None:
+    def open(cls, previous: Index, rows: list[RecommendationRow], copied: set[str], params: LinkParams) -> _Previous | None:
         manifest = previous.manifest
-        if not copied or manifest is None or manifest.linking != fingerprint(params) or previous.vectors is None:
+        if not copied or manifest is None or manifest.linking != fingerprint(params):
             return None  # linked by other code or parameters (or never linked)
-        key = {(r.doc_id, r.start, r.end, r.number): r.id for r in recs.rows.values()}
+        key = {(r.doc_id, r.start, r.end, r.number): r.id for r in rows if r.doc_id in copied}
         old_rows = previous.recommendations()
         rec_ids: dict[int, int] = {}
         for r in old_rows:
             new = key.get((r.doc_id, r.start, r.end, r.number))
             if new is not None and r.doc_id in copied:
                 rec_ids[r.id] = new
-        by_id = {r.id: r for r in old_rows}
+        complete = len(rec_ids) == len(key) == sum(r.doc_id in copied for r in old_rows)
+        return cls(previous, copied, old_rows, rec_ids, complete)
+
+    def canonical(self) -> dict[int, int] | None:
+        """The copied documents' recommendations -> their previous canonical ids, in this index's ids;
+        None when they cannot stand (a recommendation differs, or its canonical one left)."""
+        if not self.complete:
+            return None
+        out = {}
+        for r in self.rows:
+            if r.doc_id in self.copied:
+                if r.canonical_id not in self.rec_ids:
+                    return None
+                out[self.rec_ids[r.id]] = self.rec_ids[r.canonical_id]
+        return out
+
+    def note_sources(self, recs: _Recs) -> None:
+        """The copied documents whose recommendations changed canonical one or source are regrouped:
+        their passages are compared again, and the vectors that stand for their recommendations (which
+        may now stand for others) count as arrived (``kept_links``). A passage elsewhere does not
+        depend on them otherwise: its exclusions (the recommendations its document prints) and related
+        sources (of its own recommendations, or named) are its own."""
         source = {a.rec_id: a.source for a in recs.assignments}
-        for r in old_rows:
-            if r.doc_id not in copied:
-                continue
-            if r.id not in rec_ids or r.canonical_id not in rec_ids or by_id[r.canonical_id].doc_id not in copied:
-                return None
-            new = rec_ids[r.id]
-            if recs.canonical[new] != rec_ids[r.canonical_id] or source[new] != r.source:
-                return None  # a copied document changed source
-        dropped = [d.doc_id for d in previous.documents() if d.doc_id not in copied]
-        left_ids = [ch.id for d in dropped for ch in previous.chunks(d)]
-        left = _vectors(previous.vectors, left_ids) if left_ids else np.zeros((0, previous.vectors.d), dtype=np.float32)
-        return cls(previous, rec_ids, left, copied)
+        for r in self.rows:
+            if r.doc_id in self.copied and r.doc_id not in self.regrouped:
+                new = self.rec_ids[r.id]  # (every copied recommendation has one: ``complete``)
+                if r.canonical_id not in self.rec_ids or recs.canonical[new] != self.rec_ids[r.canonical_id]:
+                    self.regrouped.add(r.doc_id)
+                elif source[new] != r.source:
+                    self.regrouped.add(r.doc_id)
+        self.copied -= self.regrouped
 
     def kept_links(
         self, chunks: list[ChunkRow], unlinked: list[ChunkRow], row_of: np.ndarray, matrix: np.ndarray, state: _State
@@ -626,12 +727,16 @@ class _Previous:
         previous content links (canonical id, similarity). A passage can change only when a vector
         that arrived or left reaches ``content_threshold`` against it: below it, that vector's
         recommendation neither reaches the threshold nor, as the best, rules out one that does."""
+        previous = self.index
+        copied = self.copied | self.regrouped  # (the regrouped ones' vectors are the same: counted as arrived)
+        left_ids = [ch.id for d in previous.documents() if d.doc_id not in copied for ch in previous.chunks(d.doc_id)]
+        left = _vectors(previous.vectors, left_ids) if left_ids else np.zeros((0, matrix.shape[1]), dtype=np.float32)
         mine = [ch for ch in unlinked if ch.doc_id in self.copied]
         copied_rows = {ch.id for ch in chunks if ch.doc_id in self.copied}
         arrived = sorted(
             {i for ids in (*state.rec_vec_ids.values(), *state.explicit_vec_ids.values()) for i in ids} - copied_rows
         )
-        changed = np.vstack([matrix[row_of[np.asarray(arrived, dtype=np.int64)]], self.left])
+        changed = np.vstack([matrix[row_of[np.asarray(arrived, dtype=np.int64)]], left])
         keep: set[str] = set()
         for b in range(0, len(mine), _BLOCK):
             block = mine[b : b + _BLOCK]
@@ -640,12 +745,12 @@ class _Previous:
             keep.update(ch.chunk_id for ch, r in zip(block, reach) if float(r) < state.params.content_threshold)
         out: dict[str, list[tuple[int, float]]] = {ch_id: [] for ch_id in keep}
         lost: set[str] = set()  # (a recommendation that left always reaches the threshold: never here)
-        for link in self.index.links():
-            if link.method == "content" and link.chunk_id in keep:
-                if link.rec_id in self.rec_ids:
-                    out[link.chunk_id].append((self.rec_ids[link.rec_id], link.confidence))
+        for chunk_id, rec_id, confidence in previous.link_verdicts("content"):
+            if chunk_id in keep:
+                if rec_id in self.rec_ids:
+                    out[chunk_id].append((self.rec_ids[rec_id], confidence))
                 else:
-                    lost.add(link.chunk_id)
+                    lost.add(chunk_id)
         return {ch_id: sorted(found) for ch_id, found in out.items() if ch_id not in lost}
 
 

@@ -987,6 +987,12 @@ class Index:
         q = f"SELECT {_columns(LinkRow)} FROM links {where} ORDER BY id"
         return [_record(LinkRow, r) for r in self._conn.execute(q, args)]
 
+    def link_verdicts(self, method: str) -> list[tuple[str, int, float]]:
+        """(chunk_id, rec_id, confidence) of every passage's link made by ``method``, in id order: fewer
+        columns than ``links`` (linking reuses the previous index's content links)."""
+        q = "SELECT chunk_id, rec_id, confidence FROM links WHERE method=? AND chunk_id IS NOT NULL ORDER BY id"
+        return [(r[0], r[1], r[2]) for r in self._conn.execute(q, (method,))]
+
 
 class IndexWriter:
     """A new version of the index being written in a staging folder inside the index location;

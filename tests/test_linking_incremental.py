@@ -89,9 +89,9 @@ def test_adding_changing_and_removing_files_links_as_from_scratch(tmp_path, kept
     _same(grown, _scratch([docs], tmp_path / "scratch3"))
 
 
-def test_a_new_source_of_copied_documents_relinks_in_full(tmp_path, kept):
+def test_a_new_source_of_copied_documents_compares_them_again(tmp_path, kept):
     """The response arrives first and is its own source; when the report it quotes arrives, the copied
-    response changes source: nothing of the previous links is reused."""
+    response changes source: its passages are compared again (none kept), as in a full relink."""
     pair = tmp_path / "pair"
     write_renumbered_pair(pair)
     docs = tmp_path / "docs"
@@ -101,7 +101,7 @@ def test_a_new_source_of_copied_documents_relinks_in_full(tmp_path, kept):
     build_index([docs], grown, FakeEmbedder())
     shutil.copy(pair / "report.txt", docs / "report.txt")
     build_index([docs], grown, FakeEmbedder())
-    assert kept == []  # the previous index failed the check: a full relink
+    assert kept == [0]  # the only copied document was regrouped
     _same(grown, _scratch([docs], tmp_path / "scratch"))
 
 
@@ -114,3 +114,84 @@ def test_links_of_other_code_are_not_reused(tmp_path, kept, monkeypatch):
     shutil.copy(CORPUS / COUNCIL, docs / COUNCIL)
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     assert kept == []
+
+
+@pytest.fixture
+def regrouped(monkeypatch) -> list[set[str]]:
+    """Per incremental linking run: the copied documents whose sources changed (compared again)."""
+    runs: list[set[str]] = []
+    original = linking._Previous.note_sources
+
+    def noted(self, recs):
+        original(self, recs)
+        runs.append(set(self.regrouped))
+
+    monkeypatch.setattr(linking._Previous, "note_sources", noted)
+    return runs
+
+
+def _doc_ids(index_dir: Path, *names: str) -> set[str]:
+    with Index.open(index_dir) as idx:
+        return {d.doc_id for d in idx.documents() if d.name in names}
+
+
+_OTHER = [
+    "Stadium operators should review crowd safety certificates every year.",
+    "Local authorities should inspect turnstile counting systems before each season.",
+    "Clubs should publish their stewarding plans for every home match.",
+]
+
+
+def _write_review(path: Path, quoted: list[str]) -> None:
+    """A review of stadium safety (a report of its own: no responses), printing ``quoted`` first."""
+    recs = [*quoted, *_OTHER]
+    path.write_text(
+        "Review of stadium safety\n\n" + "".join(f"Recommendation {k}\n\n{t}\n\n" for k, t in enumerate(recs, 1)),
+        encoding="utf-8",
+    )
+
+
+def test_a_new_report_sharing_a_recommendation_keeps_the_copied_sources_and_links(tmp_path, kept, regrouped):
+    """A new report that prints one of the committee's recommendations among its own comes before the
+    committee report (more recommendations), a source of its own: the copied report and response are
+    decided again (both have a twin in it), keep their sources, and the response's explicit links
+    still point to the committee report."""
+    docs = tmp_path / "docs"
+    write_renumbered_pair(docs)
+    grown = tmp_path / "grown"
+    build_index([docs], grown, FakeEmbedder())
+    report = (docs / "report.txt").read_text(encoding="utf-8")
+    _write_review(docs / "review.txt", [report.split("\n\n")[2]])  # the committee's recommendation 7
+    build_index([docs], grown, FakeEmbedder())
+    assert regrouped == [set()]  # the copied documents' sources were kept
+    _same(grown, _scratch([docs], tmp_path / "scratch"))
+    assert _explicit_targets(grown) == {"report.txt"}
+
+
+def _explicit_targets(index_dir: Path) -> set[str]:
+    """The documents whose recommendations the response's explicit links point to."""
+    with Index.open(index_dir) as idx:
+        names = {d.doc_id: d.name for d in idx.documents()}
+        recs = {r.id: r for r in idx.recommendations()}
+        explicit = [k for k in idx.links() if k.method == "explicit" and names[k.doc_id] == "response.txt"]
+        assert len(explicit) == 3
+        return {names[recs[k.rec_id].doc_id] for k in explicit}
+
+
+def test_a_new_report_repeating_the_source_takes_its_place(tmp_path, kept, regrouped):
+    """A new report printing all of the committee's recommendations and one more comes first and
+    becomes the source of the copied report and response: their canonical recommendations change, so
+    their passages are compared again, and the response's explicit links point
+    to the new report; the other copied documents keep their passages' content links."""
+    docs = tmp_path / "docs"
+    write_renumbered_pair(docs)
+    shutil.copy(CORPUS / IOPC, docs / IOPC)
+    shutil.copy(CORPUS / COUNCIL, docs / COUNCIL)
+    grown = tmp_path / "grown"
+    build_index([docs], grown, FakeEmbedder())
+    report = (docs / "report.txt").read_text(encoding="utf-8").split("\n\n")
+    _write_review(docs / "review.txt", [report[2], report[4], report[6]])
+    build_index([docs], grown, FakeEmbedder())
+    assert regrouped == [_doc_ids(grown, "report.txt", "response.txt")] and kept and kept[-1] > 0
+    _same(grown, _scratch([docs], tmp_path / "scratch"))
+    assert _explicit_targets(grown) == {"review.txt"}
