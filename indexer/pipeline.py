@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -728,6 +729,13 @@ def _one_writer(build: Callable[..., IndexReport]) -> Callable[..., IndexReport]
 
     @functools.wraps(build)
     def locked(paths: Iterable[Path], index_dir: Path, *args, **kwargs) -> IndexReport:
+        if getattr(multiprocessing.current_process(), "_inheriting", False):
+            # a reading process (spawned) re-runs the script that started it: without this it would wait
+            # for the lock its parent holds, and the parent for it
+            raise InquireError(
+                'a script that builds an index must do so under `if __name__ == "__main__":` '
+                "(its reading processes run the script again); or pass workers=1"
+            )
         with versions.write_lock(Path(index_dir)):
             return build(paths, index_dir, *args, **kwargs)
 

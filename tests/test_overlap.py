@@ -147,3 +147,10 @@ def test_the_default_number_of_workers(monkeypatch):
     monkeypatch.setenv("INQUIRE_READ_WORKERS", "many")
     with pytest.raises(InquireError, match="INQUIRE_READ_WORKERS"):
         default_workers(pdfs)
+
+
+def test_a_script_run_again_by_a_starting_reading_process_does_not_wait_for_the_lock(tmp_path, monkeypatch):
+    """spawn runs the parent's script again in each worker: unguarded, its build_index would wait forever."""
+    monkeypatch.setattr(multiprocessing.current_process(), "_inheriting", True, raising=False)
+    with pytest.raises(InquireError, match="__name__"):
+        build_index([CORPUS], tmp_path / "idx", FakeEmbedder())
