@@ -4,8 +4,8 @@ embedded (``indexer.overlap``), in one run.
 
     INQUIRE_EMBEDDER=onnx python scripts/bench_overlap.py [--workers 1 2] [--sentences own|pooled] [--json]
 
-Per worker count: wall seconds of ``build_index(..., rebuild=True)`` into a fresh folder, the load
-average before and after; with one worker also the seconds spent reading and embedding (from the
+Per worker count: wall seconds of ``build_index(..., rebuild=True)`` into a fresh folder, CPU seconds
+(this process and its reading processes), the load average before and after; with one worker also the seconds spent reading and embedding (from the
 progress calls: the two alternate, file by file), whose sum is what the overlap can at best bring
 down to their maximum. Then whether every build wrote the same index (rows, vector files).
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import tempfile
 import time
@@ -30,6 +31,12 @@ def _contents(index_dir: Path) -> tuple[list[str], bytes, bytes]:
     rows = list(conn.iterdump())
     conn.close()
     return rows, (files / VECTORS).read_bytes(), (files / SENTENCE_VECTORS).read_bytes()
+
+
+def _cpu() -> float:
+    return sum(
+        r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
 
 
 class _Stages:
@@ -65,6 +72,7 @@ def main() -> None:
         for workers in a.workers:
             stages = _Stages()
             load = os.getloadavg()[0]
+            cpu = _cpu()
             t = time.perf_counter()
             report = build_index(
                 default_corpora(),
@@ -78,6 +86,7 @@ def main() -> None:
             run = {
                 "workers": workers,
                 "wall_s": round(time.perf_counter() - t, 1),
+                "cpu_s": round(_cpu() - cpu, 1),  # this process and its reading processes
                 "load_before": round(load, 2),
                 "load_after": round(os.getloadavg()[0], 2),
                 "documents": report.documents,
