@@ -2,7 +2,7 @@
 other in this process (``--workers 1``) against read in worker processes while the documents read are
 embedded (``indexer.overlap``), in one run.
 
-    INQUIRE_EMBEDDER=onnx python scripts/bench_overlap.py [--workers 1 2] [--sentences own|pooled] [--json]
+    INQUIRE_EMBEDDER=onnx python scripts/bench_overlap.py [--workers 1 2] [--paths ...] [--sentences own|pooled] [--json]
 
 Per worker count: wall seconds of ``build_index(..., rebuild=True)`` into a fresh folder, CPU seconds
 (this process and its reading processes), the load average before and after; with one worker also the seconds spent reading and embedding (from the
@@ -60,7 +60,8 @@ def main() -> None:
     from inquire.embedding import get_embedder
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts, built in this order (repeats allowed)")
+    ap.add_argument("--paths", type=Path, nargs="+", help="files or folders (default: the evaluation documents)")
     ap.add_argument("--sentences", default="own")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
@@ -75,7 +76,7 @@ def main() -> None:
             cpu = _cpu()
             t = time.perf_counter()
             report = build_index(
-                default_corpora(),
+                a.paths or default_corpora(),
                 Path(tmp) / f"w{workers}",
                 embedder,
                 rebuild=True,
