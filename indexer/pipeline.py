@@ -12,22 +12,28 @@ index location and published in one step (``inquire.versions``).
 
 Steps: ``_open_previous`` (the index being replaced, if compatible) -> ``_plan`` (hash and read the
 files: which are copied, read anew, duplicates, dropped or failed) -> ``_write`` (rows through
-``store.IndexWriter``, vectors reused or embedded, links) -> commit.
+``store.IndexWriter``, vectors reused or embedded, links) -> commit. The files are read in worker
+processes (``indexer.overlap``) and each new document is embedded as soon as it is read, while the
+others are still being read (``_Ahead``); ``_write`` then takes those vectors. A document's texts are
+embedded in batches cut within it, so the index is the same whatever the number of workers and the
+order the files finished in.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from inquire.indexer.chunk import ChunkParams, embedding_text
 from inquire.indexer.files import FileError, collect_files
+from inquire.indexer.overlap import default_workers, read_and_embed
 from inquire.indexer.reading import ProcessedDoc, process_file, processing_fingerprint
 
 from inquire import versions
@@ -207,7 +213,15 @@ def _open_previous(index_dir: Path, embedder: Embedder, params: ChunkParams, reb
 # ---- plan: which files are copied, read, dropped or failed
 
 
-def _plan(files: list[Path], previous: _Previous, params: ChunkParams, report: IndexReport, progress: Progress) -> _Plan:
+def _plan(
+    files: list[Path],
+    previous: _Previous,
+    params: ChunkParams,
+    report: IndexReport,
+    progress: Progress,
+    ahead: _Ahead,
+    workers: int | None = None,
+) -> _Plan:
     plan = _Plan(previous, report)
     # Previously indexed files not named in this run stay, as long as they still exist: copied as
     # they were indexed, not read again (only named files are read), unless the processing changed.
@@ -223,11 +237,25 @@ def _plan(files: list[Path], previous: _Previous, params: ChunkParams, report: I
     hashed = _hash_files(files + carry, plan)
     # unchanged files first, so a new copy of an indexed file never displaces the original
     hashed.sort(key=lambda ps: previous.files.get(str(ps[0])) != ps[1])
-    for i, (path, sha) in enumerate(hashed):
-        progress("reading", i, len(hashed))
-        _read_file(path, sha, params, plan)
-    progress("reading", len(hashed), len(hashed))
+    todo = _to_read(hashed, plan)
+    read = functools.partial(_read_one, params=params)
+    outcomes = read_and_embed(todo, read, ahead.prepare, default_workers(todo) if workers is None else workers, progress)
+    for path, sha in hashed:
+        _read_file(path, sha, params, plan, outcomes)
     return plan
+
+
+def _to_read(hashed: list[tuple[Path, str]], plan: _Plan) -> list[tuple[Path, str]]:
+    """The files ``_read_file`` reads if every read succeeds, in order: the first file of each content
+    that is not copied from the previous index (one that fails is read again for its next copy)."""
+    seen, out = set(plan.seen), []
+    for path, sha in hashed:
+        if sha[:16] in seen:
+            continue
+        seen.add(sha[:16])
+        if plan.previous.files.get(str(path)) != sha or plan.previous.stale:
+            out.append((path, sha))
+    return out
 
 
 def _keep(path: str, plan: _Plan) -> None:
@@ -251,8 +279,9 @@ def _hash_files(paths: list[Path], plan: _Plan) -> list[tuple[Path, str]]:
     return hashed
 
 
-def _read_file(path: Path, sha: str, params: ChunkParams, plan: _Plan) -> None:
-    """Copy, skip (a duplicate), or read one file, recording the outcome in the plan's report."""
+def _read_file(path: Path, sha: str, params: ChunkParams, plan: _Plan, outcomes: dict[Path, ProcessedDoc | FileError]) -> None:
+    """Copy, skip (a duplicate), or read one file (its ``outcomes`` entry when it was read already),
+    recording the outcome in the plan's report."""
     report, old_sha = plan.report, plan.previous.files.get(str(path))
     doc_id = sha[:16]
     if doc_id in plan.seen:
@@ -262,16 +291,9 @@ def _read_file(path: Path, sha: str, params: ChunkParams, plan: _Plan) -> None:
         plan.copy(doc_id, str(path))
         report.unchanged.append(str(path))
         return
-    try:
-        doc = process_file(path, sha, params)
-    except InquireError as exc:
-        report.failed.append(FileError(str(path), str(exc)))
-        plan.keep_previous(path)
-        return
-    except Exception as exc:  # a parser bug must not abort the whole run
-        report.failed.append(
-            FileError(str(path), f"{path}: could not be indexed ({type(exc).__name__}: {exc}); please report this file")
-        )
+    doc = outcomes.pop(path, None) or _read_one(path, sha, params)
+    if isinstance(doc, FileError):
+        report.failed.append(doc)
         plan.keep_previous(path)
         return
     plan.seen[doc_id] = str(path)
@@ -282,6 +304,16 @@ def _read_file(path: Path, sha: str, params: ChunkParams, plan: _Plan) -> None:
         report.reprocessed.append(str(path))
     else:
         (report.updated if str(path) in plan.previous.files else report.added).append(str(path))
+
+
+def _read_one(path: Path, sha: str, params: ChunkParams) -> ProcessedDoc | FileError:
+    """One file read into a document, or why it cannot be (runs in a reading process)."""
+    try:
+        return process_file(path, sha, params)
+    except InquireError as exc:
+        return FileError(str(path), str(exc))
+    except Exception as exc:  # a parser bug must not abort the whole run
+        return FileError(str(path), f"{path}: could not be indexed ({type(exc).__name__}: {exc}); please report this file")
 
 
 def _nothing_changed(plan: _Plan) -> bool:
@@ -307,8 +339,7 @@ def _write(writer: IndexWriter, plan: _Plan, embedder: Embedder, progress: Progr
     pooled = plan.previous.sentences == "pooled"
     passages: list[_Passage] = []
     for doc in plan.new_docs:
-        titles = {r.number: r.title for r in doc.structure.recommendations}
-        texts = [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
+        texts = _embedding_texts(doc)
         ids = _add_processed(writer, doc, texts, next_id)
         passages += _add_sentences(writer, ids, doc.chunks, texts, pooled)
         next_id += len(ids)
@@ -332,6 +363,18 @@ def _write(writer: IndexWriter, plan: _Plan, embedder: Embedder, progress: Progr
     from inquire.indexer.linking import link_index  # after all documents are in
 
     link_index(writer, previous=old, copied={doc_id for doc_id, _ in plan.reuse})
+
+
+def _embedding_texts(doc: ProcessedDoc) -> list[str]:
+    """What each chunk's vector is made from: a context header (title, recommendation), then its text."""
+    titles = {r.number: r.title for r in doc.structure.recommendations}
+    return [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
+
+
+def _sentences_in(ch: Chunk, text: str) -> list[tuple[int, int]]:
+    """A chunk's sentences that get a vector, as (start, end) in its embedding text ``text``."""
+    head = len(text) - len(ch.text)  # the embedding text is a context header, then the chunk's text
+    return [(head + s, head + e) for s, e in sentence_spans(ch.text) if word_count(ch.text[s:e]) >= MIN_SENTENCE_WORDS]
 
 
 def _add_processed(writer: IndexWriter, doc: ProcessedDoc, texts: list[str], next_id: int) -> list[int]:
@@ -421,14 +464,12 @@ def _add_sentences(
     """Sentence rows for new chunks; returns each chunk with its embedding text and sentences."""
     out = []
     for cid, ch, text in zip(chunk_ids, chunks, texts):
-        head = len(text) - len(ch.text)  # the embedding text is a context header, then the chunk's text
+        head = len(text) - len(ch.text)
         passage = _Passage(cid, text, [])
-        for s, e in sentence_spans(ch.text):
-            if word_count(ch.text[s:e]) < MIN_SENTENCE_WORDS:
-                continue
-            key = sentence_key(text, head + s, head + e, pooled)
-            sid = writer.add_sentence(SentenceRow(chunk=cid, start=ch.start + s, end=ch.start + e, vector_key=key))
-            passage.sentences.append((sid, head + s, head + e))
+        for s, e in _sentences_in(ch, text):
+            key = sentence_key(text, s, e, pooled)
+            sid = writer.add_sentence(SentenceRow(chunk=cid, start=ch.start + s - head, end=ch.start + e - head, vector_key=key))
+            passage.sentences.append((sid, s, e))
         out.append(passage)
     return out
 
@@ -504,8 +545,14 @@ def _lengths(embedder: Embedder, texts: list[str]) -> tuple[list[int], bool]:
     return [len(e.ids) for e in tokenizer.encode_batch(texts)], True
 
 
+class _Vectors(Protocol):
+    """Where embedded vectors go: the index being written (``IndexWriter``), or ``_Collected``."""
+
+    def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None: ...
+
+
 def _embed(
-    writer: IndexWriter, pending: list[tuple[int, str]], embedder: Embedder, progress: Progress, stage: str, batch_size: int
+    writer: _Vectors, pending: list[tuple[int, str]], embedder: Embedder, progress: Progress, stage: str, batch_size: int
 ) -> int:
     """Embed ``pending`` in batches of similar length (longest first), so a batch pads each text only
     to a neighbour's length, not to the longest text of its stretch of the document; returns how many
@@ -523,7 +570,7 @@ def _embed(
     return sum(n > MAX_SEQ_LENGTH for n in lengths) if tokens else 0
 
 
-def _embed_pooled(writer: IndexWriter, passages: list[_Passage], embedder: Any, progress: Progress, batch_size: int) -> int:
+def _embed_pooled(writer: _Vectors, passages: list[_Passage], embedder: Any, progress: Progress, batch_size: int) -> int:
     """Embed passages and their sentences in one pass of the model per passage (the embedder's
     ``encode_spans``), in batches of similar length; returns how many passages are longer than the
     model reads."""
@@ -542,6 +589,118 @@ def _embed_pooled(writer: IndexWriter, passages: list[_Passage], embedder: Any, 
             writer.add_vectors(sids, np.vstack([v for v in spans if len(v)]), sentences=True)
     progress("embedding", len(passages), len(passages))
     return sum(n > MAX_SEQ_LENGTH for n, p in zip(lengths, passages) if p.embed_passage) if tokens else 0
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    pass
+
+
+class _Collected:
+    """Vectors made ahead for one document, as ``_embed`` and ``_embed_pooled`` hand them to a writer,
+    kept by what they were made from: a text (passage or sentence), or a pooled sentence's
+    (passage text, start, end). ``passages`` and ``sentences`` name the ids the writer is given."""
+
+    def __init__(self, passages: list[str], sentences: list[Any]) -> None:
+        self.passages, self.sentences = passages, sentences
+        self.vectors: dict[Any, np.ndarray] = {}
+
+    def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None:
+        names = self.sentences if sentences else self.passages
+        for i, vector in zip(ids, vectors):
+            self.vectors.setdefault(names[i], vector)
+
+
+class _Ahead:
+    """Vectors made while the files are still being read: each new document's texts that the previous
+    index has no vector for, embedded as soon as the document is read, in batches cut within the
+    document (so a vector does not depend on which documents were read before it)."""
+
+    def __init__(self, embedder: Embedder, previous: _Previous, batch_size: int) -> None:
+        self.embedder, self.old, self.batch_size = embedder, previous.index, batch_size
+        self.pooled = previous.sentences == "pooled"
+        self.docs: dict[str, _Collected] = {}
+
+    def prepare(self, doc: ProcessedDoc) -> Callable[[], None] | None:
+        """In the calling thread (the previous index is read here): what to embed for ``doc``; returns
+        the embedding, to run in the embedding thread."""
+        texts = _embedding_texts(doc)
+        spans = [_sentences_in(ch, text) for ch, text in zip(doc.chunks, texts)]
+        known, known_sentences = set[str](), set[str]()
+        if self.old is not None:
+            known = set(self.old.vector_ids({vector_key(t) for t in texts}))
+            keys = {sentence_key(t, s, e, self.pooled) for t, sp in zip(texts, spans) for s, e in sp}
+            known_sentences = set(self.old.vector_ids(keys, sentences=True))
+        if self.pooled:
+            names: list[tuple[str, int, int]] = []
+            passages: list[_Passage] = []
+            for text, sp in zip(texts, spans):
+                todo = [(s, e) for s, e in sp if sentence_key(text, s, e, True) not in known_sentences]
+                if todo or vector_key(text) not in known:  # the passage's vector comes with its sentences'
+                    passages.append(_Passage(len(passages), text, [(len(names) + k, s, e) for k, (s, e) in enumerate(todo)]))
+                    names += [(text, s, e) for s, e in todo]
+            if not passages:
+                return None
+            got = self.docs[doc.doc_id] = _Collected([p.text for p in passages], names)
+
+            def embed_pooled() -> None:
+                _embed_pooled(got, passages, self.embedder, _silent, self.batch_size)
+
+            return embed_pooled
+        pending = [t for t in texts if vector_key(t) not in known]
+        sentences = [t[s:e] for t, sp in zip(texts, spans) for s, e in sp if vector_key(t[s:e]) not in known_sentences]
+        if not pending and not sentences:
+            return None
+        got = self.docs[doc.doc_id] = _Collected(pending, sentences)
+
+        def embed() -> None:
+            _embed(got, list(enumerate(pending)), self.embedder, _silent, "embedding", self.batch_size)
+            _embed(got, list(enumerate(sentences)), self.embedder, _silent, "sentences", 64)
+
+        return embed
+
+    def vectors(self, docs: list[ProcessedDoc]) -> _Embedded:
+        """The embedder for ``_write``: the vectors made ahead, the first document's (in ``docs``' order)
+        where several documents have the same text."""
+        vectors: dict[Any, np.ndarray] = {}
+        for doc in docs:
+            for name, vector in self.docs.get(doc.doc_id, _Collected([], [])).vectors.items():
+                vectors.setdefault(name, vector)
+        return _Embedded(self.embedder, vectors)
+
+
+class _Embedded:
+    """An embedder that answers from vectors made ahead (``_Ahead``) and embeds only what they lack."""
+
+    def __init__(self, embedder: Embedder, vectors: dict[Any, np.ndarray]) -> None:
+        self.embedder, self.vectors = embedder, vectors
+        self.name, self.dim, self.backend = embedder.name, embedder.dim, embedder.backend
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, self.embedder.encode(missing, batch_size=batch_size)))
+        return np.vstack([self.vectors[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def encode_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        missing = [
+            k
+            for k, (t, sp) in enumerate(zip(texts, spans))
+            if t not in self.vectors or any((t, s, e) not in self.vectors for s, e in sp)
+        ]
+        if missing:
+            embedder: Any = self.embedder
+            vectors, found = embedder.encode_spans(
+                [texts[k] for k in missing], [spans[k] for k in missing], batch_size=batch_size
+            )
+            for k, vector, span_vectors in zip(missing, vectors, found):
+                self.vectors[texts[k]] = vector
+                self.vectors.update(((texts[k], s, e), v) for (s, e), v in zip(spans[k], span_vectors))
+        empty = np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self.vectors[t] for t in texts]) if texts else empty, [
+            np.vstack([self.vectors[(t, s, e)] for s, e in sp]) if sp else empty for t, sp in zip(texts, spans)
+        ]
 
 
 def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict[str, int]) -> Manifest:
@@ -570,6 +729,13 @@ def _one_writer(build: Callable[..., IndexReport]) -> Callable[..., IndexReport]
 
     @functools.wraps(build)
     def locked(paths: Iterable[Path], index_dir: Path, *args, **kwargs) -> IndexReport:
+        if getattr(multiprocessing.current_process(), "_inheriting", False):
+            # a reading process (spawned) re-runs the script that started it: without this it would wait
+            # for the lock its parent holds, and the parent for it
+            raise InquireError(
+                'a script that builds an index must do so under `if __name__ == "__main__":` '
+                "(its reading processes run the script again); or pass workers=1"
+            )
         with versions.write_lock(Path(index_dir)):
             return build(paths, index_dir, *args, **kwargs)
 
@@ -587,10 +753,13 @@ def build_index(
     progress: Progress | None = None,
     batch_size: int = 32,
     sentences: str | None = None,
+    workers: int | None = None,
 ) -> IndexReport:
     """Index ``paths`` into ``index_dir`` (one writer at a time per location): open the previous
     index, plan what each file needs, then write a new version and publish it. ``sentences`` picks
-    how sentence vectors are made (``SENTENCE_METHODS``; None: as the index has them, else "own")."""
+    how sentence vectors are made (``SENTENCE_METHODS``; None: as the index has them, else "own").
+    ``workers``: processes reading files while the documents read are embedded (None: the default of
+    ``indexer.overlap``; 1: read here, one file after the other)."""
     t0 = time.perf_counter()
     params = params or ChunkParams()
     progress = progress or (lambda stage, done, total: None)
@@ -599,7 +768,8 @@ def build_index(
     previous = _open_previous(index_dir, embedder, params, rebuild, sentences)
     report.sentences = previous.sentences
     try:
-        plan = _plan(files, previous, params, report, progress)
+        ahead = _Ahead(embedder, previous, batch_size)
+        plan = _plan(files, previous, params, report, progress, ahead, workers)
         if not plan.new_docs and not plan.reuse:
             return report  # nothing indexable: leave any existing index untouched
         if _nothing_changed(plan):
@@ -608,7 +778,11 @@ def build_index(
             return report  # nothing changed: no rewrite
         writer = IndexWriter(index_dir, embedder.dim)
         try:
-            _write(writer, plan, embedder, progress, batch_size)
+            # the embedding was reported as the documents were read
+            quiet: Progress = lambda stage, done, total: (
+                None if stage in ("embedding", "sentences") else progress(stage, done, total)
+            )
+            _write(writer, plan, ahead.vectors(plan.new_docs), quiet, batch_size)
             counts = writer.index.counts()
             manifest = _manifest(plan, embedder, params, counts)
             previous.close()

@@ -165,14 +165,22 @@ def _embedder():
     return get_embedder()
 
 
-def _build(paths: list[Path], index_dir: Path, rebuild: bool, show_progress: bool, embedder=None, sentences: str | None = None):
+def _build(
+    paths: list[Path],
+    index_dir: Path,
+    rebuild: bool,
+    show_progress: bool,
+    embedder=None,
+    sentences: str | None = None,
+    workers: int | None = None,
+):
     from inquire.indexer.pipeline import build_index
     from inquire.versions import check_location
 
     check_location(index_dir)  # `--index /`, a file, a folder of reports: refused before anything is written
     embedder = embedder or _embedder()
     with _Progress(show_progress) as progress:
-        report = build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress, sentences=sentences)
+        report = build_index(paths, index_dir, embedder, rebuild=rebuild, progress=progress, sentences=sentences, workers=workers)
     return report
 
 
@@ -200,6 +208,13 @@ def index(
         "passage's pass of the model: about 2.5x faster embedding, ask's quotes slightly weaker). Kept by the index.",
         metavar="own|pooled",
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="Processes reading files while the files read are embedded (default: INQUIRE_READ_WORKERS, else one per "
+        "CPU, at most 4, when there are PDFs to read; 1: read one file after the other in this process).",
+    ),
     backend: str | None = BackendOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -211,7 +226,9 @@ def index(
         from inquire.query.backends import backend_name
 
         backend = backend_name(backend)  # an unknown name is refused before anything is built
-        report = _build(list(paths or [bundled_corpus_dir()]), index_dir, rebuild, show_progress=True, sentences=sentences)
+        report = _build(
+            list(paths or [bundled_corpus_dir()]), index_dir, rebuild, show_progress=True, sentences=sentences, workers=workers
+        )
         synced = _sync(index_dir, backend, show_progress=True) if report.written or report.documents else None
     if as_json:
         _echo(json.dumps(report.to_json() | ({"qdrant": synced} if synced else {}), indent=2))

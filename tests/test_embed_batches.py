@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from inquire.indexer.pipeline import _embed, _lengths, build_index
+from inquire.indexer.chunk import ChunkParams
+from inquire.indexer.pipeline import _embed, _embedding_texts, _lengths, build_index, sha256_file
+from inquire.indexer.reading import process_file
 
 from inquire.embedding import MAX_SEQ_LENGTH, MODEL_DIM, MODEL_NAME
 from inquire.embedding.fake import FakeEmbedder
@@ -60,7 +62,9 @@ def test_another_embedder_batches_by_characters_and_counts_nothing():
 def test_the_index_report_counts_passages_longer_than_the_model_reads(corpus_copy, tmp_path):
     embedder = Recording()
     report = build_index([corpus_copy], tmp_path / "idx", embedder)
-    passages = [t for batch in embedder.batches for t in batch][: report.embedded]  # passages are embedded first
+    params = ChunkParams()  # the passages: each chunk's embedding text, in every document
+    passages = [t for f in sorted(corpus_copy.iterdir()) for t in _embedding_texts(process_file(f, sha256_file(f), params))]
+    assert len(passages) == report.embedded and set(passages) <= {t for batch in embedder.batches for t in batch}
     lengths, _ = _lengths(embedder, passages)
     assert report.truncated == sum(n > MAX_SEQ_LENGTH for n in lengths) > 0
     assert report.truncated < report.embedded
