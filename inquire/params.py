@@ -126,6 +126,9 @@ class AnnParams:
     # a filtered search ranks its selection exactly up to this many vectors (read by id, one product);
     # a larger selection is searched in the IVF index with proportionally more lists probed
     exact_filtered: int = 50_000
+    # a selection of at least this share of the passages is searched unfiltered (its share's worth more
+    # candidates) and the candidates outside it dropped: no list of its ids is read from the database
+    approx_selection: float = 0.05
     # BM25 postings as arrays (inquire.postings) instead of FTS5's row-at-a-time OR query, from this many passages
     lexical_min_passages: int = 50_000
 

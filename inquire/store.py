@@ -895,6 +895,12 @@ class Index:
             for r in self._conn.execute(f"SELECT {_columns(ChunkMeta, 'c')} FROM chunks c WHERE {clause}", args)
         ]
 
+    def chunk_ids_among(self, within: ChunkSelection, among: Iterable[int]) -> set[int]:
+        """Which of the chunk ids ``among`` ``within`` selects."""
+        clause, args = within.sql("c")
+        q = f"SELECT c.id FROM chunks c WHERE c.id IN (SELECT value FROM json_each(?)) AND {clause}"
+        return {r[0] for r in self._conn.execute(q, [json.dumps(sorted(set(among))), *args])}
+
     def count_where(self, within: ChunkSelection) -> int:
         """How many chunks ``within`` selects."""
         clause, args = within.sql("c")

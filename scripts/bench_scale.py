@@ -11,13 +11,15 @@ citations stay valid while texts, vectors and BM25 statistics differ; responders
 suffix (``South Yorkshire Police (3)``, 20 groups), as a corpus of many reports has many responding
 bodies. Rows go through the pipeline's own writers (``_add_processed``, ``_add_sentences``,
 ``_embed``, ``IndexWriter``), so the index has the real schema, sentences, FTS5 table and FAISS files.
-Not run: parsing (done once) and linking (the issue tracks its quadratic cost separately).
+Not run: parsing (done once) and linking (scripts/bench_linking.py measures it). From 50k passages
+the commit also writes what a large index has (``AnnParams``): IVF indexes of both vector files and
+the BM25 postings arrays, and the search process uses them (memory-mapped IVF, postings for BM25).
 Vectors come from a 384-d hashed bag-of-words embedder (``FakeEmbedder(384)``, recorded under the
 real model's name so that the real model can query the index): building costs what hashing costs,
 not the model; queries are embedded with the real model (ONNX), so query-time costs are real.
 
-What is printed per size: build time (reading excluded), index size on disk, peak RSS of a search
-process, warm ``search`` (k=10) and ``ask`` p50/p95 in ms over the dev questions, split into
+What is printed per size: build time (reading excluded), index size on disk, RSS of a search
+process after its queries (anonymous and memory-mapped file pages apart), warm ``search`` (k=10) and ``ask`` p50/p95 in ms over the dev questions, split into
 encode, understand (query parsing), dense, sentence, lexical, fusion (RRF and boosts), rows and
 grouping; filtered search (``--doc``) p50 with filters pushed into the search and, for comparison,
 the way it was done before (rank everything, filter afterwards); the FAISS thread setting's effect;
@@ -170,7 +172,9 @@ def build(sources, size: int, index_dir: Path) -> dict:
             titles = {r.number: r.title for r in doc.structure.recommendations}
             texts = [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
             ids = _add_processed(writer, doc, texts, next_id)
-            sentences += _add_sentences(writer, ids, doc.chunks)
+            sentences += [
+                (sid, q.text[a:b]) for q in _add_sentences(writer, ids, doc.chunks, texts, False) for sid, a, b in q.sentences
+            ]
             next_id += len(ids)
             pending.extend(zip(ids, texts))
             files[doc.path] = doc.sha256

@@ -1,7 +1,9 @@
 """The default backend: the index directory's FAISS files (exact inner product) and its FTS5 table.
 
 A large index also has approximate (IVF) files of the same vectors (``inquire.params.AnnParams``):
-unfiltered queries search those; filtered ones rank a selection of up to ``exact_filtered`` vectors exactly. A large index's
+unfiltered queries search those. A filter that selects a large share of the passages
+(``approx_selection``) is searched unfiltered for proportionally more candidates, and those outside it
+dropped; a smaller selection is ranked exactly (read by id up to ``exact_filtered`` vectors). A large index's
 BM25 ranking reads its postings arrays (``inquire.postings``) instead of FTS5, with FTS5's scores.
 
 Filters are applied inside the search: FAISS ranks only the selected ids (an ``IDSelectorBatch``),
@@ -81,6 +83,7 @@ class LocalBackend:
         self.index = index
         self._tokenizer: Any = None
         self._selected: tuple[ChunkSelection, np.ndarray] | None = None
+        self._share: tuple[ChunkSelection, float | None] | None = None
         # open both now (a damaged file is reported at open): the approximate index of a large index,
         # else the exact file
         self._passages = _searchable(lambda: index.vectors, index.ann_vectors)
@@ -96,6 +99,13 @@ class LocalBackend:
             return []
         if within is None:
             return _search(vectors, qvec, min(k, vectors.ntotal))
+        share = self._large_share(within)
+        if share is not None:
+            hits = _search(vectors, qvec, min(vectors.ntotal, math.ceil(2 * k / share)))
+            inside = self.index.chunk_ids_among(within, [i for i, _ in hits])
+            kept = [h for h in hits if h[0] in inside]
+            if len(kept) >= k:
+                return kept[:k]
         ids = self._chunk_ids(within)
         return _search(vectors, qvec, min(k, len(ids)), ids) if len(ids) else []
 
@@ -106,6 +116,15 @@ class LocalBackend:
         ids: np.ndarray | None = None  # the selected sentences, ascending, and their passages
         chunk_of = np.zeros(0, dtype=np.int64)
         total = vectors.ntotal
+        share = None if within is None else self._large_share(within)
+        if within is not None and share is not None:
+            wanted = min(total, math.ceil((candidates or max(4 * k, 64)) / share))
+            hits = _search(vectors, qvec, wanted)
+            chunks_by_sentence = self.index.sentence_chunks([i for i, _ in hits])
+            inside = self.index.chunk_ids_among(within, set(chunks_by_sentence.values()))
+            ranked = best_per_chunk([h for h in hits if chunks_by_sentence.get(h[0]) in inside], chunks_by_sentence, k)
+            if candidates is not None or len(ranked) == k:
+                return ranked
         if within is not None:
             sids, chunks = self.index.sentence_ids_where(within)
             if not len(sids):
@@ -133,8 +152,26 @@ class LocalBackend:
         postings = self.index.postings
         if postings is None:
             return [(rowid, -score) for rowid, score in self.index.bm25(terms, k, within)]
+        stems = self._stems(terms)
+        share = None if within is None else self._large_share(within)
+        if within is not None and share is not None:
+            hits = postings.search(stems, math.ceil(2 * k / share))
+            inside = self.index.chunk_ids_among(within, [i for i, _ in hits])
+            kept = [h for h in hits if h[0] in inside]
+            if len(kept) >= k:
+                return kept[:k]
         allowed = None if within is None else self._chunk_ids(within)
-        return postings.search(self._stems(terms), k, allowed)
+        return postings.search(stems, k, allowed)
+
+    def _large_share(self, within: ChunkSelection) -> float | None:
+        """The share of the passages ``within`` selects, when the index is large (has approximate
+        files) and the share at least ``AnnParams.approx_selection``; else None."""
+        if self.index.ann_vectors is None:
+            return None
+        if self._share is None or self._share[0] != within:
+            share = self.index.count_where(within) / max(1, self._passages.ntotal)
+            self._share = (within, share if share >= ANN.approx_selection else None)
+        return self._share[1]
 
     def _chunk_ids(self, within: ChunkSelection) -> np.ndarray:
         """The chunk ids ``within`` selects (the last selection's are kept: one search asks for them
