@@ -76,13 +76,12 @@ def build(tree: Path, paths: list[Path], home: Path, extra: list[str]) -> dict:
 
 def encoder(paths: list[Path]) -> dict:
     """The raw encoder on the texts a build embeds (read once, untimed)."""
-    from inquire.indexer.chunk import ChunkParams, embedding_text
+    from inquire.indexer.chunk import ChunkParams
     from inquire.indexer.files import collect_files
-    from inquire.indexer.pipeline import MIN_SENTENCE_WORDS, sha256_file
+    from inquire.indexer.pipeline import _embedding_texts, _sentences_in, sha256_file
     from inquire.indexer.reading import process_file
 
     from inquire.embedding import get_embedder
-    from inquire.text import sentence_spans, word_count
 
     files, _ = collect_files(paths)
     passages, sentences = [], []
@@ -91,14 +90,9 @@ def encoder(paths: list[Path]) -> dict:
             doc = process_file(path, sha256_file(path), ChunkParams())
         except Exception:  # noqa: BLE001 - a file the builds skip too
             continue
-        titles = {r.number: r.title for r in doc.structure.recommendations}
-        passages += [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
-        sentences += [
-            ch.text[a:b]
-            for ch in doc.chunks
-            for a, b in sentence_spans(ch.text)
-            if word_count(ch.text[a:b]) >= MIN_SENTENCE_WORDS
-        ]
+        texts = _embedding_texts(doc)
+        passages += texts
+        sentences += [text[a:b] for ch, text in zip(doc.chunks, texts) for a, b in _sentences_in(ch, text)]
     embedder = get_embedder()
     embedder.encode(["warm up"])
     t = time.perf_counter()

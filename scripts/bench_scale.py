@@ -152,8 +152,8 @@ class BenchEmbedder:
 
 def build(sources, size: int, index_dir: Path) -> dict:
     """An index of about ``size`` passages; returns its counts and build time."""
-    from inquire.indexer.chunk import ChunkParams, embedding_text
-    from inquire.indexer.pipeline import _add_processed, _add_sentences, _embed
+    from inquire.indexer.chunk import ChunkParams
+    from inquire.indexer.pipeline import _add_processed, _add_sentences, _embed, _embedding_texts
     from inquire.indexer.reading import processing_fingerprint
 
     from inquire.store import IndexWriter, Manifest
@@ -169,8 +169,7 @@ def build(sources, size: int, index_dir: Path) -> dict:
         rng = random.Random(n)
         for src in sources:
             doc = _copy(src, n, vocab, rng)
-            titles = {r.number: r.title for r in doc.structure.recommendations}
-            texts = [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
+            texts = _embedding_texts(doc)
             ids = _add_processed(writer, doc, texts, next_id)
             sentences += [
                 (sid, q.text[a:b]) for q in _add_sentences(writer, ids, doc.chunks, texts, False) for sid, a, b in q.sentences
@@ -412,10 +411,8 @@ def throughput(root: Path) -> dict:
     embedding time. Pipeline/encoder ratio = encoder seconds / (rest + embedding stage)."""
     import inquire.indexer.pipeline as pipeline
     from inquire.evaluation.harness import default_corpora
-    from inquire.indexer.chunk import embedding_text
 
     from inquire.embedding import get_embedder
-    from inquire.text import sentence_spans, word_count
 
     embedder = get_embedder()
     embedder.encode(["warm up"])
@@ -424,14 +421,9 @@ def throughput(root: Path) -> dict:
     read_s = time.perf_counter() - t
     passages, sentences = [], []
     for doc in sources:
-        titles = {r.number: r.title for r in doc.structure.recommendations}
-        passages += [embedding_text(ch, doc.title, titles.get(ch.recommendation or "")) for ch in doc.chunks]
-        sentences += [
-            ch.text[a:b]
-            for ch in doc.chunks
-            for a, b in sentence_spans(ch.text)
-            if word_count(ch.text[a:b]) >= pipeline.MIN_SENTENCE_WORDS
-        ]
+        texts = pipeline._embedding_texts(doc)
+        passages += texts
+        sentences += [text[a:b] for ch, text in zip(doc.chunks, texts) for a, b in pipeline._sentences_in(ch, text)]
     out: dict = {"documents": len(sources), "passages": len(passages), "sentences": len(sentences), "read_s": round(read_s, 1)}
     lengths, _ = pipeline._lengths(embedder, passages)
     out["passages_over_limit"] = sum(n > pipeline.MAX_SEQ_LENGTH for n in lengths)

@@ -586,40 +586,37 @@ class OnnxEmbedder:
         sequences: list[list[int]] = []
         jobs: list[list[tuple[int, int, int]]] = []  # per window: (span slot, first, end) token positions in it
         owner: list[int] = []  # per window: its text
-        slots: list[int] = []  # per span slot: its text
+        opening_window: dict[int, int] = {}  # text -> its first window, whose mean is the text's vector
+        slots = 0  # span slots so far (each text's spans, in order)
         for t, (enc, text_spans) in enumerate(zip(encodings, spans)):
             ids, offsets = enc.ids[1:-1], enc.offsets[1:-1]  # without [CLS] and [SEP]
             cls, sep = enc.ids[0], enc.ids[-1]
             ends = [e for _, e in offsets]
             starts = [s for s, _ in offsets]
             opening: list[tuple[int, int, int]] = []
-            rest: list[tuple[int, int, int]] = []
-            for s, e in text_spans:
+            rest: list[list[tuple[int, int, int]]] = []  # the spans past the opening, grouped into windows
+            for slot, (s, e) in enumerate(text_spans, slots):
                 first = bisect.bisect_right(ends, s)  # first token ending after the span starts
                 end = max(first + 1, bisect.bisect_left(starts, e))  # tokens starting before the span ends
-                slot = len(slots)
-                slots.append(t)
-                (opening if end <= room else rest).append((slot, first, min(end, len(ids))))
+                job = (slot, first, min(end, len(ids)))
+                if end <= room:
+                    opening.append(job)
+                elif rest and job[2] - rest[-1][0][1] <= room:
+                    rest[-1].append(job)
+                else:
+                    rest.append([job])
+            slots += len(text_spans)
+            opening_window[t] = len(sequences)
             sequences.append([cls, *ids[:room], sep])
             owner.append(t)
-            jobs.append([(slot, first, end) for slot, first, end in opening])
-            window: list[tuple[int, int, int]] = []
-            for slot, first, end in rest:
-                if window and end - window[0][1] > room:
-                    sequences.append(self._window(cls, sep, ids, window, room))
-                    owner.append(t)
-                    jobs.append([(sl, f - window[0][1], min(e - window[0][1], room)) for sl, f, e in window])
-                    window = []
-                window.append((slot, first, end))
-            if window:
-                sequences.append(self._window(cls, sep, ids, window, room))
+            jobs.append(opening)
+            for window in rest:
+                start = window[0][1]
+                sequences.append([cls, *ids[start : start + room], sep])
                 owner.append(t)
-                jobs.append([(sl, f - window[0][1], min(e - window[0][1], room)) for sl, f, e in window])
+                jobs.append([(sl, f - start, min(e - start, room)) for sl, f, e in window])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        parts = np.zeros((len(slots), self.dim), dtype=np.float32)
-        opening_window: dict[int, int] = {}
-        for w, t in enumerate(owner):
-            opening_window.setdefault(t, w)
+        parts = np.zeros((slots, self.dim), dtype=np.float32)
         for rows, hidden, mask in self._forward(sequences, batch_size):
             for r, w in enumerate(rows):
                 n = int(mask[r].sum())
@@ -632,8 +629,3 @@ class OnnxEmbedder:
         out, parts = self._normalised(out), self._normalised(parts)
         bounds = np.cumsum([0] + [len(s) for s in spans])
         return out, [parts[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
-
-    @staticmethod
-    def _window(cls: int, sep: int, ids: list[int], window: list[tuple[int, int, int]], room: int) -> list[int]:
-        first = window[0][1]
-        return [cls, *ids[first : first + room], sep]

@@ -101,11 +101,9 @@ class LocalBackend:
             return _search(vectors, qvec, min(k, vectors.ntotal))
         share = self._large_share(within)
         if share is not None:
-            hits = _search(vectors, qvec, min(vectors.ntotal, math.ceil(2 * k / share)))
-            inside = self.index.chunk_ids_among(within, [i for i, _ in hits])
-            kept = [h for h in hits if h[0] in inside]
-            if len(kept) >= k:
-                return kept[:k]
+            kept = self._top_inside(_search(vectors, qvec, min(vectors.ntotal, math.ceil(2 * k / share))), within, k)
+            if kept is not None:
+                return kept
         ids = self._chunk_ids(within)
         return _search(vectors, qvec, min(k, len(ids)), ids) if len(ids) else []
 
@@ -155,13 +153,18 @@ class LocalBackend:
         stems = self._stems(terms)
         share = None if within is None else self._large_share(within)
         if within is not None and share is not None:
-            hits = postings.search(stems, math.ceil(2 * k / share))
-            inside = self.index.chunk_ids_among(within, [i for i, _ in hits])
-            kept = [h for h in hits if h[0] in inside]
-            if len(kept) >= k:
-                return kept[:k]
+            kept = self._top_inside(postings.search(stems, math.ceil(2 * k / share)), within, k)
+            if kept is not None:
+                return kept
         allowed = None if within is None else self._chunk_ids(within)
         return postings.search(stems, k, allowed)
+
+    def _top_inside(self, hits: Ranking, within: ChunkSelection, k: int) -> Ranking | None:
+        """The best ``k`` of an unfiltered passage ranking that ``within`` selects, or None when fewer
+        than ``k`` of them are in it (the caller then ranks the selection itself)."""
+        inside = self.index.chunk_ids_among(within, [i for i, _ in hits])
+        kept = [h for h in hits if h[0] in inside]
+        return kept[:k] if len(kept) >= k else None
 
     def _large_share(self, within: ChunkSelection) -> float | None:
         """The share of the passages ``within`` selects, when the index is large (has approximate
