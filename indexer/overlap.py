@@ -1,10 +1,18 @@
 """Reading files in worker processes while the documents already read are embedded.
 
 ``read_and_embed`` reads each (path, sha256) with ``read`` in a pool of worker processes (started with
-``spawn``: a worker inherits none of this process's threads, onnxruntime's or FAISS's) and hands each
-document, as soon as it is read, to ``embed`` here: ``embed(doc)`` runs in this thread and returns the
-work to do in the one embedding thread (or None), so the model embeds one document while the workers
-read the next ones. With one worker everything runs here, one file after the other (read, embed).
+``spawn``: a worker inherits none of this process's threads, onnxruntime's or FAISS's) and hands the
+documents read to ``embed`` here in *waves*: consecutive items, in the order given, whose sizes (their
+passages) add up to ``wave`` (the last wave: what remains), each handed over as soon as all its files are
+read. ``embed(docs)`` runs in this thread and returns the work to do in the one embedding thread (or
+None), so the model embeds one wave while the workers read the next files. With one worker everything
+runs here, one file after the other (read; embed each wave when it is complete).
+
+Why waves: a batch of the model pads every text to its longest, so texts are batched by length. Sorted
+within one document (a few hundred texts), the batches carry 12% padding on the development documents;
+sorted within a wave of 2,048 passages, 2%, about what sorting every text of the run together gives. A
+wave is made of whole documents in the order given, never of the files that happen to finish first, so
+the batches, and with them the vectors, are the same whatever the number of workers and the timing.
 
 A worker process that ends abnormally (a crash in a PDF library, killed for memory) loses the files it
 was reading, and the pool the others: those files are read again one at a time, in a fresh process,
@@ -27,10 +35,14 @@ from inquire.errors import InquireError
 
 Outcome = ProcessedDoc | FileError
 Read = Callable[[Path, str], Outcome]  # a module-level function (or a partial of one): it is sent to the workers
-Embed = Callable[[ProcessedDoc], Callable[[], None] | None]
+Advance = Callable[[int], None]  # the embedding work says how many of its units it has done
+# embed(wave's documents) -> None (nothing to embed) or (its units of work, the work)
+Embed = Callable[[list[ProcessedDoc]], tuple[int, Callable[[Advance], None]] | None]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 MAX_WORKERS = 4  # the default's ceiling: each worker holds a document (and its OCR) in memory
+WAVE = 2048  # passages of consecutive documents embedded together (see the module's docstring)
+POLL_S = 0.5  # how often the embedding progress is reported while the workers are quiet
 
 
 def default_workers(items: Sequence[tuple[Path, str]]) -> int:
@@ -54,42 +66,66 @@ def default_workers(items: Sequence[tuple[Path, str]]) -> int:
 
 
 def read_and_embed(
-    items: Sequence[tuple[Path, str]], read: Read, embed: Embed, workers: int, progress: Progress
+    items: Sequence[tuple[Path, str]], read: Read, embed: Embed, workers: int, progress: Progress, wave: int | None = None
 ) -> dict[Path, Outcome]:
     """Each item's outcome (its document, or why it could not be read), whatever order they finished
-    in. Progress: ``reading`` (files read of ``items``) and ``embedding`` (documents embedded of those
-    read without error)."""
-    run = _Run(items, embed, progress)
+    in. Progress: ``reading`` (files read of ``items``) and ``embedding`` (units of work done, of the
+    waves handed over so far: the total grows as files are read)."""
+    run = _Run(items, embed, progress, WAVE if wave is None else wave)
     if workers <= 1 or len(items) <= 1:
         progress("reading", 0, len(items))
         for path, sha in items:
-            work = run.read(path, sha, read(path, sha))
-            if work is not None:
-                work()
-                run.embedded()
+            for work in run.read(path, read(path, sha)):
+                work(run.advance_and_report)
         return run.outcomes
     return run.pooled(read, min(workers, len(items)))
 
 
 class _Run:
-    def __init__(self, items: Sequence[tuple[Path, str]], embed: Embed, progress: Progress) -> None:
-        self.items, self.embed, self.progress = list(items), embed, progress
+    def __init__(self, items: Sequence[tuple[Path, str]], embed: Embed, progress: Progress, wave: int) -> None:
+        self.items, self.embed, self.progress, self.wave = list(items), embed, progress, wave
         self.outcomes: dict[Path, Outcome] = {}
-        self.failed = self.done = 0
+        self.next = 0  # the first item not yet in a wave
+        self.docs: list[ProcessedDoc] = []  # the wave being gathered
+        self.size = 0  # its passages
+        self.units = self.done = 0  # units of embedding work handed over / done
+        self.shown: tuple[int, int] | None = None  # the embedding progress last reported
 
-    def read(self, path: Path, sha: str, outcome: Outcome) -> Callable[[], None] | None:
-        """Record one file's outcome; the embedding work for its document, if any."""
+    def read(self, path: Path, outcome: Outcome) -> list[Callable[[Advance], None]]:
+        """Record one file's outcome; the embedding work of the waves it completes."""
         self.outcomes[path] = outcome
         self.progress("reading", len(self.outcomes), len(self.items))
-        if isinstance(outcome, FileError):
-            self.failed += 1
-            self.progress("embedding", self.done, len(self.items) - self.failed)
-            return None
-        return self.embed(outcome)
+        works = []
+        while self.next < len(self.items) and self.items[self.next][0] in self.outcomes:
+            got = self.outcomes[self.items[self.next][0]]
+            self.next += 1
+            if isinstance(got, ProcessedDoc):
+                self.docs.append(got)
+                self.size += len(got.chunks)
+            if self.docs and (self.size >= self.wave or self.next == len(self.items)):
+                todo = self.embed(self.docs)
+                self.docs, self.size = [], 0
+                if todo is not None:
+                    self.units += todo[0]
+                    works.append(todo[1])
+        self.report()
+        return works
 
-    def embedded(self) -> None:
-        self.done += 1
-        self.progress("embedding", self.done, len(self.items) - self.failed)
+    def advance(self, n: int) -> None:
+        """Called by the embedding work (in the embedding thread)."""
+        self.done += n
+
+    def advance_and_report(self, n: int) -> None:
+        """``advance`` when the work runs in this thread."""
+        self.advance(n)
+        self.report()
+
+    def report(self) -> None:
+        """The embedding progress, when it changed."""
+        now = (min(self.done, self.units), self.units)
+        if now != self.shown:
+            self.shown = now
+            self.progress("embedding", *now)
 
     def pooled(self, read: Read, workers: int) -> dict[Path, Outcome]:
         order = {item: i for i, item in enumerate(self.items)}
@@ -111,12 +147,11 @@ class _Run:
                     lost.sort(key=order.__getitem__)
                     item = lost.pop(0)
                     reads[pool.submit(read, *item)] = item
-                finished, _ = wait([*reads, *embeds], return_when=FIRST_COMPLETED)
+                finished, _ = wait([*reads, *embeds], timeout=POLL_S, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     if fut in embeds:
                         embeds.discard(fut)
                         fut.result()  # an embedding error ends the run
-                        self.embedded()
                         continue
                     path, sha = item = reads.pop(fut)
                     try:
@@ -130,9 +165,9 @@ class _Run:
                         outcome = FileError(
                             str(path), f"{path}: could not be indexed (its reading process ended: {exc}); please report this file"
                         )
-                    work = self.read(path, sha, outcome)
-                    if work is not None:
-                        embeds.add(thread.submit(work))
+                    for work in self.read(path, outcome):
+                        embeds.add(thread.submit(work, self.advance))
+                self.report()
         except BaseException:
             _stop(pool, kill=True)
             thread.shutdown(wait=True, cancel_futures=True)

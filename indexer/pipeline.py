@@ -13,10 +13,11 @@ index location and published in one step (``inquire.versions``).
 Steps: ``_open_previous`` (the index being replaced, if compatible) -> ``_plan`` (hash and read the
 files: which are copied, read anew, duplicates, dropped or failed) -> ``_write`` (rows through
 ``store.IndexWriter``, vectors reused or embedded, links) -> commit. The files are read in worker
-processes (``indexer.overlap``) and each new document is embedded as soon as it is read, while the
-others are still being read (``_Ahead``); ``_write`` then takes those vectors. A document's texts are
-embedded in batches cut within it, so the index is the same whatever the number of workers and the
-order the files finished in.
+processes (``indexer.overlap``) and the new documents are embedded in waves of consecutive files as
+soon as a wave is read, while the next files are being read (``_Ahead``); ``_write`` then takes those
+vectors. A wave's texts are embedded in batches cut within it (sorted by length), and waves are made of
+files in the run's order, so the index is the same whatever the number of workers and the order the
+files finished in.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 from inquire.indexer.chunk import ChunkParams, embedding_text
 from inquire.indexer.files import FileError, collect_files
-from inquire.indexer.overlap import default_workers, read_and_embed
+from inquire.indexer.overlap import Advance, default_workers, read_and_embed
 from inquire.indexer.reading import ProcessedDoc, process_file, processing_fingerprint
 
 from inquire import versions
@@ -596,7 +597,7 @@ def _silent(stage: str, done: int, total: int) -> None:
 
 
 class _Collected:
-    """Vectors made ahead for one document, as ``_embed`` and ``_embed_pooled`` hand them to a writer,
+    """Vectors made ahead for one wave of documents, as ``_embed`` and ``_embed_pooled`` hand them to a writer,
     kept by what they were made from: a text (passage or sentence), or a pooled sentence's
     (passage text, start, end). ``passages`` and ``sentences`` name the ids the writer is given."""
 
@@ -611,20 +612,24 @@ class _Collected:
 
 
 class _Ahead:
-    """Vectors made while the files are still being read: each new document's texts that the previous
-    index has no vector for, embedded as soon as the document is read, in batches cut within the
-    document (so a vector does not depend on which documents were read before it)."""
+    """Vectors made while the files are still being read: the texts of each wave of new documents
+    (``indexer.overlap``) that neither the previous index nor an earlier wave has a vector for, embedded
+    as soon as the wave is read, in batches cut within the wave (so a vector does not depend on which
+    files finished first)."""
 
     def __init__(self, embedder: Embedder, previous: _Previous, batch_size: int) -> None:
         self.embedder, self.old, self.batch_size = embedder, previous.index, batch_size
         self.pooled = previous.sentences == "pooled"
-        self.docs: dict[str, _Collected] = {}
+        self.waves: list[_Collected] = []
+        self.passages: set[str] = set()  # passage texts an earlier wave embeds
+        self.sentences: set[Any] = set()  # and sentences (texts, or pooled (text, start, end))
 
-    def prepare(self, doc: ProcessedDoc) -> Callable[[], None] | None:
-        """In the calling thread (the previous index is read here): what to embed for ``doc``; returns
-        the embedding, to run in the embedding thread."""
-        texts = _embedding_texts(doc)
-        spans = [_sentences_in(ch, text) for ch, text in zip(doc.chunks, texts)]
+    def prepare(self, docs: list[ProcessedDoc]) -> tuple[int, Callable[[Advance], None]] | None:
+        """In the calling thread (the previous index is read here): what to embed for a wave of
+        documents; returns its size (texts to embed) and the embedding, to run in the embedding thread."""
+        texts = [t for doc in docs for t in _embedding_texts(doc)]
+        chunks = [ch for doc in docs for ch in doc.chunks]
+        spans = [_sentences_in(ch, text) for ch, text in zip(chunks, texts)]
         known, known_sentences = set[str](), set[str]()
         if self.old is not None:
             known = set(self.old.vector_ids({vector_key(t) for t in texts}))
@@ -633,39 +638,67 @@ class _Ahead:
         if self.pooled:
             names: list[tuple[str, int, int]] = []
             passages: list[_Passage] = []
-            for text, sp in zip(texts, spans):
-                todo = [(s, e) for s, e in sp if sentence_key(text, s, e, True) not in known_sentences]
-                if todo or vector_key(text) not in known:  # the passage's vector comes with its sentences'
+            for text, sp in dict(zip(texts, spans)).items():
+                todo = [
+                    (s, e)
+                    for s, e in sp
+                    if sentence_key(text, s, e, True) not in known_sentences and (text, s, e) not in self.sentences
+                ]
+                if todo or (vector_key(text) not in known and text not in self.passages):
+                    # the passage's vector comes with its sentences'
                     passages.append(_Passage(len(passages), text, [(len(names) + k, s, e) for k, (s, e) in enumerate(todo)]))
                     names += [(text, s, e) for s, e in todo]
             if not passages:
                 return None
-            got = self.docs[doc.doc_id] = _Collected([p.text for p in passages], names)
+            got = _Collected([p.text for p in passages], names)
+            self._schedule(got)
 
-            def embed_pooled() -> None:
-                _embed_pooled(got, passages, self.embedder, _silent, self.batch_size)
+            def embed_pooled(advance: Advance) -> None:
+                _embed_pooled(got, passages, self.embedder, _advancing(advance), self.batch_size)
 
-            return embed_pooled
-        pending = [t for t in texts if vector_key(t) not in known]
-        sentences = [t[s:e] for t, sp in zip(texts, spans) for s, e in sp if vector_key(t[s:e]) not in known_sentences]
+            return len(passages), embed_pooled
+        pending = [t for t in dict.fromkeys(texts) if vector_key(t) not in known and t not in self.passages]
+        sentences = [
+            t[s:e]
+            for t, sp in zip(texts, spans)
+            for s, e in sp
+            if vector_key(t[s:e]) not in known_sentences and t[s:e] not in self.sentences
+        ]
+        sentences = list(dict.fromkeys(sentences))
         if not pending and not sentences:
             return None
-        got = self.docs[doc.doc_id] = _Collected(pending, sentences)
+        got = _Collected(pending, sentences)
+        self._schedule(got)
 
-        def embed() -> None:
-            _embed(got, list(enumerate(pending)), self.embedder, _silent, "embedding", self.batch_size)
-            _embed(got, list(enumerate(sentences)), self.embedder, _silent, "sentences", 64)
+        def embed(advance: Advance) -> None:
+            progress = _advancing(advance)
+            _embed(got, list(enumerate(pending)), self.embedder, progress, "embedding", self.batch_size)
+            _embed(got, list(enumerate(sentences)), self.embedder, progress, "sentences", 64)
 
-        return embed
+        return len(pending) + len(sentences), embed
 
-    def vectors(self, docs: list[ProcessedDoc]) -> _Embedded:
-        """The embedder for ``_write``: the vectors made ahead, the first document's (in ``docs``' order)
-        where several documents have the same text."""
+    def _schedule(self, wave: _Collected) -> None:
+        self.waves.append(wave)
+        self.passages.update(wave.passages)
+        self.sentences.update(wave.sentences)
+
+    def vectors(self) -> _Embedded:
+        """The embedder for ``_write``: the vectors made ahead (each text's in one wave only)."""
         vectors: dict[Any, np.ndarray] = {}
-        for doc in docs:
-            for name, vector in self.docs.get(doc.doc_id, _Collected([], [])).vectors.items():
-                vectors.setdefault(name, vector)
+        for wave in self.waves:
+            vectors.update(wave.vectors)
         return _Embedded(self.embedder, vectors)
+
+
+def _advancing(advance: Advance) -> Progress:
+    """A ``Progress`` for ``_embed`` that hands each stage's step on as units done."""
+    last: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        advance(done - last.get(stage, 0))
+        last[stage] = done
+
+    return progress
 
 
 class _Embedded:
@@ -782,7 +815,7 @@ def build_index(
             quiet: Progress = lambda stage, done, total: (
                 None if stage in ("embedding", "sentences") else progress(stage, done, total)
             )
-            _write(writer, plan, ahead.vectors(plan.new_docs), quiet, batch_size)
+            _write(writer, plan, ahead.vectors(), quiet, batch_size)
             counts = writer.index.counts()
             manifest = _manifest(plan, embedder, params, counts)
             previous.close()

@@ -215,7 +215,7 @@ def test_crash_during_embedding_leaves_existing_index_intact(corpus_copy, tmp_pa
     index_dir = tmp_path / "idx"
     build_index([corpus_copy], index_dir, FakeEmbedder())
     manifest_before = (_files(index_dir) / "manifest.json").read_bytes()
-    (corpus_copy / COUNCIL).write_text("Completely new text about something. " * 200)
+    (corpus_copy / COUNCIL).write_text(" ".join(f"Completely new text about something {n}." for n in range(200)))
     with pytest.raises(RuntimeError, match="embedder crashed"):
         build_index([corpus_copy], index_dir, CountingEmbedder(fail_after=3))
     assert (_files(index_dir) / "manifest.json").read_bytes() == manifest_before

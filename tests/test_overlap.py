@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import CORPUS
+from inquire.indexer import overlap
 from inquire.indexer.files import FileError
 from inquire.indexer.overlap import default_workers, read_and_embed
 from inquire.indexer.pipeline import _read_one, build_index
@@ -65,8 +66,11 @@ def _contents(index_dir: Path) -> tuple[list, bytes, bytes]:
     return rows, (files / VECTORS).read_bytes(), (files / SENTENCE_VECTORS).read_bytes()
 
 
-@pytest.mark.parametrize("sentences", ["own", "pooled"])
-def test_the_index_is_the_same_whatever_the_number_of_workers(tmp_path, sentences):
+@pytest.mark.parametrize("sentences,wave", [("own", None), ("pooled", None), ("own", 20), ("pooled", 20)])
+def test_the_index_is_the_same_whatever_the_number_of_workers(tmp_path, monkeypatch, sentences, wave):
+    """Also with waves of 20 passages: each file its own wave or two."""
+    if wave is not None:
+        monkeypatch.setattr(overlap, "WAVE", wave)
     docs = _docs(tmp_path / "docs")
     built = {}
     for workers in (1, 2, 3):
@@ -95,16 +99,46 @@ def test_a_parser_error_becomes_the_one_line_file_error(tmp_path, monkeypatch):
     )
 
 
-def test_progress_reports_each_file_read_and_embedded(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_reports_each_file_read_and_embedded(tmp_path, workers):
     docs = _docs(tmp_path / "docs")
     seen: list[tuple[str, int, int]] = []
-    build_index([docs], tmp_path / "idx", FakeEmbedder(), workers=2, progress=lambda *a: seen.append(a))
+    build_index([docs], tmp_path / "idx", FakeEmbedder(), workers=workers, progress=lambda *a: seen.append(a))
     reading = [(d, t) for s, d, t in seen if s == "reading"]
     assert reading[0] == (0, 5) and sorted(d for d, _ in reading) == [0, 1, 2, 3, 4, 5]  # five files, one at a time
-    embedding = [(d, t) for s, d, t in seen if s == "embedding"]
-    done = [d for d, _ in embedding]  # each document embedded, in turn (a failed read lowers the total only)
-    assert embedding[-1] == (4, 4) and done == sorted(done) and set(done) >= {1, 2, 3, 4}  # the corrupt PDF is not
-    assert not [s for s, _, _ in seen if s == "sentences"]  # sentences are embedded with their document
+    embedding = [(d, t) for s, d, t in seen if s == "embedding"]  # texts embedded, of the waves read so far
+    done = [d for d, _ in embedding]
+    assert embedding[0] == (0, 0) and done == sorted(done) and all(d <= t for d, t in embedding)
+    texts = embedding[-1][0]
+    assert embedding[-1] == (texts, texts) and texts > 100  # to the end
+    if workers == 1:  # batch by batch (the embedding thread's steps are shown as often as the reading loop looks)
+        assert len(set(done)) > 3
+    assert not [s for s, _, _ in seen if s == "sentences"]  # sentences are embedded with their wave
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("wave", [1, 10**6])
+def test_waves_are_consecutive_files_in_the_order_given(tmp_path, workers, wave):
+    """Whatever file finishes first: a wave is the next files in the order given, up to ``wave``
+    passages; a file that cannot be read is left out; the last wave is what remains."""
+    docs = _docs(tmp_path / "docs")
+    items = [(p, "0" * 64) for p in sorted(docs.iterdir())]  # corrupt.pdf, iopc-...txt, report-1/2.pdf, rotherham-...txt
+    waves: list[list[str]] = []
+
+    def embed(got):
+        waves.append([Path(d.path).name for d in got])
+        return None
+
+    out = read_and_embed(items, _read_one_default, embed, workers, lambda *a: None, wave=wave)
+    assert isinstance(out[docs / "corrupt.pdf"], FileError) and len(out) == 5
+    readable = [p.name for p, _ in items if p.name != "corrupt.pdf"]
+    assert waves == ([[name] for name in readable] if wave == 1 else [readable])
+
+
+def _read_one_default(path: Path, sha: str) -> ProcessedDoc | FileError:
+    from inquire.indexer.chunk import ChunkParams
+
+    return _read_one(path, sha, ChunkParams())
 
 
 def _read_or_die(path: Path, sha: str) -> ProcessedDoc | FileError:
