@@ -3,16 +3,23 @@
 ``read_and_embed`` reads each (path, sha256) with ``read`` in a pool of worker processes (started with
 ``spawn``: a worker inherits none of this process's threads, onnxruntime's or FAISS's) and hands the
 documents read to ``embed`` here in *waves*: consecutive items, in the order given, whose sizes (their
-passages) add up to ``wave`` (the last wave: what remains), each handed over as soon as all its files are
-read. ``embed(docs)`` runs in this thread and returns the work to do in the one embedding thread (or
-None), so the model embeds one wave while the workers read the next files. With one worker everything
-runs here, one file after the other (read; embed each wave when it is complete).
+passages) add up to the wave's size (the last wave: what remains), each handed over as soon as all its
+files are read. The first wave's size and the largest are ``WAVES`` (each next wave twice the last, up
+to the largest). ``embed(docs)`` runs in this thread and returns the work to do in the one embedding
+thread (or None), so the model embeds one wave while the workers read the next files. With one worker
+everything runs here, one file after the other (read; embed each wave when it is complete).
 
 Why waves: a batch of the model pads every text to its longest, so texts are batched by length. Sorted
 within one document (a few hundred texts), the batches carry 12% padding on the development documents;
-sorted within a wave of 2,048 passages, 2%, about what sorting every text of the run together gives. A
-wave is made of whole documents in the order given, never of the files that happen to finish first, so
-the batches, and with them the vectors, are the same whatever the number of workers and the timing.
+sorted within waves of 2,048 passages, 2% (one sort of every text: 1%). A wave is made of whole
+documents in the order given, never of the files that happen to finish first, so the batches, and with
+them the vectors, are the same whatever the number of workers and the timing.
+
+Why the first wave is not smaller: the model's threads fill every core of a machine of up to 8 (one
+per core), so a file read beside it takes its core from the model, whose threads wait for each other:
+on 2 cores, one reading process made the model take 45-50 s instead of 26 s for the same texts. Reading
+the first wave before the model starts costs less than that (the 13 development documents: 322 s built
+with waves of 256, 512, 1,024 and 2,048 passages, 295 s with waves of 2,048).
 
 A worker process that ends abnormally (a crash in a PDF library, killed for memory) loses the files it
 was reading, and the pool the others: those files are read again one at a time, in a fresh process,
@@ -41,7 +48,7 @@ Embed = Callable[[list[ProcessedDoc]], tuple[int, Callable[[Advance], None]] | N
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 MAX_WORKERS = 4  # the default's ceiling: each worker holds a document (and its OCR) in memory
-WAVE = 2048  # passages of consecutive documents embedded together (see the module's docstring)
+WAVES = (2048, 2048)  # passages of consecutive documents embedded together: the first wave's, the most (module docstring)
 POLL_S = 0.5  # how often the embedding progress is reported while the workers are quiet
 
 
@@ -66,12 +73,17 @@ def default_workers(items: Sequence[tuple[Path, str]]) -> int:
 
 
 def read_and_embed(
-    items: Sequence[tuple[Path, str]], read: Read, embed: Embed, workers: int, progress: Progress, wave: int | None = None
+    items: Sequence[tuple[Path, str]],
+    read: Read,
+    embed: Embed,
+    workers: int,
+    progress: Progress,
+    waves: tuple[int, int] | None = None,
 ) -> dict[Path, Outcome]:
     """Each item's outcome (its document, or why it could not be read), whatever order they finished
     in. Progress: ``reading`` (files read of ``items``) and ``embedding`` (units of work done, of the
     waves handed over so far: the total grows as files are read)."""
-    run = _Run(items, embed, progress, WAVE if wave is None else wave)
+    run = _Run(items, embed, progress, waves or WAVES)
     if workers <= 1 or len(items) <= 1:
         progress("reading", 0, len(items))
         for path, sha in items:
@@ -82,8 +94,9 @@ def read_and_embed(
 
 
 class _Run:
-    def __init__(self, items: Sequence[tuple[Path, str]], embed: Embed, progress: Progress, wave: int) -> None:
-        self.items, self.embed, self.progress, self.wave = list(items), embed, progress, wave
+    def __init__(self, items: Sequence[tuple[Path, str]], embed: Embed, progress: Progress, waves: tuple[int, int]) -> None:
+        self.items, self.embed, self.progress = list(items), embed, progress
+        self.wave, self.most = waves  # the size of the wave being gathered; of any wave
         self.outcomes: dict[Path, Outcome] = {}
         self.next = 0  # the first item not yet in a wave
         self.docs: list[ProcessedDoc] = []  # the wave being gathered
@@ -104,7 +117,7 @@ class _Run:
                 self.size += len(got.chunks)
             if self.docs and (self.size >= self.wave or self.next == len(self.items)):
                 todo = self.embed(self.docs)
-                self.docs, self.size = [], 0
+                self.docs, self.size, self.wave = [], 0, min(self.most, 2 * self.wave)
                 if todo is not None:
                     self.units += todo[0]
                     works.append(todo[1])

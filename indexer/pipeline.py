@@ -539,7 +539,10 @@ def _model_tokenizer(name: str):
 
 def _lengths(embedder: Embedder, texts: list[str]) -> tuple[list[int], bool]:
     """Each text's length in the model's tokens (special tokens included), or in characters when the
-    tokenizer is unknown; the flag says which."""
+    tokenizer is unknown; the flag says which. Texts embedded ahead (``_Embedded``) are not counted again."""
+    known = embedder.lengths if isinstance(embedder, _Embedded) else {}
+    if texts and all(t in known for t in texts):
+        return [known[t][0] for t in texts], all(known[t][1] for t in texts)
     tokenizer = _model_tokenizer(embedder.name)
     if tokenizer is None:
         return [len(t) for t in texts], False
@@ -560,6 +563,8 @@ def _embed(
     texts are longer than the model reads (``MAX_SEQ_LENGTH`` tokens)."""
     sentences = stage == "sentences"
     lengths, tokens = _lengths(embedder, [t for _, t in pending])
+    if isinstance(writer, _Collected):
+        writer.note_lengths([t for _, t in pending], lengths, tokens)
     order = sorted(range(len(pending)), key=lambda i: -lengths[i])
     for start in range(0, len(order), batch_size):
         progress(stage, start, len(pending))
@@ -576,6 +581,8 @@ def _embed_pooled(writer: _Vectors, passages: list[_Passage], embedder: Any, pro
     ``encode_spans``), in batches of similar length; returns how many passages are longer than the
     model reads."""
     lengths, tokens = _lengths(embedder, [p.text for p in passages])
+    if isinstance(writer, _Collected):
+        writer.note_lengths([p.text for p in passages], lengths, tokens)
     order = sorted(range(len(passages)), key=lambda i: -lengths[i])
     for start in range(0, len(order), batch_size):
         progress("embedding", start, len(passages))
@@ -604,6 +611,10 @@ class _Collected:
     def __init__(self, passages: list[str], sentences: list[Any]) -> None:
         self.passages, self.sentences = passages, sentences
         self.vectors: dict[Any, np.ndarray] = {}
+        self.lengths: dict[str, tuple[int, bool]] = {}  # text -> (its length, in tokens or not), as ``_lengths`` gave it
+
+    def note_lengths(self, texts: list[str], lengths: list[int], tokens: bool) -> None:
+        self.lengths.update((t, (n, tokens)) for t, n in zip(texts, lengths))
 
     def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None:
         names = self.sentences if sentences else self.passages
@@ -685,9 +696,11 @@ class _Ahead:
     def vectors(self) -> _Embedded:
         """The embedder for ``_write``: the vectors made ahead (each text's in one wave only)."""
         vectors: dict[Any, np.ndarray] = {}
+        lengths: dict[str, tuple[int, bool]] = {}
         for wave in self.waves:
             vectors.update(wave.vectors)
-        return _Embedded(self.embedder, vectors)
+            lengths.update(wave.lengths)
+        return _Embedded(self.embedder, vectors, lengths)
 
 
 def _advancing(advance: Advance) -> Progress:
@@ -704,8 +717,8 @@ def _advancing(advance: Advance) -> Progress:
 class _Embedded:
     """An embedder that answers from vectors made ahead (``_Ahead``) and embeds only what they lack."""
 
-    def __init__(self, embedder: Embedder, vectors: dict[Any, np.ndarray]) -> None:
-        self.embedder, self.vectors = embedder, vectors
+    def __init__(self, embedder: Embedder, vectors: dict[Any, np.ndarray], lengths: dict[str, tuple[int, bool]]) -> None:
+        self.embedder, self.vectors, self.lengths = embedder, vectors, lengths
         self.name, self.dim, self.backend = embedder.name, embedder.dim, embedder.backend
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:

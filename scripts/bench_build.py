@@ -7,9 +7,9 @@ Documents: the bundled corpus and every PDF of both real corpora (``$INQUIRE_COR
 ../shared/corpora): the 13 development documents. Model: the real one (ONNX). Rows:
 
 - ``encoder: passages + sentences`` / ``encoder: passages``: the raw encoder alone on the texts the
-  pipeline embeds (each passage's embedding text; each sentence of four words or more), in one process,
-  every text in one ``encode`` call (it sorts them by length itself). Reading is done once before and
-  not timed.
+  pipeline embeds (each distinct passage embedding text; each distinct sentence of four words or more:
+  a build embeds a text once), in one process, every text in one ``encode`` call (it sorts them by
+  length itself). Reading is done once before and not timed.
 - ``before (REV)``: ``inquire index --rebuild`` of the tree at git revision REV (a temporary worktree
   laid out as installed), when ``--before`` is given.
 - ``now``, ``now, --sentences pooled``, and with ``--workers N`` (e.g. 1, to compare with the default
@@ -93,6 +93,7 @@ def encoder(paths: list[Path]) -> dict:
         texts = _embedding_texts(doc)
         passages += texts
         sentences += [text[a:b] for ch, text in zip(doc.chunks, texts) for a, b in _sentences_in(ch, text)]
+    passages, sentences = list(dict.fromkeys(passages)), list(dict.fromkeys(sentences))  # each embedded once
     embedder = get_embedder()
     embedder.encode(["warm up"])
     t = time.perf_counter()

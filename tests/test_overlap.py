@@ -66,11 +66,11 @@ def _contents(index_dir: Path) -> tuple[list, bytes, bytes]:
     return rows, (files / VECTORS).read_bytes(), (files / SENTENCE_VECTORS).read_bytes()
 
 
-@pytest.mark.parametrize("sentences,wave", [("own", None), ("pooled", None), ("own", 20), ("pooled", 20)])
-def test_the_index_is_the_same_whatever_the_number_of_workers(tmp_path, monkeypatch, sentences, wave):
-    """Also with waves of 20 passages: each file its own wave or two."""
-    if wave is not None:
-        monkeypatch.setattr(overlap, "WAVE", wave)
+@pytest.mark.parametrize("sentences,waves", [("own", None), ("pooled", None), ("own", (10, 20)), ("pooled", (10, 20))])
+def test_the_index_is_the_same_whatever_the_number_of_workers(tmp_path, monkeypatch, sentences, waves):
+    """Also with waves of 10 and then 20 passages: about one file a wave."""
+    if waves is not None:
+        monkeypatch.setattr(overlap, "WAVES", waves)
     docs = _docs(tmp_path / "docs")
     built = {}
     for workers in (1, 2, 3):
@@ -117,22 +117,38 @@ def test_progress_reports_each_file_read_and_embedded(tmp_path, workers):
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-@pytest.mark.parametrize("wave", [1, 10**6])
-def test_waves_are_consecutive_files_in_the_order_given(tmp_path, workers, wave):
-    """Whatever file finishes first: a wave is the next files in the order given, up to ``wave``
-    passages; a file that cannot be read is left out; the last wave is what remains."""
+@pytest.mark.parametrize("waves", [(1, 1), (10**6, 10**6), (20, 10**6)])
+def test_waves_are_consecutive_files_in_the_order_given(tmp_path, workers, waves):
+    """Whatever file finishes first: a wave is the next files in the order given, up to its size in
+    passages (the first's, then twice the last, up to the most); a file that cannot be read is left out;
+    the last wave is what remains."""
     docs = _docs(tmp_path / "docs")
     items = [(p, "0" * 64) for p in sorted(docs.iterdir())]  # corrupt.pdf, iopc-...txt, report-1/2.pdf, rotherham-...txt
-    waves: list[list[str]] = []
+    got: list[list[str]] = []
 
-    def embed(got):
-        waves.append([Path(d.path).name for d in got])
+    def embed(wave):
+        got.append([Path(d.path).name for d in wave])
         return None
 
-    out = read_and_embed(items, _read_one_default, embed, workers, lambda *a: None, wave=wave)
+    out = read_and_embed(items, _read_one_default, embed, workers, lambda *a: None, waves=waves)
     assert isinstance(out[docs / "corrupt.pdf"], FileError) and len(out) == 5
     readable = [p.name for p, _ in items if p.name != "corrupt.pdf"]
-    assert waves == ([[name] for name in readable] if wave == 1 else [readable])
+    sizes = {name: len(out[docs / name].chunks) for name in readable}
+    expected: list[list[str]] = [[]]
+    size, wave = 0, waves[0]  # greedy, in order
+    for name in readable:
+        expected[-1].append(name)
+        size += sizes[name]
+        if size >= wave and name != readable[-1]:
+            expected.append([])
+            size, wave = 0, min(waves[1], 2 * wave)
+    assert got == expected
+    if waves == (1, 1):
+        assert got == [[name] for name in readable]
+    if waves[0] == 10**6:
+        assert got == [readable]
+    if waves == (20, 10**6):
+        assert 1 < len(got) < len(readable)
 
 
 def _read_one_default(path: Path, sha: str) -> ProcessedDoc | FileError:
