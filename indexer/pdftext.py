@@ -52,7 +52,8 @@ def pdf_pages_text(path: Path) -> list[str]:
             page = pdf[i]
             textpage = page.get_textpage()
             try:
-                out.append(page_text(_runs(textpage), textpage.get_text_bounded))
+                bounded = _bounded_text(textpage)
+                out.append(page_text(_runs(textpage, bounded), bounded))
             finally:
                 textpage.close()
                 page.close()
@@ -61,11 +62,38 @@ def pdf_pages_text(path: Path) -> list[str]:
         pdf.close()
 
 
-def _runs(textpage) -> list[_Run]:
+_BUFFER = 4096  # UTF-16 code units: a run's or a line's text fits
+
+
+def _bounded_text(textpage):
+    """``textpage.get_text_bounded`` in one call of PDFium instead of two (one for the length, one for
+    the text: each reads every character of the page), into a buffer made once per page; the helper's
+    two calls when the text does not fit. PDFium copies the text and its terminating NUL when there is
+    room for both, so a count below the buffer's size is a whole text."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    buffer = (ctypes.c_ushort * _BUFFER)()
+
+    def bounded(left: float, bottom: float, right: float, top: float) -> str:
+        n = pdfium_c.FPDFText_GetBoundedText(textpage, left, top, right, bottom, buffer, _BUFFER)
+        if n <= 0:
+            return ""
+        if n >= _BUFFER:
+            return textpage.get_text_bounded(left, bottom, right, top)
+        length = n - 1 if buffer[n - 1] == 0 else n
+        return ctypes.string_at(buffer, 2 * length).decode("utf-16-le", errors="ignore")
+
+    return bounded
+
+
+def _runs(textpage, bounded=None) -> list[_Run]:
+    bounded = bounded or textpage.get_text_bounded
     runs = []
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)
-        text = textpage.get_text_bounded(left, bottom, right, top)
+        text = bounded(left, bottom, right, top)
         if text.strip():
             runs.append(_Run(left, bottom, right, top, text))
     return runs
