@@ -477,11 +477,21 @@ def _columns(cls: type, alias: str = "") -> str:
 
 def _record(cls: type[Row], row: sqlite3.Row, prefix: str = "") -> Row:
     """The record ``cls`` from the columns ``prefix + field name`` of ``row``."""
-    values = {name: row[prefix + name] for name in _names(cls)}
-    for name, decode in _DECODE.items():
-        if name in values:
-            values[name] = decode(values[name])
+    names, decoded = _reading(cls)
+    if not prefix and len(row) == len(names):  # selected as ``_columns(cls)``: the fields, in order
+        values = dict(zip(names, row))
+    else:
+        values = {name: row[prefix + name] for name in names}
+    for name in decoded:
+        values[name] = _DECODE[name](values[name])
     return cls(**values)
+
+
+@functools.cache
+def _reading(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The field names of ``cls`` and those of them stored encoded (``_DECODE``)."""
+    names = _names(cls)
+    return names, tuple(n for n in names if n in _DECODE)
 
 
 def _passage(r: sqlite3.Row) -> Passage:
