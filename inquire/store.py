@@ -487,11 +487,15 @@ def _record(cls: type[Row], row: sqlite3.Row, prefix: str = "") -> Row:
     return cls(**values)
 
 
-@functools.cache
+_READING: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
 def _reading(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The field names of ``cls`` and those of them stored encoded (``_DECODE``)."""
-    names = _names(cls)
-    return names, tuple(n for n in names if n in _DECODE)
+    """The field names of ``cls`` and those of them stored encoded (``_DECODE``), cached per class."""
+    if cls not in _READING:
+        names = _names(cls)
+        _READING[cls] = names, tuple(n for n in names if n in _DECODE)
+    return _READING[cls]
 
 
 def _passage(r: sqlite3.Row) -> Passage:
