@@ -88,8 +88,8 @@ def _bounded_text(textpage):
     return bounded
 
 
-def _runs(textpage, bounded=None) -> list[_Run]:
-    bounded = bounded or textpage.get_text_bounded
+def _runs(textpage, bounded) -> list[_Run]:
+    """The page's text runs that hold more than white space (``bounded``: as ``_bounded_text`` gives it)."""
     runs = []
     for i in range(textpage.count_rects()):
         left, bottom, right, top = textpage.get_rect(i)

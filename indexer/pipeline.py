@@ -555,6 +555,15 @@ class _Vectors(Protocol):
     def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None: ...
 
 
+def _measured(writer: _Vectors, embedder: Embedder, texts: list[str]) -> tuple[list[int], bool]:
+    """``_lengths``, kept with the vectors when they are made ahead (``_Collected``), so that the final
+    write does not count them again."""
+    lengths, tokens = _lengths(embedder, texts)
+    if isinstance(writer, _Collected):
+        writer.note_lengths(texts, lengths, tokens)
+    return lengths, tokens
+
+
 def _embed(
     writer: _Vectors, pending: list[tuple[int, str]], embedder: Embedder, progress: Progress, stage: str, batch_size: int
 ) -> int:
@@ -562,9 +571,7 @@ def _embed(
     to a neighbour's length, not to the longest text of its stretch of the document; returns how many
     texts are longer than the model reads (``MAX_SEQ_LENGTH`` tokens)."""
     sentences = stage == "sentences"
-    lengths, tokens = _lengths(embedder, [t for _, t in pending])
-    if isinstance(writer, _Collected):
-        writer.note_lengths([t for _, t in pending], lengths, tokens)
+    lengths, tokens = _measured(writer, embedder, [t for _, t in pending])
     order = sorted(range(len(pending)), key=lambda i: -lengths[i])
     for start in range(0, len(order), batch_size):
         progress(stage, start, len(pending))
@@ -580,9 +587,7 @@ def _embed_pooled(writer: _Vectors, passages: list[_Passage], embedder: Any, pro
     """Embed passages and their sentences in one pass of the model per passage (the embedder's
     ``encode_spans``), in batches of similar length; returns how many passages are longer than the
     model reads."""
-    lengths, tokens = _lengths(embedder, [p.text for p in passages])
-    if isinstance(writer, _Collected):
-        writer.note_lengths([p.text for p in passages], lengths, tokens)
+    lengths, tokens = _measured(writer, embedder, [p.text for p in passages])
     order = sorted(range(len(passages)), key=lambda i: -lengths[i])
     for start in range(0, len(order), batch_size):
         progress("embedding", start, len(passages))
@@ -597,10 +602,6 @@ def _embed_pooled(writer: _Vectors, passages: list[_Passage], embedder: Any, pro
             writer.add_vectors(sids, np.vstack([v for v in spans if len(v)]), sentences=True)
     progress("embedding", len(passages), len(passages))
     return sum(n > MAX_SEQ_LENGTH for n, p in zip(lengths, passages) if p.embed_passage) if tokens else 0
-
-
-def _silent(stage: str, done: int, total: int) -> None:
-    pass
 
 
 class _Collected:
@@ -669,13 +670,14 @@ class _Ahead:
 
             return len(passages), embed_pooled
         pending = [t for t in dict.fromkeys(texts) if vector_key(t) not in known and t not in self.passages]
-        sentences = [
-            t[s:e]
-            for t, sp in zip(texts, spans)
-            for s, e in sp
-            if vector_key(t[s:e]) not in known_sentences and t[s:e] not in self.sentences
-        ]
-        sentences = list(dict.fromkeys(sentences))
+        sentences = list(
+            dict.fromkeys(
+                t[s:e]
+                for t, sp in zip(texts, spans)
+                for s, e in sp
+                if vector_key(t[s:e]) not in known_sentences and t[s:e] not in self.sentences
+            )
+        )
         if not pending and not sentences:
             return None
         got = _Collected(pending, sentences)
