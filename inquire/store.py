@@ -869,6 +869,17 @@ class Index:
         q = f"SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ?{where} ORDER BY s LIMIT ?"
         return [(int(r[0]), float(r[1])) for r in self._conn.execute(q, (match, *args, limit))]
 
+    def near_documents(self, words: Sequence[str], width: int, limit: int) -> list[str]:
+        """The doc_id of each of the first ``limit`` passages holding all ``words`` within ``width``
+        words of each other, in any order (FTS5 ``NEAR``, so stemmed as the index is: "review"
+        finds "reviews"). Only letters and digits of each word are looked up."""
+        terms = [f'"{w}"' for w in ("".join(ch for ch in w if ch.isalnum()) for w in words) if w]
+        if not terms:
+            return []
+        match = terms[0] if len(terms) == 1 else f"NEAR({' '.join(terms)}, {max(0, int(width))})"
+        q = "SELECT c.doc_id FROM chunks_fts f JOIN chunks c ON c.id = f.rowid WHERE chunks_fts MATCH ? LIMIT ?"
+        return [r[0] for r in self._conn.execute(q, (match, limit))]
+
     # filters resolved to stored values (see ChunkSelection)
     def document_ids_like(self, text: str) -> list[str]:
         """doc_ids of the documents whose file name or title contains ``text`` (case-insensitive, literally)."""

@@ -22,11 +22,13 @@ The candidates are the stored sentences of the top passages (``query.sentences``
    the question names, when it names one); "how did X respond / what did X say / who is X's ...",
    X a responding body, quotes only responses. Passages of what the question asks for are added
    by a filtered search when the top passages lack them (``candidate_passages``).
-4. **Honest about gaps**: a question naming something the index never mentions (a capitalised
-   word absent from every passage, or an inquiry, review, panel, report or investigation that no
-   indexed document is and no passage names) is refused, saying what is missing; one naming a
-   source the reports mention only in passing (in at most ``passing`` passages) is refused too:
-   the nearest passages, which hold the mention, are still shown.
+4. **Honest about gaps** (``query.coverage``): a question naming something the index never
+   mentions (a capitalised word absent from every passage, a name of several words never printed
+   together, an inquiry, review, panel, report or investigation that no indexed document is and no
+   passage names, a source described in lower case whose words are never printed together) is
+   refused, saying what is missing; one naming a source the reports mention only in passing (in at
+   most ``passing`` passages) is refused too, and so is one whose names the reports print only in
+   different documents. The nearest passages are still shown.
    Off-topic questions are refused as before (no sentence close enough to the question).
 5. **``confidence`` is a probability**: the best candidate's score mapped by a logistic curve
    fitted on the development questions to the probability that the first quote answers.
@@ -38,17 +40,16 @@ The candidates are the stored sentences of the top passages (``query.sentences``
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
-import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
+from inquire.query.coverage import MONTH_NAMES, Vocabulary, coverage, norm, question_names, vocabulary
 from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters, Searcher
 from inquire.query.sentences import Answer, DocPages, Quote, candidates, lexical_evidence
-from inquire.query.understand import GLOSSARY_SECTION, STOPWORDS, asks_definition, initialism, parse_query
+from inquire.query.understand import GLOSSARY_SECTION, asks_definition, parse_query
 
 from inquire.params import ANSWER, AnswerParams
 from inquire.recnum import mentioned_recs, normalise_rec, rec_matches
@@ -79,29 +80,14 @@ _FACT = re.compile(
 )
 _WHEN = re.compile(r"^\s*(?:when|what (?:year|date|month|day))\b|\bby when\b|\bhow soon\b|\bwhat date\b", re.I)
 _COUNT = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|proportion|percentage|number|amount)\b", re.I)
-_MONTH_NAMES = "january february march april may june july august september october november december".split()
 _DATE_WORDS = re.compile(
-    rf"\b(?:{'|'.join(_MONTH_NAMES)})\b|\b(?:19|20)\d\d\b|\b(?:spring|summer|autumn|winter)\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
+    rf"\b(?:{'|'.join(MONTH_NAMES)})\b|\b(?:19|20)\d\d\b|\b(?:spring|summer|autumn|winter)\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
     re.I,
 )
 _QUANTITY = re.compile(
     r"(?:£|\$)\s?\d|\b\d[\d,.]*\s?(?:%|per cent|million|billion|thousand)|\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half|dozen)\b",
     re.I,
-)
-_SOURCE_NOUNS = frozenset("inquiry inquiries review reviews panel investigation inquest inquests report commission".split())
-_GENERIC = (
-    STOPWORDS
-    | _SOURCE_NOUNS
-    | frozenset(
-        """independent public national government governments response responses committee police force service
-    office department uk hm final interim volume part phase module""".split()
-    )
-)
-_CONNECTORS = frozenset("of the and for into on in to".split())
-_LEADING = STOPWORDS | frozenset(
-    "how what who which when why where explain describe list tell give show summarise summarize "
-    "compare find name according please".split()
 )
 
 
@@ -127,126 +113,6 @@ def read_question(searcher: Searcher, question: str) -> Ask:
     fact = bool(_FACT.search(question))
     wants = intent.wants or ("response" if fact and intent.responders else None)
     return Ask(wants, fact, intent.responders, intent.recommendations, question_names(question), intent.docs)
-
-
-def question_names(question: str) -> tuple[str, ...]:
-    """Runs of capitalised words (joined by "of", "the", "and", ...; a source noun after the run
-    joins it: "the Hackitt review"), possessives dropped. The question's first word starts a run
-    only when it is not a question word or an instruction ("Explain ...")."""
-    tokens = re.findall(r"[A-Za-z0-9][\w'’.-]*\w|[A-Za-z0-9]", question)
-    runs: list[list[str]] = []
-    cur: list[str] = []
-    for i, tok in enumerate(tokens):
-        word = re.sub(r"['’]s$", "", tok)
-        capital = word[:1].isupper() or (word[:1].isdigit() and bool(cur))
-        if capital and not (i == 0 and word.lower() in _LEADING):
-            cur.append(word)
-            if word != tok:  # a possessive ends the name ("the Inquiry's call")
-                runs.append(cur)
-                cur = []
-            continue
-        if cur and word.lower() in _SOURCE_NOUNS:
-            cur.append(word)
-            runs.append(cur)
-            cur = []
-            continue
-        if cur and word.lower() in _CONNECTORS and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
-            cur.append(word)
-            continue
-        if cur:
-            runs.append(cur)
-        cur = []
-    if cur:
-        runs.append(cur)
-    out = []
-    for run in runs:
-        while run and run[-1].lower() in _CONNECTORS:
-            run.pop()
-        if run:
-            out.append(" ".join(run))
-    return tuple(dict.fromkeys(out))
-
-
-# ---------------------------------------------------------------------------------------------
-# What the index mentions
-
-
-class Vocabulary:
-    """Words, passage texts and document heads of an index, for deciding what it mentions."""
-
-    def __init__(self, searcher: Searcher) -> None:
-        self.passages = [_norm(c.text) for c in searcher.index.chunks()]
-        words: set[str] = set()
-        for text in self.passages:
-            words.update(re.findall(r"[a-z0-9]+", text))
-        self.words = words
-        self._sorted = sorted(words)
-        self.heads: list[set[str]] = []
-        self.dates: dict[str, str | None] = {}
-        for doc in searcher.index.documents():
-            head = searcher.index.document_head(doc.doc_id, 1500)
-            self.heads.append(set(re.findall(r"[a-z0-9]+", _norm(f"{doc.name} {doc.title or ''} {head}"))))
-            self.dates[doc.name] = doc.published  # the index's publication date (indexer/docmeta.py)
-        self.known = {a for r in searcher.responders() if (a := initialism(r))}
-        for aliases in searcher.doc_aliases().values():
-            self.known |= aliases
-        self.responders = [_norm(r) for r in searcher.responders()]
-
-    def has_word(self, word: str) -> bool:
-        """The word, or a longer word it begins ("Humber" -> "humberside"), occurs in some passage."""
-        if word in self.words or word in self.known:
-            return True
-        i = bisect.bisect_left(self._sorted, word)
-        return len(word) >= 4 and i < len(self._sorted) and self._sorted[i].startswith(word)
-
-    def count(self, phrase: str) -> int:
-        """Passages containing ``phrase`` as whole words (case-insensitive)."""
-        pattern = re.compile(rf"\b{re.escape(_norm(phrase))}\b")
-        return sum(1 for p in self.passages if pattern.search(p))
-
-
-_VOCAB: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def vocabulary(searcher: Searcher) -> Vocabulary:
-    if searcher not in _VOCAB:
-        _VOCAB[searcher] = Vocabulary(searcher)
-    return _VOCAB[searcher]
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("’", "'").lower()).strip()
-
-
-@dataclass(frozen=True)
-class Coverage:
-    missing: tuple[str, ...] = ()  # names the index never mentions
-    passing: tuple[str, ...] = ()  # sources it mentions only in passing
-
-
-def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = ANSWER.passing) -> Coverage:
-    missing, passing = [], []
-    for name in names:
-        words = re.findall(r"[a-z0-9]+", _norm(name))
-        # codes and numbers ("R12", "HC 381", "2024") are not names
-        distinctive = [w for w in words if w not in _GENERIC and not any(ch.isdigit() for ch in w) and len(w) > 2]
-        if not distinctive:
-            continue
-        if not all(vocab.has_word(w) for w in distinctive):
-            missing.append(name)
-            continue
-        if not any(w in _SOURCE_NOUNS for w in words):
-            continue  # a name whose words all occur somewhere: nothing more to check
-        if any(all(w in head for w in distinctive) for head in vocab.heads):
-            continue  # an indexed document is (or prints on its cover) this source
-        if any(_norm(name).startswith(r) or r.startswith(_norm(name)) for r in vocab.responders):
-            continue
-        n = vocab.count(name)
-        if n == 0:
-            missing.append(name)
-        elif n <= passing_at_most:
-            passing.append(name)
-    return Coverage(tuple(missing), tuple(passing))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,7 +225,7 @@ def _quotable(searcher: Searcher, hits: list[Hit], question: str = ""):
         i
         for i, c in enumerate(cands)
         if kinds.get(c.hit.row_id, KIND_BODY) == KIND_BODY
-        and not (c.hit.title and _norm(c.text).rstrip(". ") in _norm(c.hit.title))
+        and not (c.hit.title and norm(c.text).rstrip(". ") in norm(c.hit.title))
         and (definitions or not GLOSSARY_SECTION.search(c.hit.section or ""))
     ]
     return [cands[i] for i in keep], [ids[i] for i in keep]
@@ -379,11 +245,13 @@ def answer(
 
     ask = read_question(searcher, question)
     vocab = vocabulary(searcher)
-    cover = coverage(vocab, ask.names, p.passing)
+    cover = coverage(vocab, ask.names, p.passing, question)
     if cover.missing:
         return refuse(f"The indexed reports do not mention {_join(cover.missing)}.")
     if cover.passing:
         return refuse(f"The indexed reports mention {_join(cover.passing)} only in passing.")
+    if cover.apart:
+        return refuse(f"The indexed reports never mention {_join(cover.apart, 'and')} in one document.")
     pool = candidate_passages(searcher, question, ask, hits, p, filters)
     cands, ids = _quotable(searcher, pool, question)
     if not cands:
@@ -509,9 +377,9 @@ def _dated(label: str | None, date: str | None) -> str | None:
     return f"{label} ({date})" if label and date else label
 
 
-def _join(names: tuple[str, ...]) -> str:
+def _join(names: tuple[str, ...], word: str = "or") -> str:
     quoted = [f"“{n}”" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {word} " + quoted[-1]
 
 
 def _label(hit: Hit) -> str | None:

@@ -241,7 +241,7 @@ def test_load_abstain_queries_reads_splits_and_names_a_bad_line(tmp_path):
         load_abstain_queries(path)
 
 
-def test_other_inquiry_set_has_two_balanced_halves_of_uncovered_questions():
+def test_other_inquiry_set_has_balanced_halves_of_uncovered_questions():
     rows = load_abstain_queries(QUERIES / "other_inquiry.jsonl")
     dev = load_abstain_queries(QUERIES / "other_inquiry.jsonl", split="dev")
     test = load_abstain_queries(QUERIES / "other_inquiry.jsonl", split="test")
@@ -249,6 +249,9 @@ def test_other_inquiry_set_has_two_balanced_halves_of_uncovered_questions():
     assert len(rows) >= 30 and len(dev) + len(test) + len(fresh) == len(rows) and len({q.id for q in rows}) == len(rows)
     assert len(fresh) >= 20 and sum(bool(q.mentioned) for q in fresh) >= 2
     assert not any(q.answerable for q in rows) and all(q.subject for q in rows)
-    assert abs(len(dev) - len(test)) <= 1
+    # o001-o042 alternate between the halves; the questions added to tune on (o067-) are all dev
+    first = [q for q in dev + test if int(q.id[1:]) <= 42]
+    assert abs(sum(q in dev for q in first) - sum(q in test for q in first)) <= 1
+    assert all(q in dev for q in rows if int(q.id[1:]) > 66)
     # passing mentions (the hard cases) are in both halves
     assert sum(bool(q.mentioned) for q in dev) >= 3 and sum(bool(q.mentioned) for q in test) >= 3

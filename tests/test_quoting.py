@@ -11,12 +11,10 @@ from inquire.query.answer import (
     _newest_first,
     answer,
     answer_type_match,
-    coverage,
-    question_names,
     read_question,
     status,
-    vocabulary,
 )
+from inquire.query.coverage import coverage, question_names, source_phrases, vocabulary
 from inquire.query.results import Citation
 from inquire.query.search import Searcher
 
@@ -94,6 +92,108 @@ def test_names_the_index_holds_are_covered(searcher):
     assert vocab.has_word("rotherh") and not vocab.has_word("lampard")
     # recommendation references and codes are not names ("R12" of "in response to R12 of ...")
     assert coverage(vocab, ("R12", "HC 381")).missing == ()
+
+
+# two documents written for the rules below: what each prints, and what neither does
+FIRE_REVIEW = """Fire Service Review 2023
+
+Published 12 March 2023
+
+1. The Harbour Fire Service commissioned an independent review of its training in 2022. The review
+of training standards found gaps in breathing apparatus drills at Northport station.
+
+2. The Emergency Planning Unit keeps a network of volunteers. Services in the county share a
+radio network for emergencies, and the review recommends testing it every month.
+
+3. HMICFRS inspected the Harbour Fire Service in May 2021 and graded its prevention work good.
+"""
+
+POLICE_REPORT = """Constabulary Progress Report
+
+Published 2 June 2024
+
+1. Westshire Constabulary uses WhatsApp groups to reach neighbourhood watch members. The Public
+Accounts Committee noted in its report on digital contact that such channels cost little.
+
+2. The Committee of Public Accounts asked forces to publish contact figures each quarter.
+"""
+
+
+@pytest.fixture
+def two_docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fire-review.txt").write_text(FIRE_REVIEW, encoding="utf-8")
+    (docs / "police-report.txt").write_text(POLICE_REPORT, encoding="utf-8")
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    yield s
+    s.close()
+
+
+def test_a_name_of_several_words_must_be_printed_as_one(two_docs):
+    vocab = vocabulary(two_docs)
+    # all three words occur, never together: not a name the reports print
+    assert {"emergency", "services", "network"} <= vocab.words
+    assert coverage(vocab, ("Emergency Services Network",)).missing == ("Emergency Services Network",)
+    # the same words in another order, a few words apart, are the name ("Committee of Public Accounts")
+    assert coverage(vocab, ("Public Accounts Committee", "Harbour Fire Service")).missing == ()
+    # an initialism exactly: "HMIC" is not the "HMICFRS" it begins
+    assert coverage(vocab, ("HMIC",)).missing == ("HMIC",)
+    assert coverage(vocab, ("HMICFRS",)).missing == ()
+    # a month and year as printed, apart from the rest of the name ("May 2021" is printed)
+    assert coverage(vocab, ("May 2021",)).missing == ()
+    assert coverage(vocab, ("December 2020",)).missing == ("December 2020",)
+    assert coverage(vocab, ("May 2021 Harbour Fire Service",)).missing == ()
+    # numbers are not names: "Harbour 42" may be recommendation 42 of a report on the Harbour
+    assert coverage(vocab, ("Harbour Fire Service 42", "Recommendation 12 Harbour Fire Service", "R5")).missing == ()
+    # and end a name: "Harbour 42 Public Accounts Committee" is two names, each printed
+    assert coverage(vocab, ("Harbour 42 Public Accounts Committee",)).missing == ()
+
+
+def test_a_source_described_in_lower_case_must_be_printed_near_its_words(two_docs):
+    vocab = vocabulary(two_docs)
+    assert [shown for shown, _ in source_phrases("What did its review of hate crime laws recommend?")] == [
+        "review of hate crime laws"
+    ]
+    # nothing to check: no describing word ("the report"), or a name that is looked up as a name
+    assert source_phrases("What does the report say about drills?") == []
+    assert source_phrases("What did the review of Nottinghamshire Healthcare find?") == []
+    question = "What did the review of training standards find about drills?"
+    assert coverage(vocab, (), question=question).missing == ()
+    question = "What did the review of hate crime laws find about drills?"
+    assert coverage(vocab, (), question=question).missing == ("review of hate crime laws",)
+    # several describing words are the subject, printed together anywhere; one must be near the noun
+    question = "What did the inspection of breathing apparatus drills find?"
+    assert coverage(vocab, (), question=question).missing == ()
+    question = "What did the inspection of breathing contact find?"  # both printed, never together
+    assert coverage(vocab, (), question=question).missing == ("inspection of breathing contact",)
+    # an owner does not describe a source: "the service's report on drills" is a report on drills
+    assert [p.words for _, p in source_phrases("When will the service’s report on last summer’s drills come?")] == [
+        ("report", "summer", "drills")
+    ]
+    question = "What did the Harbour Fire Service's 2019 inspection find?"
+    assert coverage(vocab, ("Harbour Fire Service",), question=question).missing == ("2019 inspection",)
+    # the words on a document's cover: that document is the source
+    question = "What does the fire service review say about drills?"
+    assert coverage(vocab, (), question=question).missing == ()
+
+
+def test_names_printed_only_in_different_documents_are_refused_together(two_docs):
+    vocab = vocabulary(two_docs)
+    assert coverage(vocab, ("HMICFRS", "Harbour Fire Service")).apart == ()
+    cover = coverage(vocab, ("HMICFRS", "Westshire Constabulary", "WhatsApp"))
+    assert cover.missing == () and cover.apart == ("HMICFRS", "Westshire Constabulary", "WhatsApp")
+    res = answer(two_docs, "What did HMICFRS find about Westshire Constabulary's use of WhatsApp?", params=OPEN)
+    assert res.abstained and res.quotes == () and res.hits
+    assert res.reason == "The indexed reports never mention “HMICFRS”, “Westshire Constabulary” and “WhatsApp” in one document."
+    # the same names in one document: answered
+    res = answer(two_docs, "How does Westshire Constabulary use WhatsApp?", params=OPEN)
+    assert not res.abstained and res.reason is None
+    # a question's first word is capitalised by its place, not as a name
+    question = "Besides WhatsApp, how does the Harbour Fire Service reach people?"
+    assert coverage(vocab, ("Besides", "Harbour Fire Service"), question=question).apart == ()
+    assert coverage(vocab, ("WhatsApp", "Harbour Fire Service"), question=question).apart == ("WhatsApp", "Harbour Fire Service")
 
 
 def test_a_bare_recommendation_number_quotes_recommendation_and_response_labelled(searcher):

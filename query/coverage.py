@@ -1,0 +1,349 @@
+"""What the indexed reports mention: whether a question is about something they hold.
+
+``ask`` refuses a question about a report the index does not hold ("What did the Manchester Arena
+Inquiry say ...?") before quoting anything, because the nearest passages of such a question share
+its words and answer something else. The rules read the question's names and sources and look
+them up in the index's own text; none knows any document:
+
+- **names**: runs of capitalised words ("Greater Manchester Police", "Child Q", "Module 2"). Each
+  distinctive word must occur in some passage; an initialism exactly ("HMIC" is not "HMICFRS"); a
+  name of several words as those words within a few words of each other, in any order ("Public
+  Accounts Committee" is printed "Committee of Public Accounts"), so words found only apart do not
+  make the name ("Emergency Services Network"); a month and year ("December 2020") likewise.
+  Recommendation and paragraph numbers and document codes ("HC 381") are not names.
+- **sources named** ("the Hackitt review"): the index holds it (a document that is, or prints on its
+  cover, that source), or passages name it; named in at most ``passing`` passages, it is mentioned
+  only in passing and refused as such.
+- **sources described** in lower case ("its review of hate crime laws", "its 2019 inspection", "the
+  culture review"): the describing words must occur near the source noun in some passage, or all
+  be on the cover of an indexed document.
+- **together**: the names of one question must all occur in one document ("the IOPC" in one report
+  and "Cleveland Police" in another do not answer "What did the IOPC find about Cleveland Police
+  officers ...?"). A name printed in very many passages constrains nothing and is left out.
+
+Positions come from the index's FTS5 table (``Index.near_documents``), so a check costs a few
+index lookups, not a scan of the passages.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import weakref
+from dataclasses import dataclass
+
+from inquire.query.search import Searcher
+from inquire.query.understand import STOPWORDS, initialism
+
+from inquire.params import ANSWER
+
+__all__ = ["Coverage", "Vocabulary", "coverage", "question_names", "source_phrases", "vocabulary"]
+
+SOURCE_NOUNS = frozenset("inquiry inquiries review reviews panel investigation inquest inquests report commission".split())
+GENERIC = (
+    STOPWORDS
+    | SOURCE_NOUNS
+    | frozenset(
+        """independent public national government governments response responses committee police force service
+    office department uk hm final interim volume part phase module""".split()
+    )
+)
+MONTH_NAMES = "january february march april may june july august september october november december".split()
+_CONNECTORS = frozenset("of the and for into on in to".split())
+_LEADING = STOPWORDS | frozenset(
+    "how what who which when why where explain describe list tell give show summarise summarize "
+    "compare find name according please".split()
+)
+# words that number a part of a document, not a name ("Recommendation 12", "Chapter 3", "Annex B")
+_NUMBERING = frozenset(
+    "recommendation recommendations rec recs paragraph paragraphs para chapter chapters section sections annex "
+    "appendix page pages table figure item items box".split()
+)
+NEAR_SLACK = 2  # a name's words may stand this many words further apart than in the question
+TOGETHER_LIMIT = 2000  # a name in more passages than this constrains nothing (``together`` leaves it out)
+
+
+def question_names(question: str) -> tuple[str, ...]:
+    """Runs of capitalised words (joined by "of", "the", "and", ...; a source noun after the run
+    joins it: "the Hackitt review"), possessives dropped. The question's first word starts a run
+    only when it is not a question word or an instruction ("Explain ...")."""
+    tokens = re.findall(r"[A-Za-z0-9][\w'’.-]*\w|[A-Za-z0-9]", question)
+    runs: list[list[str]] = []
+    cur: list[str] = []
+    for i, tok in enumerate(tokens):
+        word = re.sub(r"['’]s$", "", tok)
+        capital = word[:1].isupper() or (word[:1].isdigit() and bool(cur))
+        if capital and not (i == 0 and word.lower() in _LEADING):
+            cur.append(word)
+            if word != tok:  # a possessive ends the name ("the Inquiry's call")
+                runs.append(cur)
+                cur = []
+            continue
+        if cur and word.lower() in SOURCE_NOUNS:
+            cur.append(word)
+            runs.append(cur)
+            cur = []
+            continue
+        if cur and word.lower() in _CONNECTORS and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
+            cur.append(word)
+            continue
+        if cur:
+            runs.append(cur)
+        cur = []
+    if cur:
+        runs.append(cur)
+    out = []
+    for run in runs:
+        while run and run[-1].lower() in _CONNECTORS:
+            run.pop()
+        if run:
+            out.append(" ".join(run))
+    return tuple(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------------------------------------
+# What the index mentions
+
+
+class Vocabulary:
+    """Words, passage texts and document heads of an index, for deciding what it mentions."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.index = searcher.index
+        self.passages = [norm(c.text) for c in searcher.index.chunks()]
+        words: set[str] = set()
+        for text in self.passages:
+            words.update(re.findall(r"[a-z0-9]+", text))
+        self.words = words
+        self._sorted = sorted(words)
+        self.heads: list[set[str]] = []
+        self.dates: dict[str, str | None] = {}
+        for doc in searcher.index.documents():
+            head = searcher.index.document_head(doc.doc_id, 1500)
+            self.heads.append(set(re.findall(r"[a-z0-9]+", norm(f"{doc.name} {doc.title or ''} {head}"))))
+            self.dates[doc.name] = doc.published  # the index's publication date (indexer/docmeta.py)
+        self.known = {a for r in searcher.responders() if (a := initialism(r))}
+        self.aliases = searcher.doc_aliases()  # doc_id -> its distinctive name and title words, codes
+        for aliases in self.aliases.values():
+            self.known |= aliases
+        self.responders = [norm(r) for r in searcher.responders()]
+
+    def has_word(self, word: str) -> bool:
+        """The word, or a longer word it begins ("Humber" -> "humberside"), occurs in some passage."""
+        if word in self.words or word in self.known:
+            return True
+        i = bisect.bisect_left(self._sorted, word)
+        return len(word) >= 4 and i < len(self._sorted) and self._sorted[i].startswith(word)
+
+    def count(self, phrase: str) -> int:
+        """Passages containing ``phrase`` as whole words (case-insensitive)."""
+        pattern = re.compile(rf"\b{re.escape(norm(phrase))}\b")
+        return sum(1 for p in self.passages if pattern.search(p))
+
+    def near(self, words: list[str], width: int) -> bool:
+        """Some passage holds all ``words`` within ``width`` words of each other."""
+        return bool(self.index.near_documents(words, width, limit=1))
+
+    def documents_with(self, words: list[str], width: int) -> set[str] | None:
+        """The documents with a passage holding ``words`` near each other; None when more than
+        TOGETHER_LIMIT passages hold them (a name that common says nothing about the question)."""
+        found = self.index.near_documents(words, width, limit=TOGETHER_LIMIT + 1)
+        return None if len(found) > TOGETHER_LIMIT else set(found)
+
+    def on_a_cover(self, words: list[str]) -> bool:
+        """Some indexed document prints all ``words`` in its name, title or head."""
+        return any(all(w in head for w in words) for head in self.heads)
+
+
+_VOCAB: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def vocabulary(searcher: Searcher) -> Vocabulary:
+    if searcher not in _VOCAB:
+        _VOCAB[searcher] = Vocabulary(searcher)
+    return _VOCAB[searcher]
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("’", "'").lower()).strip()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    missing: tuple[str, ...] = ()  # names and sources the index never mentions
+    passing: tuple[str, ...] = ()  # sources it mentions only in passing
+    apart: tuple[str, ...] = ()  # names it mentions, but never in one document
+
+
+@dataclass(frozen=True)
+class _Part:
+    words: tuple[str, ...]  # the words to find, lower case
+    span: int  # how many words the part spans in the question
+
+
+def name_parts(name: str, vocab: Vocabulary) -> list[_Part]:
+    """A name as the parts to look up: a month and year apart from the rest ("April 2024" in "April
+    2024 for FibroScan"); numbers ("Grenfell 42", "R5": recommendations are numbered in many ways),
+    words that number a part of a document ("Recommendation") and document codes ("HC 1099") left
+    out, each ending a part; connectors and source nouns not required ("Committee of Public Accounts")."""
+    tokens = re.findall(r"[A-Za-z0-9]+", name)
+    parts: list[_Part] = []
+    words: list[str] = []
+    span = 0
+
+    def close() -> None:
+        nonlocal words, span
+        if words:
+            parts.append(_Part(tuple(words), span))
+        words, span = [], 0
+
+    i = 0
+    while i < len(tokens):
+        low = tokens[i].lower()
+        after = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+        if low in MONTH_NAMES:
+            close()
+            if re.fullmatch(r"(?:19|20)\d\d", after):
+                parts.append(_Part((low, after), 2))
+                i += 1
+        elif low in _NUMBERING:
+            close()
+        elif any(ch.isdigit() for ch in after) and low + after in vocab.known:  # a document's code
+            close()
+            i += 1
+        elif any(ch.isdigit() for ch in low):  # numbers are not names, and end one ("Grenfell 42 Civil ...")
+            close()
+        else:
+            span += 1
+            if low not in _CONNECTORS and low not in STOPWORDS and low not in SOURCE_NOUNS:
+                words.append(low)
+        i += 1
+    close()
+    return parts
+
+
+# a source described in lower case: up to two words before the noun, and "of / into / on" what
+_DESCRIBED = re.compile(
+    r"(?<![\w'’-])(?:([\w'’-]+)\s+)?(?:([\w'’-]+)\s+)?(review|inspection|investigation|inquiry|inquest|audit|report)\b"
+    r"(?:\s+(of|into|on)\s+([^?.,;:!]*))?"
+)
+# where a description ends: the question's verb or a clause ("... recommend", "... that found")
+_DESCRIPTION_ENDS = re.compile(
+    r"\b(?:recommend\w*|find|finds|found|say|says|said|conclude\w*|state\w*|about|that|which|who|whom|whose|when|"
+    r"where|after|before|by|for|in|is|are|was|were|be|been|will|would|should|could|can|may|might|must|do|does|did|"
+    r"has|have|had|come|comes|show\w*|cover\w*|include\w*|mean\w*|propos\w*|suggest\w*|requir\w*|ask\w*|call\w*)\b",
+    re.I,
+)
+_DETERMINERS = frozenset("its their his her the a an this that these those latest last first recent new".split())
+
+
+def source_phrases(question: str) -> list[tuple[str, _Part]]:
+    """Sources the question describes in lower case, as (the words shown, the part to look up):
+    "its review of hate crime laws" -> ("review of hate crime laws", review + hate crime laws). At
+    most two describing words before the noun and three after it; a description with no
+    distinctive word ("the report", "the inquiry's recommendations") is no source to check."""
+    out = []
+    for m in _DESCRIBED.finditer(question):
+        noun = m.group(3)
+        before: list[str] = []
+        for w in (m.group(2), m.group(1)):  # nearest first; an owner ("the inspectorate's") describes nothing
+            if not w or w.lower() in STOPWORDS or w.lower() in _DETERMINERS or (w[:1].isupper() and not w.isdigit()):
+                break
+            if re.search(r"['’]s?$", w):
+                break
+            before.insert(0, w)
+        after: list[str] = []
+        tail = _DESCRIPTION_ENDS.split(m.group(5))[0] if m.group(5) else ""
+        tail_words = re.findall(r"[\w-]+", re.sub(r"['’]s\b", "", tail))
+        used = 0
+        for w in tail_words:
+            low = w.lower()
+            if low in STOPWORDS or low in _DETERMINERS:
+                used += 1
+                continue
+            if after and low.endswith("ing"):  # "of haemophilia centres going to continue"
+                break
+            after.append(w)
+            used += 1
+            if len(after) == 3:
+                break
+        if not before and all(w[:1].isupper() for w in after):
+            continue  # "the review of Nottinghamshire Healthcare": a name, looked up as one
+        words = [w.lower() for w in before + after if w.lower() not in GENERIC or w.isdigit()]
+        words = [x for w in words for x in re.findall(r"[a-z0-9]+", w)]
+        if not words:
+            continue
+        shown = " ".join(before + [noun] + ([m.group(4), *tail_words[:used]] if after else []))
+        out.append((shown, _Part((noun.lower(), *words), len(before) + 1 + (used + 1 if after else 0))))
+    return out
+
+
+def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = ANSWER.passing, question: str = "") -> Coverage:
+    """Which of the question's ``names`` (and, given the ``question``, the sources it describes)
+    the index never mentions, mentions only in passing, or mentions only in different documents."""
+    missing, passing = [], []
+    together: list[tuple[str, set[str]]] = []
+    for name in names:
+        words = re.findall(r"[a-z0-9]+", norm(name))
+        # codes and numbers ("R12", "HC 381", "2024") are not names
+        distinctive = [w for w in words if w not in GENERIC and not any(ch.isdigit() for ch in w) and len(w) > 2]
+        initials = [w.lower() for w in re.findall(r"[A-Za-z]+", name) if len(w) >= 3 and w.isupper()]
+        if not all(vocab.has_word(w) for w in distinctive) or not all(_initialism_known(vocab, w) for w in initials):
+            missing.append(name)
+            continue
+        is_responder = any(norm(name).startswith(r) or r.startswith(norm(name)) for r in vocab.responders)
+        parts = [] if norm(name) in vocab.known or is_responder else name_parts(name, vocab)
+        if any(len(p.words) > 1 and not vocab.near(list(p.words), p.span + NEAR_SLACK) for p in parts):
+            missing.append(name)
+            continue
+        if any(w in SOURCE_NOUNS for w in words) and distinctive and not (vocab.on_a_cover(distinctive) or is_responder):
+            n = vocab.count(name)
+            if n == 0:
+                missing.append(name)
+                continue
+            if n <= passing_at_most:
+                passing.append(name)
+                continue
+        opening = " " not in name and question.lstrip().startswith(name)  # capitalised by its place ("Besides")
+        if not opening and (docs := _documents_naming(name, vocab, parts)) is not None:
+            together.append((name, docs))
+    for shown, part in source_phrases(question):
+        # several describing words are the source's subject, printed together anywhere ("riots last
+        # summer" for "the report on last summer's riots"); one ("its 2019 inspection") must be
+        # printed near the source noun
+        describing = list(part.words[1:])
+        looked_up = describing if len(describing) > 1 else list(part.words)
+        if not vocab.on_a_cover(describing) and not vocab.near(looked_up, part.span + NEAR_SLACK + 1):
+            missing.append(shown)
+    apart: tuple[str, ...] = ()
+    if not missing and not passing and len({n for n, _ in together}) > 1 and not set.intersection(*(d for _, d in together)):
+        apart = tuple(dict.fromkeys(n for n, _ in together))
+    return Coverage(tuple(dict.fromkeys(missing)), tuple(passing), apart)
+
+
+def _initialism_known(vocab: Vocabulary, word: str) -> bool:
+    """An initialism occurs as itself (or its plural): "HMIC" is not a prefix of "HMICFRS"."""
+    return word in vocab.words or word in vocab.known or (word.endswith("s") and word[:-1] in vocab.words)
+
+
+def _documents_naming(name: str, vocab: Vocabulary, parts: list[_Part]) -> set[str] | None:
+    """The documents that print the name (every part but a date, near its own words), plus those
+    it is an alias of ("Grenfell", "HC 381"); None when it constrains nothing: printed in very
+    many passages, or an initialism the index knows from its responders."""
+    squashed = re.sub(r"[^a-z0-9]", "", norm(name))
+    aliased = {d for d, aliases in vocab.aliases.items() if squashed in aliases}
+    if not parts:
+        if aliased:
+            return aliased
+        if squashed in vocab.known:
+            return None
+        parts = [_Part(tuple(w for w in re.findall(r"[a-z0-9]+", norm(name)) if w not in STOPWORDS), 0)]
+    docs: set[str] | None = None
+    for part in parts:
+        if not part.words or (len(part.words) == 2 and part.words[0] in MONTH_NAMES):
+            continue
+        found = vocab.documents_with(list(part.words), max(part.span, len(part.words)) + NEAR_SLACK)
+        if found is None:
+            continue
+        docs = found if docs is None else docs & found
+    return None if docs is None else docs | aliased
