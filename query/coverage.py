@@ -304,8 +304,10 @@ def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = A
             if n <= passing_at_most:
                 passing.append(name)
                 continue
-        opening = " " not in name and question.lstrip().startswith(name)  # capitalised by its place ("Besides")
-        if not opening and (docs := _documents_naming(name, vocab, parts)) is not None:
+        # a name of generic words ("the Government", "Committee") identifies nothing; a question's
+        # first word may be capitalised only by its place ("Besides")
+        opening = " " not in name and question.lstrip().startswith(name)
+        if distinctive and not opening and (docs := _documents_naming(name, vocab, parts)) is not None:
             together.append((name, docs))
     for shown, part in source_phrases(question):
         # several describing words are the source's subject, printed together anywhere ("riots last

@@ -190,6 +190,8 @@ def test_names_printed_only_in_different_documents_are_refused_together(two_docs
     # the same names in one document: answered
     res = answer(two_docs, "How does Westshire Constabulary use WhatsApp?", params=OPEN)
     assert not res.abstained and res.reason is None
+    # a name of generic words identifies nothing ("Service" is printed only in the fire review)
+    assert coverage(vocab, ("Service", "Westshire Constabulary")).apart == ()
     # a question's first word is capitalised by its place, not as a name
     question = "Besides WhatsApp, how does the Harbour Fire Service reach people?"
     assert coverage(vocab, ("Besides", "Harbour Fire Service"), question=question).apart == ()
