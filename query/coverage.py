@@ -27,7 +27,6 @@ index lookups, not a scan of the passages.
 
 from __future__ import annotations
 
-import bisect
 import re
 import weakref
 from dataclasses import dataclass
@@ -106,16 +105,13 @@ def question_names(question: str) -> tuple[str, ...]:
 
 
 class Vocabulary:
-    """Words, passage texts and document heads of an index, for deciding what it mentions."""
+    """What an index prints, looked up in its FTS5 table (word for word as stemmed there, so
+    "reviews" is "review"), plus its documents' heads and the names it knows (responders'
+    initialisms, documents' aliases). Nothing is read passage by passage: a question's few
+    lookups cost the same at a thousand passages and at a million."""
 
     def __init__(self, searcher: Searcher) -> None:
         self.index = searcher.index
-        self.passages = [norm(c.text) for c in searcher.index.chunks()]
-        words: set[str] = set()
-        for text in self.passages:
-            words.update(re.findall(r"[a-z0-9]+", text))
-        self.words = words
-        self._sorted = sorted(words)
         self.heads: list[set[str]] = []
         self.dates: dict[str, str | None] = {}
         for doc in searcher.index.documents():
@@ -127,18 +123,23 @@ class Vocabulary:
         for aliases in self.aliases.values():
             self.known |= aliases
         self.responders = [norm(r) for r in searcher.responders()]
+        self._printed: dict[tuple[str, bool], bool] = {}
+
+    def prints(self, word: str, prefix: bool = False) -> bool:
+        """Some passage holds ``word`` (with ``prefix``: or a word it begins)."""
+        key = (word, prefix)
+        if key not in self._printed:
+            self._printed[key] = bool(self.index.near_documents([word], None, limit=1, prefix=prefix))
+        return self._printed[key]
 
     def has_word(self, word: str) -> bool:
         """The word, or a longer word it begins ("Humber" -> "humberside"), occurs in some passage."""
-        if word in self.words or word in self.known:
-            return True
-        i = bisect.bisect_left(self._sorted, word)
-        return len(word) >= 4 and i < len(self._sorted) and self._sorted[i].startswith(word)
+        return word in self.known or self.prints(word, prefix=len(word) >= 4)
 
-    def count(self, phrase: str) -> int:
-        """Passages containing ``phrase`` as whole words (case-insensitive)."""
-        pattern = re.compile(rf"\b{re.escape(norm(phrase))}\b")
-        return sum(1 for p in self.passages if pattern.search(p))
+    def count(self, phrase: str, at_most: int) -> int:
+        """Passages holding ``phrase``'s words side by side, in order; counted up to ``at_most + 1``."""
+        words = re.findall(r"[a-z0-9]+", norm(phrase))
+        return len(self.index.near_documents(words, None, limit=at_most + 1))
 
     def near(self, words: list[str], width: int) -> bool:
         """Some passage holds all ``words`` within ``width`` words of each other."""
@@ -297,7 +298,7 @@ def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = A
             missing.append(name)
             continue
         if any(w in SOURCE_NOUNS for w in words) and distinctive and not (vocab.on_a_cover(distinctive) or is_responder):
-            n = vocab.count(name)
+            n = vocab.count(name, passing_at_most)
             if n == 0:
                 missing.append(name)
                 continue
@@ -325,7 +326,7 @@ def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = A
 
 def _initialism_known(vocab: Vocabulary, word: str) -> bool:
     """An initialism occurs as itself (or its plural): "HMIC" is not a prefix of "HMICFRS"."""
-    return word in vocab.words or word in vocab.known or (word.endswith("s") and word[:-1] in vocab.words)
+    return word in vocab.known or vocab.prints(word)
 
 
 def _documents_naming(name: str, vocab: Vocabulary, parts: list[_Part]) -> set[str] | None:
