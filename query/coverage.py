@@ -119,9 +119,11 @@ class Vocabulary:
             self.heads.append(set(re.findall(r"[a-z0-9]+", norm(f"{doc.name} {doc.title or ''} {head}"))))
             self.dates[doc.name] = doc.published  # the index's publication date (indexer/docmeta.py)
         self.known = {a for r in searcher.responders() if (a := initialism(r))}
-        self.aliases = searcher.doc_aliases()  # doc_id -> its distinctive name and title words, codes
-        for aliases in self.aliases.values():
-            self.known |= aliases
+        self.aliased: dict[str, set[str]] = {}  # a document's distinctive name or title word, code -> doc_ids
+        for doc_id, aliases in searcher.doc_aliases().items():
+            for alias in aliases:
+                self.aliased.setdefault(alias, set()).add(doc_id)
+        self.known |= set(self.aliased)
         self.responders = [norm(r) for r in searcher.responders()]
         self._printed: dict[tuple[str, bool], bool] = {}
 
@@ -334,7 +336,7 @@ def _documents_naming(name: str, vocab: Vocabulary, parts: list[_Part]) -> set[s
     it is an alias of ("Grenfell", "HC 381"); None when it constrains nothing: printed in very
     many passages, or an initialism the index knows from its responders."""
     squashed = re.sub(r"[^a-z0-9]", "", norm(name))
-    aliased = {d for d, aliases in vocab.aliases.items() if squashed in aliases}
+    aliased = vocab.aliased.get(squashed, set())
     if not parts:
         if aliased:
             return aliased
