@@ -902,11 +902,6 @@ class Index:
         q = f"SELECT c.chunk_id FROM chunks c WHERE c.role = 'response' AND {_PASSAGE_STANCE} = ?"
         return [r[0] for r in self._conn.execute(q, (stance,))]
 
-    def responders_like(self, text: str) -> list[str]:
-        """The distinct chunk responders that contain ``text`` (case-insensitive, literally)."""
-        q = r"SELECT DISTINCT responder FROM chunks WHERE lower(coalesce(responder,'')) LIKE ? ESCAPE '\'"
-        return [r[0] for r in self._conn.execute(q, (_like(text),))]
-
     def recommendation_values(self) -> list[str]:
         """The distinct recommendation numbers chunks carry, as printed."""
         return [r[0] for r in self._conn.execute("SELECT DISTINCT recommendation FROM chunks WHERE recommendation IS NOT NULL")]

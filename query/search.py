@@ -157,7 +157,9 @@ class Searcher:
             doc_ids = dated if doc_ids is None else doc_ids & dated
         return ChunkSelection(
             doc_ids=frozenset(doc_ids) if doc_ids is not None else None,
-            responders=frozenset(self.index.responders_like(filters.responder)) if filters.responder else None,
+            responders=frozenset(r for r in self.responders() if filters.responder.lower() in r.lower())
+            if filters.responder
+            else None,
             # the same number rule as everywhere: "4a" includes "4a iv"
             recommendations=frozenset(v for v in self.index.recommendation_values() if rec_matches(v, filters.rec))
             if filters.rec

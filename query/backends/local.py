@@ -83,7 +83,7 @@ class LocalBackend:
         self.index = index
         self._tokenizer: Any = None
         self._selected: tuple[ChunkSelection, np.ndarray] | None = None
-        self._share: tuple[ChunkSelection, float | None] | None = None
+        self._shares: dict[ChunkSelection, float | None] = {}  # a count of the chunks table per selection
         # open both now (a damaged file is reported at open): the approximate index of a large index,
         # else the exact file
         self._passages = _searchable(lambda: index.vectors, index.ann_vectors)
@@ -171,10 +171,12 @@ class LocalBackend:
         files) and the share at least ``AnnParams.approx_selection``; else None."""
         if self.index.ann_vectors is None:
             return None
-        if self._share is None or self._share[0] != within:
+        if within not in self._shares:
+            if len(self._shares) >= 64:  # batch mode with many filters: keep the recent ones
+                self._shares.pop(next(iter(self._shares)))
             share = self.index.count_where(within) / max(1, self._passages.ntotal)
-            self._share = (within, share if share >= ANN.approx_selection else None)
-        return self._share[1]
+            self._shares[within] = share if share >= ANN.approx_selection else None
+        return self._shares[within]
 
     def _chunk_ids(self, within: ChunkSelection) -> np.ndarray:
         """The chunk ids ``within`` selects (the last selection's are kept: one search asks for them
