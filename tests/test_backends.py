@@ -70,6 +70,51 @@ def test_selection_selects_the_same_chunks_as_the_old_filter(searcher, f):
     assert selected, f"{f} selects nothing: the test corpus changed"
 
 
+def _selections(index) -> list[ChunkSelection]:
+    """Selections over every field, alone and together, with values the index has and values it has not."""
+    chunks = index.chunks()
+    docs = sorted({c.doc_id for c in chunks})
+    responders = sorted({c.responder for c in chunks if c.responder})
+    recs = sorted({c.recommendation for c in chunks if c.recommendation})
+    some = [f"{c.doc_id}-{c.seq:04d}" for c in chunks[::7]]
+    return [
+        ChunkSelection(),
+        ChunkSelection(doc_ids=frozenset(docs[:1])),
+        ChunkSelection(doc_ids=frozenset({"no-such-document"})),
+        ChunkSelection(responders=frozenset(responders[:2])),
+        ChunkSelection(recommendations=frozenset(recs[:3])),
+        ChunkSelection(recommendations=frozenset(recs[:1]), also_chunks=frozenset(some[:3])),
+        ChunkSelection(recommendations=frozenset(), also_chunks=frozenset(some[:2] + ["nowhere-0001"])),
+        ChunkSelection(role="response"),
+        ChunkSelection(role="no-such-role"),
+        ChunkSelection(chunk_ids=frozenset(some)),
+        ChunkSelection(doc_ids=frozenset(docs), role="recommendation", recommendations=frozenset(recs[1:4])),
+        ChunkSelection(doc_ids=frozenset(docs[1:]), responders=frozenset(responders), chunk_ids=frozenset(some)),
+    ]
+
+
+def test_a_published_index_selects_from_its_columns_as_sql_and_admits_do(searcher):
+    index = searcher.index
+    assert index._published  # a searcher's index selects from the columns read once, from its second selection
+    chunks = index.chunks()
+    selections = _selections(index)
+    index.count_where(selections[1])
+    assert index._columns is None
+    index.count_where(selections[2])
+    assert index._columns is not None
+    for selection in selections:
+        clause, args = selection.sql("c")
+        by_sql = [r[0] for r in index._conn.execute(f"SELECT c.id FROM chunks c WHERE {clause} ORDER BY c.id", args)]
+        assert by_sql == [c.id for c in chunks if selection.admits(c)], selection
+        assert index.chunk_ids_where(selection).tolist() == by_sql
+        assert index.count_where(selection) == len(by_sql)
+        among = [c.id for c in chunks[::3]] + [10**9]
+        assert index.chunk_ids_among(selection, among) == set(by_sql) & set(among)
+        sids, of = index.sentence_ids_where(selection)
+        q = f"SELECT s.id, s.chunk FROM sentences s JOIN chunks c ON c.id = s.chunk WHERE {clause}"
+        assert sorted(zip(sids.tolist(), of.tolist())) == sorted(tuple(r) for r in index._conn.execute(q, args))
+
+
 @pytest.mark.parametrize("f", FILTERS, ids=str)
 def test_dense_within_a_selection_equals_ranking_everything_then_filtering(searcher, f):
     selection, allowed = searcher.allowed_ids(f), _allowed_the_old_way(searcher, f)
