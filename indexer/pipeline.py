@@ -537,6 +537,9 @@ def _model_tokenizer(name: str):
     return tokenizer
 
 
+LENGTH_SLICE = 4096  # texts tokenized at once to count their lengths
+
+
 def _lengths(embedder: Embedder, texts: list[str]) -> tuple[list[int], bool]:
     """Each text's length in the model's tokens (special tokens included), or in characters when the
     tokenizer is unknown; the flag says which. Texts embedded ahead (``_Embedded``) are not counted again."""
@@ -546,7 +549,10 @@ def _lengths(embedder: Embedder, texts: list[str]) -> tuple[list[int], bool]:
     tokenizer = _model_tokenizer(embedder.name)
     if tokenizer is None:
         return [len(t) for t in texts], False
-    return [len(e.ids) for e in tokenizer.encode_batch(texts)], True
+    # in slices: an Encoding holds its tokens, offsets and masks, about 100 bytes a token, so a million
+    # passages tokenized in one call would hold tens of GB until the last was counted
+    step = LENGTH_SLICE
+    return [len(e.ids) for i in range(0, len(texts), step) for e in tokenizer.encode_batch(texts[i : i + step])], True
 
 
 class _Vectors(Protocol):

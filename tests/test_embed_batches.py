@@ -50,6 +50,15 @@ def test_batches_hold_texts_of_similar_length_and_every_id_gets_its_own_vector()
     assert counted[texts.index(min(texts, key=len))] == len(min(texts, key=len).split()) + 2  # [CLS] ... [SEP]
 
 
+def test_lengths_are_counted_in_slices_as_in_one_call(monkeypatch):
+    import inquire.indexer.pipeline as pipeline
+
+    texts = [" ".join(["word"] * n) for n in (1, 5, 300, 2, 40, 7, 0, 12)]
+    whole = _lengths(Recording(), texts)
+    monkeypatch.setattr(pipeline, "LENGTH_SLICE", 3)  # slices of 3, 3 and 2 texts
+    assert _lengths(Recording(), texts) == whole and whole[1] and len(whole[0]) == len(texts)
+
+
 def test_another_embedder_batches_by_characters_and_counts_nothing():
     writer = Writer()
     embedder = FakeEmbedder()
