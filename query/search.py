@@ -276,7 +276,7 @@ class Searcher:
         if mode != "hybrid":
             ranked = dense or lex or sent
         else:
-            ranked = self._fuse(intent, dense, lex, sent, allowed, keep=max(3 * k, 30))
+            ranked = self._fuse(intent, dense, lex, sent, allowed)
         rows = self.rows([i for i, _ in ranked[: max(3 * k, 30)]])
         return self._with_source_numbers(group_duplicates([row_to_hit(rows[i], 0, s) for i, s in ranked if i in rows], k))
 
@@ -324,11 +324,7 @@ class Searcher:
                 out.add(c.id)
         return out
 
-    def _fuse(self, intent: QueryIntent, dense, lex, sent, allowed, keep: int | None = None) -> list[tuple[int, float]]:
-        """Candidates by fused score, best first. With ``keep``, only the best ``keep`` are certain to
-        be there: a candidate whose rank score plus every boost it could get stays below the
-        ``keep``-th best rank score minus the one penalty is not scored further (its metadata is
-        not read), as it cannot reach them."""
+    def _fuse(self, intent: QueryIntent, dense, lex, sent, allowed) -> list[tuple[int, float]]:
         w = self.weights
         scores: dict[int, float] = {}
         for weight, ranking in ((w.w_dense, dense), (w.w_lexical, lex), (w.w_sentence, sent)):
@@ -336,15 +332,6 @@ class Searcher:
                 scores[i] = scores.get(i, 0.0) + weight / (w.rrf_k + rank)
         recs = self.rec_ids(intent.recommendations, allowed, set(scores), intent.docs)
         lead = self._leads(list(recs), intent.recommendations) if recs and w.b_lead else set()
-        boosts = (w.b_mention, w.b_role, w.b_responder, w.b_doc, w.b_rec, w.b_rec_role, w.b_lead, w.b_rec_named_doc)
-        if keep is not None and len(scores) > keep and min(*boosts, w.rec_elsewhere, w.p_aside) >= 0:
-            # every boost a candidate outside ``recs`` can get (below), and the lowest the keep-th can fall to
-            most = (w.b_mention if intent.recommendations else 0.0) + (
-                w.b_role if intent.wants and not intent.recommendations else 0.0
-            )
-            most += (w.b_responder if intent.responders else 0.0) + (w.b_doc if intent.docs else 0.0)
-            floor = sorted(scores.values(), reverse=True)[keep - 1] - w.p_aside
-            scores = {i: v for i, v in scores.items() if i in recs or v + most >= floor - 1e-12}
         ids = list(dict.fromkeys([*scores, *recs]))
         meta = self.index.chunk_meta(ids)
         for i, (num, role) in recs.items():

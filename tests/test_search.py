@@ -36,33 +36,6 @@ def test_faiss_top_k_matches_numpy_brute_force(searcher):
             assert {i for i, _ in got} <= set(ids.tolist())
 
 
-PRUNING_QUERIES = [
-    "ISVA single point of contact",  # no boost can apply: only the penalty
-    "How did South Yorkshire Police respond to recommendation 7?",  # numbers, role, responder
-    "Operation Linden recommendation 4 crime recording practice",  # a named document
-    "What did the IOPC recommend about training?",  # a role asked for
-    "What does CSE mean in the glossary?",
-    "rotherham council progress report partners",
-]
-
-
-@pytest.mark.parametrize("keep", [1, 5, 30])
-@pytest.mark.parametrize("query", PRUNING_QUERIES)
-def test_fusion_scores_only_candidates_that_can_reach_the_top(searcher, query, keep):
-    """``_fuse`` with ``keep`` ranks its first ``keep`` exactly as scoring every candidate does."""
-    from inquire.query.understand import parse_query
-
-    intent = parse_query(query, searcher.responders(), searcher.doc_aliases())
-    qvec = searcher.query_vector(query)
-    n = searcher.weights.candidates
-    rankings = searcher.dense(qvec, n, None), searcher.lexical(intent.terms, n, None), searcher.by_sentence(qvec, n, None)
-    every = searcher._fuse(intent, *rankings, None)
-    pruned = searcher._fuse(intent, *rankings, None, keep=keep)
-    assert pruned[:keep] == every[:keep]
-    if query == PRUNING_QUERIES[0] and keep <= 5:  # nothing to boost: most candidates are left unscored
-        assert len(pruned) < len(every) / 2
-
-
 def test_hits_carry_citations(searcher):
     hits = searcher.search("ISVA single point of contact", k=5)
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
