@@ -631,7 +631,7 @@ class ChunkColumns:
         keys = []
         for chunk_id in chunk_ids:  # "<doc_id>-<seq:04d>"
             doc, _, seq = chunk_id.rpartition("-")
-            if (code := self.codes["doc"].get(doc)) is not None and seq.isdigit():
+            if (code := self.codes["doc"].get(doc)) is not None and seq.isascii() and seq.isdecimal():
                 keys.append(code * 2**32 + int(seq))
         return np.isin(self.key, np.asarray(keys, dtype=np.int64))
 
@@ -947,6 +947,13 @@ class Index:
             match = f"NEAR({' '.join(terms)}, {max(0, int(width))})"
         q = "SELECT c.doc_id FROM chunks_fts f JOIN chunks c ON c.id = f.rowid WHERE chunks_fts MATCH ? LIMIT ?"
         return [r[0] for r in self._conn.execute(q, (match, limit))]
+
+    def has_term_prefix(self, prefix: str) -> bool:
+        """Some term of the FTS5 table begins with ``prefix`` as given, not stemmed ("derby" finds
+        "derbyshir", the table's stem of "Derbyshire", which the stemmed prefix "derbi" would not)."""
+        self._conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms USING fts5vocab(main, chunks_fts, row)")
+        q = "SELECT 1 FROM temp.fts_terms WHERE term >= ? AND term < ? LIMIT 1"
+        return self._conn.execute(q, (prefix, prefix + "\uffff")).fetchone() is not None
 
     # filters resolved to stored values (see ChunkSelection)
     def document_ids_like(self, text: str) -> list[str]:

@@ -28,6 +28,7 @@ index lookups, not a scan of the passages.
 from __future__ import annotations
 
 import re
+import unicodedata
 import weakref
 from dataclasses import dataclass
 
@@ -66,10 +67,19 @@ def question_names(question: str) -> tuple[str, ...]:
     """Runs of capitalised words (joined by "of", "the", "and", ...; a source noun after the run
     joins it: "the Hackitt review"), possessives dropped. The question's first word starts a run
     only when it is not a question word or an instruction ("Explain ...")."""
-    tokens = re.findall(r"[A-Za-z0-9][\w'’.-]*\w|[A-Za-z0-9]", question)
+    found = list(re.finditer(r"[A-Za-z0-9][\w'’.-]*\w|[A-Za-z0-9]", fold(question)))
+    tokens = [m.group() for m in found]
+    # punctuation between two words ends a name ("Regarding Grenfell, what ...")
+    pause = [
+        i > 0 and bool(re.search(r"[,;:()?!\"“”]|\s[-–—]\s", fold(question)[found[i - 1].end() : m.start()]))
+        for i, m in enumerate(found)
+    ]
     runs: list[list[str]] = []
     cur: list[str] = []
     for i, tok in enumerate(tokens):
+        if pause[i] and cur:
+            runs.append(cur)
+            cur = []
         word = re.sub(r"['’]s$", "", tok)
         capital = word[:1].isupper() or (word[:1].isdigit() and bool(cur))
         if capital and not (i == 0 and word.lower() in _LEADING):
@@ -83,7 +93,7 @@ def question_names(question: str) -> tuple[str, ...]:
             runs.append(cur)
             cur = []
             continue
-        if cur and word.lower() in _CONNECTORS and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
+        if cur and word.lower() in _CONNECTORS and i + 1 < len(tokens) and tokens[i + 1][:1].isupper() and not pause[i + 1]:
             cur.append(word)
             continue
         if cur:
@@ -131,7 +141,11 @@ class Vocabulary:
         """Some passage holds ``word`` (with ``prefix``: or a word it begins)."""
         key = (word, prefix)
         if key not in self._printed:
-            self._printed[key] = bool(self.index.near_documents([word], None, limit=1, prefix=prefix))
+            if len(self._printed) >= 10_000:  # a long-running server: keep the cache bounded
+                self._printed.clear()
+            found = bool(self.index.near_documents([word], None, limit=1, prefix=prefix))
+            # the table's terms are stemmed: "derby" is also looked up as it is, as a term's beginning
+            self._printed[key] = found or (prefix and self.index.has_term_prefix(word))
         return self._printed[key]
 
     def has_word(self, word: str) -> bool:
@@ -167,8 +181,13 @@ def vocabulary(searcher: Searcher) -> Vocabulary:
     return _VOCAB[searcher]
 
 
+def fold(text: str) -> str:
+    """Accents dropped, as the FTS5 table drops them ("Seán" -> "Sean", "Féin" -> "Fein")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
 def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("’", "'").lower()).strip()
+    return re.sub(r"\s+", " ", fold(text).replace("’", "'").lower()).strip()
 
 
 @dataclass(frozen=True)
@@ -189,7 +208,7 @@ def name_parts(name: str, vocab: Vocabulary) -> list[_Part]:
     2024 for FibroScan"); numbers ("Grenfell 42", "R5": recommendations are numbered in many ways),
     words that number a part of a document ("Recommendation") and document codes ("HC 1099") left
     out, each ending a part; connectors and source nouns not required ("Committee of Public Accounts")."""
-    tokens = re.findall(r"[A-Za-z0-9]+", name)
+    tokens = re.findall(r"[A-Za-z0-9]+", fold(name))
     parts: list[_Part] = []
     words: list[str] = []
     span = 0
@@ -214,8 +233,8 @@ def name_parts(name: str, vocab: Vocabulary) -> list[_Part]:
         elif any(ch.isdigit() for ch in after) and low + after in vocab.known:  # a document's code
             close()
             i += 1
-        elif any(ch.isdigit() for ch in low):  # numbers are not names, and end one ("Grenfell 42 Civil ...")
-            close()
+        elif any(ch.isdigit() for ch in low) or low == "and":  # numbers are not names, and end one ("Grenfell 42
+            close()  # Civil ..."); "and" may join two names ("Grenfell and Hillsborough")
         else:
             span += 1
             if low not in _CONNECTORS and low not in STOPWORDS and low not in SOURCE_NOUNS:
@@ -225,11 +244,8 @@ def name_parts(name: str, vocab: Vocabulary) -> list[_Part]:
     return parts
 
 
-# a source described in lower case: up to two words before the noun, and "of / into / on" what
-_DESCRIBED = re.compile(
-    r"(?<![\w'’-])(?:([\w'’-]+)\s+)?(?:([\w'’-]+)\s+)?(review|inspection|investigation|inquiry|inquest|audit|report)\b"
-    r"(?:\s+(of|into|on)\s+([^?.,;:!]*))?"
-)
+# a source described in lower case: the noun, and "of / into / on" what
+_DESCRIBED = re.compile(r"\b(review|inspection|investigation|inquiry|inquest|audit|report)\b(?:\s+(of|into|on)\s+([^?.,;:!]*))?")
 # where a description ends: the question's verb or a clause ("... recommend", "... that found")
 _DESCRIPTION_ENDS = re.compile(
     r"\b(?:recommend\w*|find|finds|found|say|says|said|conclude\w*|state\w*|about|that|which|who|whom|whose|when|"
@@ -238,25 +254,37 @@ _DESCRIPTION_ENDS = re.compile(
     re.I,
 )
 _DETERMINERS = frozenset("its their his her the a an this that these those latest last first recent new".split())
+# what makes the noun a source named ("its review", "the inspectorate's report"), not a verb ("officers review")
+_OWNERS = frozenset("its their his her our the a an this that these those".split())
 
 
 def source_phrases(question: str) -> list[tuple[str, _Part]]:
     """Sources the question describes in lower case, as (the words shown, the part to look up):
-    "its review of hate crime laws" -> ("review of hate crime laws", review + hate crime laws). At
-    most two describing words before the noun and three after it; a description with no
-    distinctive word ("the report", "the inquiry's recommendations") is no source to check."""
+    "its review of hate crime laws" -> ("review of hate crime laws", review + hate crime laws). The
+    noun follows a determiner or an owner ("its", "the", "the inspectorate's", "Ockenden"), with at most two
+    describing words between ("the independent culture review"), and at most three describing words
+    after it; a description with no distinctive word ("the report", "the inquiry's
+    recommendations") is no source to check."""
     out = []
-    for m in _DESCRIBED.finditer(question):
-        noun = m.group(3)
+    text = fold(question)
+    for m in _DESCRIBED.finditer(text):
+        noun = m.group(1)
+        preceding = re.findall(r"[\w'’-]+", text[: m.start(1)])
         before: list[str] = []
-        for w in (m.group(2), m.group(1)):  # nearest first; an owner ("the inspectorate's") describes nothing
-            if not w or w.lower() in STOPWORDS or w.lower() in _DETERMINERS or (w[:1].isupper() and not w.isdigit()):
+        owned = False
+        for j in range(len(preceding) - 1, max(-1, len(preceding) - 4), -1):  # nearest first
+            w, low = preceding[j], preceding[j].lower()
+            # "its", "the inspectorate's", "Ockenden" (a capital not owed to the question's first place)
+            if low in _OWNERS or re.search(r"['’]s?$", w) or (w[:1].isupper() and j > 0):
+                owned = True
                 break
-            if re.search(r"['’]s?$", w):
+            if low in STOPWORDS or low in _DETERMINERS or len(before) == 2:
                 break
             before.insert(0, w)
+        if not owned:
+            continue  # "did officers review the footage": a verb
         after: list[str] = []
-        tail = _DESCRIPTION_ENDS.split(m.group(5))[0] if m.group(5) else ""
+        tail = _DESCRIPTION_ENDS.split(m.group(3))[0] if m.group(3) else ""
         tail_words = re.findall(r"[\w-]+", re.sub(r"['’]s\b", "", tail))
         used = 0
         for w in tail_words:
@@ -270,15 +298,19 @@ def source_phrases(question: str) -> list[tuple[str, _Part]]:
             used += 1
             if len(after) == 3:
                 break
-        if not before and all(w[:1].isupper() for w in after):
+        if not before and after and all(w[:1].isupper() for w in after):
             continue  # "the review of Nottinghamshire Healthcare": a name, looked up as one
         words = [w.lower() for w in before + after if w.lower() not in GENERIC or w.isdigit()]
         words = [x for w in words for x in re.findall(r"[a-z0-9]+", w)]
         if not words:
             continue
-        shown = " ".join(before + [noun] + ([m.group(4), *tail_words[:used]] if after else []))
+        shown = " ".join(before + [noun] + ([m.group(2), *tail_words[:used]] if after else []))
         out.append((shown, _Part((noun.lower(), *words), len(before) + 1 + (used + 1 if after else 0))))
     return out
+
+
+# a question that sets documents side by side: its names need not share one
+_COMPARES = re.compile(r"\b(?:compar\w*|versus|vs|differ\w*|both|between|contrast\w*|similar\w*|alike|either)\b", re.I)
 
 
 def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = ANSWER.passing, question: str = "") -> Coverage:
@@ -286,31 +318,20 @@ def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = A
     the index never mentions, mentions only in passing, or mentions only in different documents."""
     missing, passing = [], []
     together: list[tuple[str, set[str]]] = []
+    opening_words = re.findall(r"[A-Za-z0-9]+", fold(question))[:1]
     for name in names:
-        words = re.findall(r"[a-z0-9]+", norm(name))
-        # codes and numbers ("R12", "HC 381", "2024") are not names
-        distinctive = [w for w in words if w not in GENERIC and not any(ch.isdigit() for ch in w) and len(w) > 2]
-        initials = [w.lower() for w in re.findall(r"[A-Za-z]+", name) if len(w) >= 3 and w.isupper()]
-        if not all(vocab.has_word(w) for w in distinctive) or not all(_initialism_known(vocab, w) for w in initials):
+        verdict, docs = _checked(vocab, name, passing_at_most, question)
+        first, _, rest = name.partition(" ")
+        if verdict is not None and rest and opening_words and first == opening_words[0] and _distinctive(rest):
+            # the question's first word, capitalised perhaps only by its place ("Regarding Grenfell"): when
+            # the index prints it as a word, the rest alone may be the name
+            if vocab.prints(first.lower()):
+                verdict, docs = _checked(vocab, rest, passing_at_most, question)
+        if verdict == "missing":
             missing.append(name)
-            continue
-        is_responder = any(norm(name).startswith(r) or r.startswith(norm(name)) for r in vocab.responders)
-        parts = [] if norm(name) in vocab.known or is_responder else name_parts(name, vocab)
-        if any(len(p.words) > 1 and not vocab.near(list(p.words), p.span + NEAR_SLACK) for p in parts):
-            missing.append(name)
-            continue
-        if any(w in SOURCE_NOUNS for w in words) and distinctive and not (vocab.on_a_cover(distinctive) or is_responder):
-            n = vocab.count(name, passing_at_most)
-            if n == 0:
-                missing.append(name)
-                continue
-            if n <= passing_at_most:
-                passing.append(name)
-                continue
-        # a name of generic words ("the Government", "Committee") identifies nothing; a question's
-        # first word may be capitalised only by its place ("Besides")
-        opening = " " not in name and question.lstrip().startswith(name)
-        if distinctive and not opening and (docs := _documents_naming(name, vocab, parts)) is not None:
+        elif verdict == "passing":
+            passing.append(name)
+        elif docs is not None:
             together.append((name, docs))
     for shown, part in source_phrases(question):
         # several describing words are the source's subject, printed together anywhere ("riots last
@@ -321,9 +342,51 @@ def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = A
         if not vocab.on_a_cover(describing) and not vocab.near(looked_up, part.span + NEAR_SLACK + 1):
             missing.append(shown)
     apart: tuple[str, ...] = ()
-    if not missing and not passing and len({n for n, _ in together}) > 1 and not set.intersection(*(d for _, d in together)):
-        apart = tuple(dict.fromkeys(n for n, _ in together))
+    named = tuple(dict.fromkeys(n for n, _ in together))
+    if not missing and not passing and len(named) > 1 and not _COMPARES.search(question) and not _listed(named, question):
+        if not set.intersection(*(d for _, d in together)):
+            apart = named
     return Coverage(tuple(dict.fromkeys(missing)), tuple(passing), apart)
+
+
+def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) -> tuple[str | None, set[str] | None]:
+    """("missing" | "passing" | None, the documents that print the name or None when that does
+    not constrain the question)."""
+    words = re.findall(r"[a-z0-9]+", norm(name))
+    distinctive = _distinctive(name)
+    initials = [w.lower() for w in re.findall(r"[A-Za-z]+", fold(name)) if len(w) >= 3 and w.isupper()]
+    if not all(vocab.has_word(w) for w in distinctive) or not all(_initialism_known(vocab, w) for w in initials):
+        return "missing", None
+    is_responder = any(norm(name).startswith(r) or r.startswith(norm(name)) for r in vocab.responders)
+    parts = [] if norm(name) in vocab.known or is_responder else name_parts(name, vocab)
+    if any(len(p.words) > 1 and not vocab.near(list(p.words), p.span + NEAR_SLACK) for p in parts):
+        return "missing", None
+    if any(w in SOURCE_NOUNS for w in words) and distinctive and not (vocab.on_a_cover(distinctive) or is_responder):
+        n = vocab.count(name, passing_at_most)
+        if n == 0:
+            return "missing", None
+        if n <= passing_at_most:
+            return "passing", None
+    # a name of generic words ("the Government", "Committee") identifies nothing; a question's
+    # first word may be capitalised only by its place ("Besides")
+    opening = " " not in name and fold(question).lstrip().startswith(fold(name))
+    if not distinctive or opening:
+        return None, None
+    return None, _documents_naming(name, vocab, parts)
+
+
+def _distinctive(name: str) -> list[str]:
+    """The name's words that are not generic; codes and numbers ("R12", "HC 381", "2024") are not names."""
+    words = re.findall(r"[a-z0-9]+", norm(name))
+    return [w for w in words if w not in GENERIC and not any(ch.isdigit() for ch in w) and len(w) > 2]
+
+
+def _listed(names: tuple[str, ...], question: str) -> bool:
+    """Two of the names stand side by side in a list ("Grenfell and Hillsborough", "Grenfell or
+    Hillsborough"): the question asks about each, not about one inside the other."""
+    text = fold(question)
+    joined = r"(?:['’]s)?\s*(?:,|and|or|&|with|/)\s*(?:the\s+)?"
+    return any(re.search(re.escape(fold(a)) + joined + re.escape(fold(b)), text) for a in names for b in names if a != b)
 
 
 def _initialism_known(vocab: Vocabulary, word: str) -> bool:
@@ -336,7 +399,7 @@ def _documents_naming(name: str, vocab: Vocabulary, parts: list[_Part]) -> set[s
     it is an alias of ("Grenfell", "HC 381"); None when it constrains nothing: printed in very
     many passages, or an initialism the index knows from its responders."""
     squashed = re.sub(r"[^a-z0-9]", "", norm(name))
-    aliased = vocab.aliased.get(squashed, set())
+    aliased = set(vocab.aliased.get(squashed, ()))
     if not parts:
         if aliased:
             return aliased

@@ -116,6 +116,8 @@ Published 2 June 2024
 Accounts Committee noted in its report on digital contact that such channels cost little.
 
 2. The Committee of Public Accounts asked forces to publish contact figures each quarter.
+
+3. Chief Officer Seán Brown of Derbyshire spoke regarding volunteers at the Westshire launch.
 """
 
 
@@ -177,6 +179,34 @@ def test_a_source_described_in_lower_case_must_be_printed_near_its_words(two_doc
     # the words on a document's cover: that document is the source
     question = "What does the fire service review say about drills?"
     assert coverage(vocab, (), question=question).missing == ()
+
+
+def test_names_as_questions_are_written(two_docs):
+    vocab = vocabulary(two_docs)
+
+    def cover(question):
+        return coverage(vocab, question_names(question), question=question)
+
+    # a first word capitalised by its place, which the reports print as a word: the rest is the name
+    question = "Regarding Harbour Fire Service drills, what was found?"
+    assert question_names(question) == ("Regarding Harbour Fire Service",) and cover(question) == cover("What drills?")
+    assert cover("Zephyr Harbour Fire Service, what was found?").missing == ("Zephyr Harbour Fire Service",)
+    # punctuation ends a name
+    assert question_names("Besides WhatsApp, how does the Harbour Fire Service reach people?") == (
+        "Besides WhatsApp",
+        "Harbour Fire Service",
+    )
+    # accents as the index drops them; a prefix as written, not as stemmed ("Derby" begins "Derbyshire")
+    assert cover("What did Seán Brown say?").missing == () and cover("What did Sean Brown say?").missing == ()
+    assert vocab.has_word("derby") and cover("What happened in Derby?").missing == ()
+    # names set side by side, or compared, need not share a document
+    assert cover("What did HMICFRS and Westshire Constabulary say about volunteers?").apart == ()
+    assert cover("Compare HMICFRS with Westshire Constabulary on contact figures").apart == ()
+    assert cover("What did HMICFRS find about Westshire Constabulary?").apart == ("HMICFRS", "Westshire Constabulary")
+    # a noun used as a verb is no source described
+    assert source_phrases("Did officers review the drills?") == [] and source_phrases("Should staff report concerns?") == []
+    assert [w for w, _ in source_phrases("What did the inspectorate's report on drills find?")] == ["report on drills"]
+    assert [w for w, _ in source_phrases("What did its December 2020 inspection find?")] == ["2020 inspection"]
 
 
 def test_names_printed_only_in_different_documents_are_refused_together(two_docs):
