@@ -19,7 +19,13 @@ them up in the index's own text; none knows any document:
   be on the cover of an indexed document.
 - **together**: the names of one question must all occur in one document ("the IOPC" in one report
   and "Cleveland Police" in another do not answer "What did the IOPC find about Cleveland Police
-  officers ...?"). A name printed in very many passages constrains nothing and is left out.
+  officers ...?"). A name printed in very many passages, or made of generic words ("the
+  Government"), constrains nothing and is left out; names compared ("compare", "both", "between")
+  or listed side by side ("Grenfell and Hillsborough") need not share a document.
+
+Questions are read as written: punctuation ends a name; "and" may join two; a question's first word,
+capitalised by its place ("Regarding Grenfell, ..."), is left out of a name that fails with it when
+the reports print it as a word; accents are dropped as the FTS5 table drops them ("Seán").
 
 Positions come from the index's FTS5 table (``Index.near_documents``), so a check costs a few
 index lookups, not a scan of the passages.
