@@ -1029,10 +1029,10 @@ class Index:
 
     def sentence_ids_where(self, within: ChunkSelection) -> tuple[np.ndarray, np.ndarray]:
         """(sentence ids, their chunk ids) of the chunks ``within`` selects."""
-        if self._selected(within) is not None:  # the selected chunks' sentences through the sentences_chunk index
-            chunks = self.chunk_ids_where(within)
+        if (selected := self._selected(within)) is not None:  # the selected chunks' sentences through the sentences_chunk index
+            ids, mask = selected
             q = "SELECT id, chunk FROM sentences WHERE chunk IN (SELECT value FROM json_each(?))"
-            rows = self._conn.execute(q, (json.dumps(chunks.tolist()),)).fetchall()
+            rows = self._conn.execute(q, (json.dumps(ids[mask].tolist()),)).fetchall()
         else:
             clause, args = within.sql("c")
             q = f"SELECT s.id, s.chunk FROM sentences s JOIN chunks c ON c.id = s.chunk WHERE {clause}"

@@ -396,7 +396,8 @@ def _listed(names: tuple[str, ...], question: str) -> bool:
 
 
 def _initialism_known(vocab: Vocabulary, word: str) -> bool:
-    """An initialism occurs as itself (or its plural): "HMIC" is not a prefix of "HMICFRS"."""
+    """An initialism occurs as itself (a plural too: the FTS5 table stems both), not only as the
+    beginning of a longer word: "HMIC" is not "HMICFRS"."""
     return word in vocab.known or vocab.prints(word)
 
 
