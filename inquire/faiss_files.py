@@ -128,27 +128,118 @@ def flat_vectors(index: Any) -> tuple[Any, Any]:
 def build_ann(index: Any, params: Any) -> Any | None:
     """An inverted-file index (``faiss.IndexIVFFlat``, inner product, the same ids) over an id-mapped
     flat index, or None when it holds fewer than ``params.min_vectors`` (``inquire.params.AnnParams``)."""
+    ids, vectors = flat_vectors(index)  # views of the flat index's arrays: no copy
+    return build_ann_from(ids, vectors, params)
+
+
+ADD_SLICE = 262_144  # vectors added to an IVF index per call: a slice of a memory-mapped file at a time
+
+
+def build_ann_from(ids: Any, vectors: Any, params: Any) -> Any | None:
+    """:func:`build_ann` from arrays of ids and vectors (views, or memory-mapped files: the training
+    sample and each slice added are the only copies made), or None below ``params.min_vectors``."""
     import math
 
     import faiss
     import numpy as np
 
-    n = index.ntotal
+    n, d = vectors.shape
     if n < params.min_vectors:
         return None
-    ids, vectors = flat_vectors(index)  # views of the flat index's arrays: no copy
     lists = max(1, int(params.lists_per_sqrt * math.sqrt(n)))
-    quantizer = faiss.IndexFlatIP(index.d)
-    ann = faiss.IndexIVFFlat(quantizer, index.d, lists, faiss.METRIC_INNER_PRODUCT)
+    quantizer = faiss.IndexFlatIP(d)
+    ann = faiss.IndexIVFFlat(quantizer, d, lists, faiss.METRIC_INNER_PRODUCT)
     ann.cp.niter = params.train_iterations
     sample = min(n, params.train_per_list * lists)
     rows = np.random.default_rng(0).choice(n, size=sample, replace=False) if sample < n else np.arange(n)
-    ann.train(np.ascontiguousarray(vectors[np.sort(rows)]))
-    ann.add_with_ids(np.ascontiguousarray(vectors), ids)
+    ann.train(np.ascontiguousarray(vectors[np.sort(rows)], dtype=np.float32))
+    for start in range(0, n, ADD_SLICE):
+        part = slice(start, start + ADD_SLICE)
+        ann.add_with_ids(np.ascontiguousarray(vectors[part], dtype=np.float32), np.ascontiguousarray(ids[part], dtype=np.int64))
     ann.nprobe = params.nprobe
     ann.own_fields = True
     quantizer.this.disown()  # type: ignore[attr-defined]  # the IVF index owns its quantizer now
     return ann
+
+
+def _flat_header(fourcc: bytes, d: int, n: int) -> bytes:
+    """FAISS's index header (``write_index_header``): dimension, count, two unused fields, trained,
+    metric (inner product)."""
+    import struct
+
+    return fourcc + struct.pack("<iqqq?i", d, n, 1 << 20, 1 << 20, True, 0)
+
+
+def write_flat(ids: Any, vectors: Any, path: Path, *, index_dir: Path | None = None) -> None:
+    """Write ``vectors`` (n x d float32, e.g. a memory-mapped file) with ``ids`` as the file
+    ``faiss.write_index`` makes of an ``IndexIDMap2(IndexFlatIP)`` holding them, a slice at a time,
+    without the index in memory (byte-identical: tests/test_faiss_files.py). Flushed and fsync'ed,
+    with :func:`write_vectors`' one-line errors."""
+    import struct
+
+    import numpy as np
+
+    n, d = vectors.shape
+    path = Path(path)
+    try:
+        with open(path, "wb") as fh:
+            fh.write(_flat_header(b"IxM2", d, n))
+            fh.write(_flat_header(b"IxFI", d, n))
+            fh.write(struct.pack("<Q", n * d))  # the codes' size in floats, then the codes
+            for start in range(0, n, ADD_SLICE):
+                fh.write(np.ascontiguousarray(vectors[start : start + ADD_SLICE], dtype="<f4").tobytes())
+            fh.write(struct.pack("<Q", n))  # the id map
+            for start in range(0, n, ADD_SLICE):
+                fh.write(np.ascontiguousarray(ids[start : start + ADD_SLICE], dtype="<i8").tobytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise write_error(path, exc, index_dir) from exc
+
+
+class VectorSpill:
+    """Vectors appended to two files (float32 rows, int64 ids) as they come, instead of held in
+    memory: what a writer does with a vector file too large to hold until commit. ``arrays()`` maps
+    them back, read-only."""
+
+    def __init__(self, folder: Path, name: str, dim: int, *, index_dir: Path | None = None) -> None:
+        self.dim, self.n, self.index_dir = dim, 0, index_dir
+        self.paths = (Path(folder) / f"{name}.spill-vectors", Path(folder) / f"{name}.spill-ids")
+        try:
+            self._files = [open(p, "wb") for p in self.paths]  # noqa: SIM115 - closed by arrays() or remove()
+        except OSError as exc:
+            raise write_error(self.paths[0], exc, index_dir) from exc
+
+    def add(self, ids: Any, vectors: Any) -> None:
+        import numpy as np
+
+        try:
+            self._files[0].write(np.ascontiguousarray(vectors, dtype="<f4").tobytes())
+            self._files[1].write(np.ascontiguousarray(ids, dtype="<i8").tobytes())
+        except OSError as exc:
+            raise write_error(self.paths[0], exc, self.index_dir) from exc
+        self.n += len(ids)
+
+    def arrays(self) -> tuple[Any, Any]:
+        """(ids, vectors) as read-only memory maps of what was added."""
+        import numpy as np
+
+        try:
+            for fh in self._files:
+                fh.flush()
+        except OSError as exc:
+            raise write_error(self.paths[0], exc, self.index_dir) from exc
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.memmap(self.paths[0], dtype="<f4", mode="r", shape=(self.n, self.dim))
+        ids = np.memmap(self.paths[1], dtype="<i8", mode="r", shape=(self.n,))
+        return ids, vectors
+
+    def remove(self) -> None:
+        for fh in self._files:
+            fh.close()
+        for p in self.paths:
+            p.unlink(missing_ok=True)
 
 
 def read_ann(path: Path, *, index_dir: Path | None, expected: int, dim: int | None, file: BinaryIO | None = None) -> Any:

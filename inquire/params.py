@@ -131,6 +131,10 @@ class AnnParams:
     approx_selection: float = 0.05
     # BM25 postings as arrays (inquire.postings) instead of FTS5's row-at-a-time OR query, from this many passages
     lexical_min_passages: int = 50_000
+    # an index writer holds up to this many sentence vectors in memory (1.5 GB at 384-d); beyond, they are
+    # appended to a file in the staging folder as they come, and the vector files are written from it
+    # (a 1M-passage build has about 5M sentence vectors: 7.5 GB)
+    writer_holds: int = 1_000_000
 
 
 ANN = AnnParams()

@@ -36,7 +36,17 @@ import numpy as np
 
 from inquire import versions
 from inquire.errors import IndexIncompatible, IndexMissing
-from inquire.faiss_files import build_ann, read_ann, read_vectors, write_error, write_vectors
+from inquire.faiss_files import (
+    VectorSpill,
+    build_ann,
+    build_ann_from,
+    flat_vectors,
+    read_ann,
+    read_vectors,
+    write_error,
+    write_flat,
+    write_vectors,
+)
 from inquire.params import ANN, AnnParams
 from inquire.records import CleanDocument
 from inquire.views import create_views
@@ -1146,6 +1156,7 @@ class IndexWriter:
             raise
         self.faiss = new_faiss_index(dim)
         self.sentence_faiss = new_faiss_index(dim)
+        self._spill: VectorSpill | None = None  # sentence vectors beyond ``AnnParams.writer_holds``
         self.index = Index(self._conn, vectors=self.faiss, sentence_vectors=self.sentence_faiss)
 
     def _insert(self, table: str, row: object) -> int:
@@ -1190,9 +1201,24 @@ class IndexWriter:
         )
 
     def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None:
-        if len(ids):
-            target = self.sentence_faiss if sentences else self.faiss
-            target.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        if not len(ids):
+            return
+        if sentences and (self._spill is not None or self.sentence_faiss.ntotal + len(ids) > self.ann.writer_holds):
+            self._spill_sentences().add(np.asarray(ids, dtype=np.int64), vectors)
+            return
+        target = self.sentence_faiss if sentences else self.faiss
+        target.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+
+    def _spill_sentences(self) -> VectorSpill:
+        """The file sentence vectors go to once more than ``AnnParams.writer_holds`` have come: the
+        ones held so far move there first, in the order they came."""
+        if self._spill is None:
+            self._spill = VectorSpill(self.tmp, "sentences", self.sentence_faiss.d, index_dir=self.location)
+            held_ids, held = flat_vectors(self.sentence_faiss)
+            self._spill.add(held_ids, held)
+            self.sentence_faiss.reset()
+            self.index._sentence_vectors = None  # not readable before the commit
+        return self._spill
 
     def commit(self, manifest: Manifest) -> versions.Version:
         """Finish the staged files (FTS index, views, FAISS files, manifest last) and publish them."""
@@ -1209,11 +1235,21 @@ class IndexWriter:
                 raise write_error(self.tmp / POSTINGS, exc, self.location) from exc
         self._conn.close()
         write_vectors(self.faiss, self.tmp / VECTORS, index_dir=self.location)
-        write_vectors(self.sentence_faiss, self.tmp / SENTENCE_VECTORS, index_dir=self.location)
-        for vectors, name in ((self.faiss, VECTORS_ANN), (self.sentence_faiss, SENTENCE_VECTORS_ANN)):
-            ann = build_ann(vectors, self.ann)
-            if ann is not None:
-                write_vectors(ann, self.tmp / name, index_dir=self.location)
+        ann = build_ann(self.faiss, self.ann)
+        if ann is not None:
+            write_vectors(ann, self.tmp / VECTORS_ANN, index_dir=self.location)
+        del ann
+        if self._spill is None:
+            ids, vectors = flat_vectors(self.sentence_faiss)
+        else:  # the sentence vectors are in the spill files: the vector files are written from their maps
+            ids, vectors = self._spill.arrays()
+        write_flat(ids, vectors, self.tmp / SENTENCE_VECTORS, index_dir=self.location)
+        ann = build_ann_from(ids, vectors, self.ann)
+        if ann is not None:
+            write_vectors(ann, self.tmp / SENTENCE_VECTORS_ANN, index_dir=self.location)
+        del ann, ids, vectors
+        if self._spill is not None:
+            self._spill.remove()  # not part of the published version
         path = self.tmp / MANIFEST
         try:
             with open(path, "w", encoding="utf-8") as fh:
@@ -1232,6 +1268,8 @@ class IndexWriter:
     def abort(self) -> None:
         try:
             self._conn.close()
+            if self._spill is not None:
+                self._spill.remove()
         finally:
             self._staging.abort()
 
