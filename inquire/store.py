@@ -468,6 +468,10 @@ _DECODE: dict[str, Any] = {
     "ocr_pages": lambda v: tuple(json.loads(v)),
 }
 _BATCH = 500  # ids per IN (...) list
+# A published index reads its chunks' metadata from ChunkColumns once this share of its chunks (at
+# least META_COLUMNS_MIN) has been read row by row: a row read by id costs about 30 rows of a scan.
+META_COLUMNS_AFTER = 1 / 30
+META_COLUMNS_MIN = 2_000
 
 
 @functools.cache
@@ -611,24 +615,45 @@ _PASSAGE_STANCE = (
 class ChunkColumns:
     """The chunks table's filterable columns as arrays, read in one scan: what a ``ChunkSelection``
     selects is then a mask over them, not a scan of the table per selection (each one 85 ms at 100k
-    passages, the text being stored in the rows). About 25 bytes a chunk. Only for a published
-    index, which never changes while open."""
+    passages, the text being stored in the rows), and a chunk's metadata (``ChunkMeta``) is read from
+    them instead of a row. About 40 bytes a chunk, plus each distinct value once. Only for a
+    published index, which never changes while open."""
+
+    _CODED = ("doc", "rec", "role", "responder", "kind", "mentions", "section")
+    _SLICE = 65_536  # rows read and coded at a time: a million rows' values as Python objects are about 1 GB
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples
-        rows = cursor.execute("SELECT id, doc_id, seq, recommendation, role, responder FROM chunks ORDER BY id").fetchall()
-        ids, doc, seq, rec, role, responder = zip(*rows) if rows else ((),) * 6
-        self.codes: dict[str, dict[str, int]] = {}
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self.doc, self.rec = self._coded("doc", doc), self._coded("rec", rec)
-        self.role, self.responder = self._coded("role", role), self._coded("responder", responder)
-        self.key = self.doc.astype(np.int64) * 2**32 + np.asarray(seq, dtype=np.int64)  # a chunk_id's (doc, seq)
+        q = "SELECT id, seq, doc_id, recommendation, role, responder, kind, mentions, section FROM chunks ORDER BY id"
+        cursor.execute(q)
+        self.codes: dict[str, dict[str, int]] = {c: {} for c in self._CODED}
+        parts: dict[str, list[np.ndarray]] = {c: [] for c in ("ids", "seq", *self._CODED)}
+        while rows := cursor.fetchmany(self._SLICE):
+            ids, seq, *coded = zip(*rows)
+            parts["ids"].append(np.asarray(ids, dtype=np.int64))
+            parts["seq"].append(np.asarray(seq, dtype=np.int64))
+            for column, values in zip(self._CODED, coded):
+                parts[column].append(self._coded(column, values))
+        joined: dict[str, np.ndarray] = {
+            c: np.concatenate(p) if p else np.zeros(0, np.int64 if c in ("ids", "seq") else np.int32) for c, p in parts.items()
+        }
+        self.ids, self.seq = joined["ids"], joined["seq"]
+        self.doc, self.rec, self.role, self.responder = joined["doc"], joined["rec"], joined["role"], joined["responder"]
+        self.kind, self.mentions, self.section = joined["kind"], joined["mentions"], joined["section"]
+        self.key = self.doc.astype(np.int64) * 2**32 + self.seq  # a chunk_id's (doc, seq)
+        # each code's value (None for -1, the last place), as ChunkMeta holds it
+        self._values: dict[str, list[Any]] = {c: [*codes, None] for c, codes in self.codes.items()}
+        self._values["mentions"] = [_DECODE["mentions"](v) if v is not None else () for v in self._values["mentions"]]
+        self._by_key: np.ndarray | None = None  # positions in ``key`` order (with_previous)
 
     def _coded(self, column: str, values: Sequence[str | None]) -> np.ndarray:
-        """Each value's code (its rank among the distinct values, -1 for None), in C loops."""
-        codes = {v: i for i, v in enumerate(v for v in dict.fromkeys(values) if v is not None)}
-        self.codes[column] = codes
+        """Each value's code (its rank among the distinct values, in order of first appearance; -1 for
+        None), in C loops; new values get the next codes."""
+        codes = self.codes[column]
+        for v in dict.fromkeys(values):
+            if v is not None and v not in codes:
+                codes[v] = len(codes)
         lookup: dict[str | None, int] = {None: -1}
         lookup.update(codes)
         return np.fromiter(map(lookup.__getitem__, values), dtype=np.int32, count=len(values))
@@ -644,6 +669,47 @@ class ChunkColumns:
             if (code := self.codes["doc"].get(doc)) is not None and seq.isascii() and seq.isdecimal():
                 keys.append(code * 2**32 + int(seq))
         return np.isin(self.key, np.asarray(keys, dtype=np.int64))
+
+    def positions(self, ids: Sequence[int]) -> np.ndarray:
+        """Where each of ``ids`` is in ``self.ids`` (-1 for an id the index does not have)."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        at = np.searchsorted(self.ids, wanted)
+        at[at >= len(self.ids)] = 0
+        return np.where((self.ids[at] == wanted) if len(self.ids) else np.zeros(len(wanted), bool), at, -1)
+
+    def meta(self, positions: Iterable[int]) -> list[ChunkMeta]:
+        """The ChunkMeta records at ``positions`` (as SQL reads them: ``_record``)."""
+        v = self._values
+        columns = (self.ids, self.doc, self.seq, self.rec, self.role, self.responder, self.kind, self.mentions, self.section)
+        at = np.fromiter(positions, dtype=np.int64)
+        lists = [c[at].tolist() for c in columns]
+        out = []
+        for i, doc, seq, rec, role, responder, kind, mentions, section in zip(*lists):
+            record = object.__new__(ChunkMeta)  # as _record builds it
+            record.__dict__.update(
+                id=i,
+                doc_id=v["doc"][doc],
+                seq=seq,
+                recommendation=v["rec"][rec],
+                role=v["role"][role],
+                responder=v["responder"][responder],
+                kind=v["kind"][kind],
+                mentions=v["mentions"][mentions],
+                section=v["section"][section],
+            )
+            out.append(record)
+        return out
+
+    def previous(self, positions: np.ndarray) -> np.ndarray:
+        """The position of the chunk before each (same document, seq - 1), -1 for a document's first."""
+        if self._by_key is None:
+            self._by_key = np.argsort(self.key, kind="stable")
+        keys = self.key[self._by_key]
+        want = self.key[positions] - 1
+        at = np.searchsorted(keys, want)
+        at[at >= len(keys)] = 0
+        found = (keys[at] == want) & (self.seq[positions] > 0) if len(keys) else np.zeros(len(positions), bool)
+        return np.where(found, self._by_key[at], -1)
 
     def mask(self, within: ChunkSelection) -> np.ndarray:
         """Which chunks (in ``ids`` order) ``within`` selects: ``ChunkSelection.admits`` for all at once."""
@@ -682,6 +748,8 @@ class Index:
         self._columns: ChunkColumns | None = None
         self._published = published  # opened read-only from a published version: it never changes
         self._selections: set[ChunkSelection] = set()  # the selections read by SQL so far (see _selected)
+        self._meta_rows = 0  # chunks' metadata read by SQL so far (see _meta_columns)
+        self._chunk_id_bound: int | None = None
         self._conn = conn
         self.index_dir = index_dir  # the folder of this version's files
         self.location = location or index_dir  # the index location (what the user named), for messages
@@ -848,6 +916,9 @@ class Index:
         return {r["chunk_id"]: r["text"] for r in self._conn.execute("SELECT chunk_id, text FROM chunks")}
 
     def chunk_meta(self, ids: Sequence[int]) -> dict[int, ChunkMeta]:
+        if (columns := self._meta_columns(len(ids))) is not None:
+            at = columns.positions(ids)
+            return {m.id: m for m in columns.meta(at[at >= 0])}
         out: dict[int, ChunkMeta] = {}
         for part, marks in _batches(list(ids)):
             for r in self._conn.execute(f"SELECT {_columns(ChunkMeta)} FROM chunks WHERE id IN ({marks})", part):
@@ -861,6 +932,13 @@ class Index:
 
     def with_previous(self, ids: Sequence[int]) -> list[tuple[ChunkMeta, ChunkMeta | None]]:
         """Each chunk with the chunk before it in its document (None for a document's first)."""
+        if (columns := self._meta_columns(2 * len(ids))) is not None:
+            at = columns.positions(ids)
+            at = at[at >= 0]
+            before = columns.previous(at)
+            found = columns.meta(at)
+            previous = iter(columns.meta(before[before >= 0]))
+            return [(m, next(previous) if b >= 0 else None) for m, b in zip(found, before.tolist())]
         cols = _columns(ChunkMeta, "c") + ", " + ", ".join(f"p.{name} AS p_{name}" for name in _names(ChunkMeta))
         out = []
         for part, marks in _batches(list(ids)):
@@ -979,6 +1057,21 @@ class Index:
     def recommendation_values(self) -> list[str]:
         """The distinct recommendation numbers chunks carry, as printed."""
         return [r[0] for r in self._conn.execute("SELECT DISTINCT recommendation FROM chunks WHERE recommendation IS NOT NULL")]
+
+    def _meta_columns(self, rows: int) -> ChunkColumns | None:
+        """The columns of a published index for reading ``rows`` chunks' metadata, once reading them
+        row by row has cost about what reading the columns costs (``META_COLUMNS_AFTER`` of the
+        table): each row read by id costs about 30 rows of a scan. None until then (SQL reads them)."""
+        if self._columns is None and self._published:
+            self._meta_rows += rows
+            if self._meta_rows >= max(META_COLUMNS_MIN, META_COLUMNS_AFTER * self._max_chunk_id()):
+                self._columns = ChunkColumns(self._conn)
+        return self._columns
+
+    def _max_chunk_id(self) -> int:
+        if self._chunk_id_bound is None:
+            self._chunk_id_bound = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
+        return self._chunk_id_bound
 
     def _selected(self, within: ChunkSelection) -> tuple[np.ndarray, np.ndarray] | None:
         """(chunk ids ascending, mask of those ``within`` selects) from the columns of a published

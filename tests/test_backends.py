@@ -115,6 +115,26 @@ def test_a_published_index_selects_from_its_columns_as_sql_and_admits_do(searche
         assert sorted(zip(sids.tolist(), of.tolist())) == sorted(tuple(r) for r in index._conn.execute(q, args))
 
 
+def test_metadata_read_from_the_columns_is_what_sql_reads(searcher, monkeypatch):
+    import inquire.store as store
+
+    index = searcher.index
+    ids = [c.id for c in index.chunks()]
+    wanted = [*ids[::-1], 10**9, *ids[5:9]]  # any order, an unknown id, repeats
+    monkeypatch.setattr(index, "_columns", None)
+    monkeypatch.setattr(index, "_meta_rows", 0)
+    by_sql, pairs_by_sql = index.chunk_meta(wanted), index.with_previous(wanted)
+    assert index._columns is None  # a few rows are read by SQL
+    monkeypatch.setattr(store, "META_COLUMNS_MIN", 1)
+    monkeypatch.setattr(store.ChunkColumns, "_SLICE", 7)  # read in several slices
+    index.chunk_meta(ids[:2])  # past the share: the columns are read
+    assert index._columns is not None
+    by_columns, pairs_by_columns = index.chunk_meta(wanted), index.with_previous(wanted)
+    assert by_columns == by_sql and len(by_sql) == len(ids)
+    assert {a.id: (a, b) for a, b in pairs_by_columns} == {a.id: (a, b) for a, b in pairs_by_sql}
+    assert sum(b is None for _, b in pairs_by_sql) == len(index.documents())  # each document's first chunk
+
+
 @pytest.mark.parametrize("f", FILTERS, ids=str)
 def test_dense_within_a_selection_equals_ranking_everything_then_filtering(searcher, f):
     selection, allowed = searcher.allowed_ids(f), _allowed_the_old_way(searcher, f)

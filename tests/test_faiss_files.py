@@ -29,7 +29,6 @@ def _flat(ids: np.ndarray, vectors: np.ndarray):
 
 @pytest.mark.parametrize(("n", "d"), [(0, 4), (1, 4), (3, 8), (50, 16)])
 def test_write_flat_writes_what_faiss_writes(tmp_path, monkeypatch, n, d):
-    import faiss
 
     monkeypatch.setattr(faiss_files, "ADD_SLICE", 7)  # several slices
     rng = np.random.default_rng(n)
