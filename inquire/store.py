@@ -749,6 +749,9 @@ class Index:
         self._published = published  # opened read-only from a published version: it never changes
         self._selections: set[ChunkSelection] = set()  # the selections read by SQL so far (see _selected)
         self._meta_rows = 0  # chunks' metadata read by SQL so far (see _meta_columns)
+        self._sentence_rows = 0  # sentences' chunks read by SQL so far (see _sentence_chunk_array)
+        self._sentence_chunk: np.ndarray | None = None
+        self._sentence_id_bound: int | None = None
         self._chunk_id_bound: int | None = None
         self._conn = conn
         self.index_dir = index_dir  # the folder of this version's files
@@ -1068,6 +1071,26 @@ class Index:
                 self._columns = ChunkColumns(self._conn)
         return self._columns
 
+    def _sentence_chunk_array(self, rows: int) -> np.ndarray | None:
+        """Each sentence's chunk id, indexed by sentence id (-1 where there is none), read once a
+        published index has looked up ``META_COLUMNS_AFTER`` of its sentences row by row (as
+        :meth:`_meta_columns`); None until then."""
+        if self._sentence_chunk is None and self._published:
+            self._sentence_rows += rows
+            if self._sentence_id_bound is None:
+                self._sentence_id_bound = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM sentences").fetchone()[0])
+            bound = self._sentence_id_bound
+            if self._sentence_rows >= max(META_COLUMNS_MIN, META_COLUMNS_AFTER * bound):
+                chunk_of = np.full(bound + 1, -1, dtype=np.int64)
+                cursor = self._conn.cursor()
+                cursor.row_factory = None
+                cursor.execute("SELECT id, chunk FROM sentences")
+                while part := cursor.fetchmany(ChunkColumns._SLICE):
+                    pairs = np.asarray(part, dtype=np.int64)
+                    chunk_of[pairs[:, 0]] = pairs[:, 1]
+                self._sentence_chunk = chunk_of
+        return self._sentence_chunk
+
     def _max_chunk_id(self) -> int:
         if self._chunk_id_bound is None:
             self._chunk_id_bound = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
@@ -1172,6 +1195,12 @@ class Index:
 
     def sentence_chunks(self, sentence_ids: Sequence[int]) -> dict[int, int]:
         """sentence id -> chunk id."""
+        if (chunk_of := self._sentence_chunk_array(len(sentence_ids))) is not None:
+            ids = np.asarray(sentence_ids, dtype=np.int64)
+            ids = ids[(ids >= 0) & (ids < len(chunk_of))]
+            chunks = chunk_of[ids]
+            held = chunks >= 0  # -1: no such sentence
+            return dict(zip(ids[held].tolist(), chunks[held].tolist()))
         out: dict[int, int] = {}
         for part, marks in _batches(list(sentence_ids)):
             out.update(self._conn.execute(f"SELECT id, chunk FROM sentences WHERE id IN ({marks})", part).fetchall())

@@ -135,6 +135,23 @@ def test_metadata_read_from_the_columns_is_what_sql_reads(searcher, monkeypatch)
     assert sum(b is None for _, b in pairs_by_sql) == len(index.documents())  # each document's first chunk
 
 
+def test_sentences_chunks_read_from_the_array_are_what_sql_reads(searcher, monkeypatch):
+    import inquire.store as store
+
+    index = searcher.index
+    sids = [r[0] for r in index._conn.execute("SELECT id FROM sentences ORDER BY id")]
+    wanted = [*sids[::-1], 0, -3, 10**9, *sids[:4]]  # any order, ids with no sentence, repeats
+    monkeypatch.setattr(index, "_sentence_chunk", None)
+    monkeypatch.setattr(index, "_sentence_rows", 0)
+    by_sql = index.sentence_chunks(wanted)
+    assert index._sentence_chunk is None
+    monkeypatch.setattr(store, "META_COLUMNS_MIN", 1)
+    monkeypatch.setattr(store.ChunkColumns, "_SLICE", 7)  # read in several slices
+    index.sentence_chunks(sids[:1])
+    assert index._sentence_chunk is not None
+    assert index.sentence_chunks(wanted) == by_sql and len(by_sql) == len(sids)
+
+
 @pytest.mark.parametrize("f", FILTERS, ids=str)
 def test_dense_within_a_selection_equals_ranking_everything_then_filtering(searcher, f):
     selection, allowed = searcher.allowed_ids(f), _allowed_the_old_way(searcher, f)
