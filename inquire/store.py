@@ -48,6 +48,7 @@ from inquire.faiss_files import (
     write_vectors,
 )
 from inquire.params import ANN, AnnParams
+from inquire.recnum import normalise_rec
 from inquire.records import CleanDocument
 from inquire.views import create_views
 
@@ -1250,6 +1251,28 @@ class Index:
         where, args = ("WHERE rec_id=?", (rec_id,)) if rec_id is not None else ("", ())
         q = f"SELECT {_columns(LinkRow)} FROM links {where} ORDER BY id"
         return [_record(LinkRow, r) for r in self._conn.execute(q, args)]
+
+    def renumbered_spans(self) -> list[tuple[str, str | None, str, int, int]]:
+        """Where a document carries a source's recommendation under another number: (the source's
+        number, the document's own number or None, doc_id, start, end) of each recommendation whose
+        canonical twin has another number, then of each explicit link to a recommendation of another
+        document that has no recommendation of that number. Only those rows are read (not every
+        recommendation: 300k at a million passages)."""
+        q = """SELECT c.number, r.number, r.doc_id, r.start, r.end FROM recommendations r
+               JOIN recommendations c ON c.id = r.canonical_id WHERE r.canonical_id IS NOT NULL ORDER BY r.id"""
+        spans: list[tuple[str, str | None, str, int, int]] = [
+            (r[0], r[1], r[2], r[3], r[4]) for r in self._conn.execute(q) if normalise_rec(r[0]) != normalise_rec(r[1])
+        ]
+        q = """SELECT c.number, l.doc_id, l.start, l.end FROM links l JOIN recommendations c ON c.id = l.rec_id
+               WHERE l.method = 'explicit' AND c.doc_id != l.doc_id ORDER BY l.id"""
+        links = self._conn.execute(q).fetchall()
+        docs = sorted({r[1] for r in links})
+        own: set[tuple[str, str]] = set()
+        for part, marks in _batches(docs):
+            q = f"SELECT doc_id, number FROM recommendations WHERE doc_id IN ({marks})"
+            own |= {(r[0], normalise_rec(r[1])) for r in self._conn.execute(q, part)}
+        spans += [(r[0], None, r[1], r[2], r[3]) for r in links if (r[1], normalise_rec(r[0])) not in own]
+        return spans
 
     def link_verdicts(self, method: str) -> list[tuple[str, int, float]]:
         """(chunk_id, rec_id, confidence) of every passage's link made by ``method``, in id order: fewer

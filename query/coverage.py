@@ -189,7 +189,12 @@ def vocabulary(searcher: Searcher) -> Vocabulary:
 
 def fold(text: str) -> str:
     """Accents dropped, as the FTS5 table drops them ("Seán" -> "Sean", "Féin" -> "Fein")."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    # the combining marks among the text's distinct characters, removed in one pass (a document's
+    # head is looked at character by character only once per distinct character)
+    return decomposed.translate({ord(ch): None for ch in set(decomposed) if unicodedata.combining(ch)})
 
 
 def norm(text: str) -> str:

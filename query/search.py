@@ -179,20 +179,7 @@ class Searcher:
         """(source number, chunk_id) of every passage that carries a source's recommendation under
         another number (built once per Searcher)."""
         if not hasattr(self, "_renumbered"):
-            rows = self.index.recommendations()
-            by_id = {r.id: r for r in rows}
-            # (source number, the document's own number for it or None, doc, start, end)
-            spans: list[tuple[str, str | None, str, int, int]] = []
-            for r in rows:
-                canon = by_id.get(r.canonical_id) if r.canonical_id is not None else None
-                if canon is not None and normalise_rec(canon.number) != normalise_rec(r.number):
-                    spans.append((canon.number, r.number, r.doc_id, r.start, r.end))
-            own = {(r.doc_id, normalise_rec(r.number)) for r in rows}
-            for lk in self.index.links():
-                canon = by_id.get(lk.rec_id)
-                if lk.method == "explicit" and canon is not None and canon.doc_id != lk.doc_id:
-                    if (lk.doc_id, normalise_rec(canon.number)) not in own:  # the document has no such number
-                        spans.append((canon.number, None, lk.doc_id, lk.start, lk.end))
+            spans = self.index.renumbered_spans()  # (source number, the document's own or None, doc, start, end)
             found = [(num, mine, cid) for num, mine, doc, a, b in spans for _, cid in self.index.chunk_ids_overlapping(doc, a, b)]
             self._renumbered = [(num, cid) for num, _, cid in found]
             # a passage at the seam of two replies: the source number of the span that prints its own number
