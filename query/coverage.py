@@ -194,7 +194,8 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     # the combining marks among the text's distinct characters, removed in one pass (a document's
     # head is looked at character by character only once per distinct character)
-    return decomposed.translate({ord(ch): None for ch in set(decomposed) if unicodedata.combining(ch)})
+    marks = {ord(ch): None for ch in set(decomposed) if unicodedata.combining(ch)}
+    return decomposed.translate(marks) if marks else decomposed
 
 
 def norm(text: str) -> str:
