@@ -659,6 +659,10 @@ class ChunkColumns:
         lookup.update(codes)
         return np.fromiter(map(lookup.__getitem__, values), dtype=np.int32, count=len(values))
 
+    def in_documents(self, doc_ids: Iterable[str]) -> np.ndarray:
+        """Which chunks belong to the documents ``doc_ids``."""
+        return self._isin("doc", doc_ids)
+
     def _isin(self, column: str, values: Iterable[str]) -> np.ndarray:
         codes = [c for v in values if (c := self.codes[column].get(v)) is not None]
         return np.isin(getattr(self, column), np.asarray(codes, dtype=np.int32))
@@ -1125,7 +1129,13 @@ class Index:
         self, within: ChunkSelection, among: Iterable[int] | None = None, or_docs: Iterable[str] = ()
     ) -> list[ChunkMeta]:
         """The chunks ``within`` selects (a recommendation-number selection uses ``chunks_rec``); with
-        ``among``, only those chunk ids or chunks of the documents ``or_docs``."""
+        ``among``, only those chunk ids or chunks of the documents ``or_docs``. From the columns when
+        a published index has read them (a number many reports share selects thousands of rows)."""
+        if (columns := self._columns) is not None:
+            mask = columns.mask(within)
+            if among is not None:
+                mask &= np.isin(columns.ids, np.fromiter(among, dtype=np.int64)) | columns.in_documents(or_docs)
+            return columns.meta(np.flatnonzero(mask))
         clause, args = within.sql("c")
         if among is not None:
             clause += " AND (c.id IN (SELECT value FROM json_each(?)) OR c.doc_id IN (SELECT value FROM json_each(?)))"

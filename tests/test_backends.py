@@ -129,10 +129,19 @@ def test_metadata_read_from_the_columns_is_what_sql_reads(searcher, monkeypatch)
     monkeypatch.setattr(store.ChunkColumns, "_SLICE", 7)  # read in several slices
     index.chunk_meta(ids[:2])  # past the share: the columns are read
     assert index._columns is not None
+    index_columns = index._columns
     by_columns, pairs_by_columns = index.chunk_meta(wanted), index.with_previous(wanted)
     assert by_columns == by_sql and len(by_sql) == len(ids)
     assert {a.id: (a, b) for a, b in pairs_by_columns} == {a.id: (a, b) for a, b in pairs_by_sql}
     assert sum(b is None for _, b in pairs_by_sql) == len(index.documents())  # each document's first chunk
+    # a selection's metadata, and a selection among ids or documents, as SQL reads them
+    docs = sorted({m.doc_id for m in by_sql.values()})
+    for selection in _selections(index):
+        for among, or_docs in ((None, ()), (ids[::4], ()), (ids[::4], docs[:1]), ([], docs[1:])):
+            monkeypatch.setattr(index, "_columns", None)
+            sql = sorted(index.chunk_meta_where(selection, among, or_docs), key=lambda m: m.id)
+            monkeypatch.setattr(index, "_columns", index_columns)
+            assert sorted(index.chunk_meta_where(selection, among, or_docs), key=lambda m: m.id) == sql, selection
 
 
 def test_sentences_chunks_read_from_the_array_are_what_sql_reads(searcher, monkeypatch):
