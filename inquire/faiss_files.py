@@ -213,6 +213,8 @@ class VectorSpill:
     def add(self, ids: Any, vectors: Any) -> None:
         import numpy as np
 
+        if np.shape(vectors) != (len(ids), self.dim):
+            raise ValueError(f"{len(ids)} ids for vectors of shape {np.shape(vectors)}; expected ({len(ids)}, {self.dim})")
         try:
             self._files[0].write(np.ascontiguousarray(vectors, dtype="<f4").tobytes())
             self._files[1].write(np.ascontiguousarray(ids, dtype="<i8").tobytes())
@@ -236,10 +238,18 @@ class VectorSpill:
         return ids, vectors
 
     def remove(self) -> None:
+        """Close and delete the files; what they hold is thrown away, so a write that fails while
+        closing (a full disk) is not an error here."""
         for fh in self._files:
-            fh.close()
+            try:
+                fh.close()
+            except OSError:
+                pass
         for p in self.paths:
-            p.unlink(missing_ok=True)
+            try:
+                p.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 def read_ann(path: Path, *, index_dir: Path | None, expected: int, dim: int | None, file: BinaryIO | None = None) -> Any:

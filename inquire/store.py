@@ -942,7 +942,7 @@ class Index:
         """Each chunk with the chunk before it in its document (None for a document's first)."""
         if (columns := self._meta_columns(2 * len(ids))) is not None:
             at = columns.positions(ids)
-            at = at[at >= 0]
+            at = np.unique(at[at >= 0])  # each chunk once, by id, as SQL reads them
             before = columns.previous(at)
             found = columns.meta(at)
             previous = iter(columns.meta(before[before >= 0]))

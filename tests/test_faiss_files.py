@@ -62,6 +62,26 @@ def test_ann_from_slices_is_the_ann_of_the_whole(monkeypatch):
     assert faiss.serialize_index(whole).tobytes() == faiss.serialize_index(sliced).tobytes()
 
 
+def test_a_spill_that_cannot_be_written_says_so_and_is_removed(tmp_path):
+    import resource
+    import signal
+
+    spill = faiss_files.VectorSpill(tmp_path, "s", 8)
+    with pytest.raises(ValueError, match=r"3 ids for vectors of shape \(2, 8\)"):
+        spill.add(np.arange(3), np.ones((2, 8), dtype=np.float32))
+    old_limit, old_handler = resource.getrlimit(resource.RLIMIT_FSIZE), signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, old_limit[1]))  # writes past 20 kB fail (EFBIG)
+        with pytest.raises(IndexWriteError, match=r"cannot write s\.spill-vectors"):
+            for start in range(0, 10_000, 10):
+                spill.add(np.arange(start, start + 10), np.ones((10, 8), dtype=np.float32))
+        spill.remove()  # what is still buffered cannot be written either: removed all the same
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert all(fh.closed for fh in spill._files) and not any(p.exists() for p in spill.paths)
+
+
 def test_write_flat_on_a_full_disk_says_so(tmp_path):
     with pytest.raises(IndexWriteError, match=r"no space left on the disk of .* while writing full"):
         faiss_files.write_flat(np.arange(3), np.ones((3, 4), dtype=np.float32), Path("/dev/full"), index_dir=tmp_path)
