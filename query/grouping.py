@@ -107,10 +107,9 @@ def group_duplicates(hits: list[Hit], k: int) -> list[Hit]:
     )
     groups: list[_Group] = []
     postings: dict[int, list[int]] = {}  # prefix shingle -> groups (in creation order)
-    indexed: set[int] = set()  # the keys of ``postings``
     for hit, key in zip(hits, keys):
         sh = set(key.tolist())
-        candidates = sorted({g for s in sh & indexed for g in postings[s]})
+        candidates = sorted({g for s in postings.keys() & sh for g in postings[s]})
         if not candidates and len(groups) >= k:
             continue  # neither joins a group nor founds one
         for g in candidates:
@@ -128,6 +127,5 @@ def group_duplicates(hits: list[Hit], k: int) -> list[Hit]:
                 prefix = key[np.lexsort((key, rarity))][: len(sh) - min_shared(len(sh)) + 1]
                 for s in prefix.tolist():
                     postings.setdefault(s, []).append(len(groups))
-                    indexed.add(s)
                 groups.append(_Group(hit, sh, hit.score))
     return [replace(g.lead, rank=rank, score=g.score, also_in=tuple(g.also)) for rank, g in enumerate(groups, 1)]
