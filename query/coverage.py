@@ -73,12 +73,12 @@ def question_names(question: str) -> tuple[str, ...]:
     """Runs of capitalised words (joined by "of", "the", "and", ...; a source noun after the run
     joins it: "the Hackitt review"), possessives dropped. The question's first word starts a run
     only when it is not a question word or an instruction ("Explain ...")."""
-    found = list(re.finditer(r"[A-Za-z0-9][\w'’.-]*\w|[A-Za-z0-9]", fold(question)))
+    text = fold(question)
+    found = list(re.finditer(r"[A-Za-z0-9][\w'’.-]*\w|[A-Za-z0-9]", text))
     tokens = [m.group() for m in found]
     # punctuation between two words ends a name ("Regarding Grenfell, what ...")
     pause = [
-        i > 0 and bool(re.search(r"[,;:()?!\"“”]|\s[-–—]\s", fold(question)[found[i - 1].end() : m.start()]))
-        for i, m in enumerate(found)
+        i > 0 and bool(re.search(r"[,;:()?!\"“”]|\s[-–—]\s", text[found[i - 1].end() : m.start()])) for i, m in enumerate(found)
     ]
     runs: list[list[str]] = []
     cur: list[str] = []
@@ -364,13 +364,14 @@ def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = A
 def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) -> tuple[str | None, set[str] | None]:
     """("missing" | "passing" | None, the documents that print the name or None when that does
     not constrain the question)."""
-    words = re.findall(r"[a-z0-9]+", norm(name))
+    normed = norm(name)
+    words = re.findall(r"[a-z0-9]+", normed)
     distinctive = _distinctive(name)
     initials = [w.lower() for w in re.findall(r"[A-Za-z]+", fold(name)) if len(w) >= 3 and w.isupper()]
     if not all(vocab.has_word(w) for w in distinctive) or not all(_initialism_known(vocab, w) for w in initials):
         return "missing", None
-    is_responder = any(norm(name).startswith(r) or r.startswith(norm(name)) for r in vocab.responders)
-    parts = [] if norm(name) in vocab.known or is_responder else name_parts(name, vocab)
+    is_responder = any(normed.startswith(r) or r.startswith(normed) for r in vocab.responders)
+    parts = [] if normed in vocab.known or is_responder else name_parts(name, vocab)
     if any(len(p.words) > 1 and not vocab.near(list(p.words), p.span + NEAR_SLACK) for p in parts):
         return "missing", None
     if any(w in SOURCE_NOUNS for w in words) and distinctive and not (vocab.on_a_cover(distinctive) or is_responder):
