@@ -753,11 +753,9 @@ class Index:
         self._columns: ChunkColumns | None = None
         self._published = published  # opened read-only from a published version: it never changes
         self._selections: set[ChunkSelection] = set()  # the selections read by SQL so far (see _selected)
-        self._meta_rows = 0  # chunks' metadata read by SQL so far (see _meta_columns)
-        self._sentence_rows = 0  # sentences' chunks read by SQL so far (see _sentence_chunk_array)
+        self._read_by_id = {"chunks": 0, "sentences": 0}  # rows read by id through SQL so far (see _worth_a_scan)
+        self._max_ids: dict[str, int] = {}
         self._sentence_chunk: np.ndarray | None = None
-        self._sentence_id_bound: int | None = None
-        self._chunk_id_bound: int | None = None
         self._conn = conn
         self.index_dir = index_dir  # the folder of this version's files
         self.location = location or index_dir  # the index location (what the user named), for messages
@@ -1066,40 +1064,40 @@ class Index:
         """The distinct recommendation numbers chunks carry, as printed."""
         return [r[0] for r in self._conn.execute("SELECT DISTINCT recommendation FROM chunks WHERE recommendation IS NOT NULL")]
 
+    def _worth_a_scan(self, table: str, rows: int) -> bool:
+        """Whether the rows of ``table`` read by id so far (``rows`` more now) have cost about what one
+        scan of it costs: ``META_COLUMNS_AFTER`` of its rows, at least ``META_COLUMNS_MIN`` (a row
+        read by id costs about 30 rows of a scan)."""
+        self._read_by_id[table] += rows
+        return self._read_by_id[table] >= max(META_COLUMNS_MIN, META_COLUMNS_AFTER * self._max_id(table))
+
+    def _max_id(self, table: str) -> int:
+        if table not in self._max_ids:
+            self._max_ids[table] = int(self._conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0])
+        return self._max_ids[table]
+
     def _meta_columns(self, rows: int) -> ChunkColumns | None:
         """The columns of a published index for reading ``rows`` chunks' metadata, once reading them
-        row by row has cost about what reading the columns costs (``META_COLUMNS_AFTER`` of the
-        table): each row read by id costs about 30 rows of a scan. None until then (SQL reads them)."""
-        if self._columns is None and self._published:
-            self._meta_rows += rows
-            if self._meta_rows >= max(META_COLUMNS_MIN, META_COLUMNS_AFTER * self._max_chunk_id()):
-                self._columns = ChunkColumns(self._conn)
+        row by row has cost about what reading the columns costs (:meth:`_worth_a_scan`); None until
+        then (SQL reads them)."""
+        if self._columns is None and self._published and self._worth_a_scan("chunks", rows):
+            self._columns = ChunkColumns(self._conn)
         return self._columns
 
     def _sentence_chunk_array(self, rows: int) -> np.ndarray | None:
         """Each sentence's chunk id, indexed by sentence id (-1 where there is none), read once a
-        published index has looked up ``META_COLUMNS_AFTER`` of its sentences row by row (as
-        :meth:`_meta_columns`); None until then."""
-        if self._sentence_chunk is None and self._published:
-            self._sentence_rows += rows
-            if self._sentence_id_bound is None:
-                self._sentence_id_bound = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM sentences").fetchone()[0])
-            bound = self._sentence_id_bound
-            if self._sentence_rows >= max(META_COLUMNS_MIN, META_COLUMNS_AFTER * bound):
-                chunk_of = np.full(bound + 1, -1, dtype=np.int64)
-                cursor = self._conn.cursor()
-                cursor.row_factory = None
-                cursor.execute("SELECT id, chunk FROM sentences")
-                while part := cursor.fetchmany(ChunkColumns._SLICE):
-                    pairs = np.asarray(part, dtype=np.int64)
-                    chunk_of[pairs[:, 0]] = pairs[:, 1]
-                self._sentence_chunk = chunk_of
+        published index has looked up enough of its sentences row by row (:meth:`_worth_a_scan`);
+        None until then."""
+        if self._sentence_chunk is None and self._published and self._worth_a_scan("sentences", rows):
+            chunk_of = np.full(self._max_id("sentences") + 1, -1, dtype=np.int64)
+            cursor = self._conn.cursor()
+            cursor.row_factory = None
+            cursor.execute("SELECT id, chunk FROM sentences")
+            while part := cursor.fetchmany(ChunkColumns._SLICE):
+                pairs = np.asarray(part, dtype=np.int64)
+                chunk_of[pairs[:, 0]] = pairs[:, 1]
+            self._sentence_chunk = chunk_of
         return self._sentence_chunk
-
-    def _max_chunk_id(self) -> int:
-        if self._chunk_id_bound is None:
-            self._chunk_id_bound = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
-        return self._chunk_id_bound
 
     def _selected(self, within: ChunkSelection) -> tuple[np.ndarray, np.ndarray] | None:
         """(chunk ids ascending, mask of those ``within`` selects) from the columns of a published

@@ -122,7 +122,7 @@ def test_metadata_read_from_the_columns_is_what_sql_reads(searcher, monkeypatch)
     ids = [c.id for c in index.chunks()]
     wanted = [*ids[::-1], 10**9, *ids[5:9]]  # any order, an unknown id, repeats
     monkeypatch.setattr(index, "_columns", None)
-    monkeypatch.setattr(index, "_meta_rows", 0)
+    monkeypatch.setattr(index, "_read_by_id", {"chunks": 0, "sentences": 0})
     by_sql, pairs_by_sql = index.chunk_meta(wanted), index.with_previous(wanted)
     assert index._columns is None  # a few rows are read by SQL
     monkeypatch.setattr(store, "META_COLUMNS_MIN", 1)
@@ -151,7 +151,7 @@ def test_sentences_chunks_read_from_the_array_are_what_sql_reads(searcher, monke
     sids = [r[0] for r in index._conn.execute("SELECT id FROM sentences ORDER BY id")]
     wanted = [*sids[::-1], 0, -3, 10**9, *sids[:4]]  # any order, ids with no sentence, repeats
     monkeypatch.setattr(index, "_sentence_chunk", None)
-    monkeypatch.setattr(index, "_sentence_rows", 0)
+    monkeypatch.setattr(index, "_read_by_id", {"chunks": 0, "sentences": 0})
     by_sql = index.sentence_chunks(wanted)
     assert index._sentence_chunk is None
     monkeypatch.setattr(store, "META_COLUMNS_MIN", 1)
