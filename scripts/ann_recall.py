@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def main() -> None:
     import faiss
-    from bench_scale import BenchEmbedder, _questions
+    from bench_scale import BenchEmbedder, _questions, recall
 
     from inquire import versions
 
@@ -51,11 +51,9 @@ def main() -> None:
             t = time.perf_counter()
             _, found = ivf.search(queries, k)
             ms = 1000 * (time.perf_counter() - t) / len(queries)
-            recall = np.mean([len(set(f.tolist()) & set(e.tolist())) / k for f, e in zip(found, truth)])
-            top = np.mean([len(set(f[:10].tolist()) & set(e[:10].tolist())) / 10 for f, e in zip(found, truth)])
             out[f"{name} nprobe {nprobe} of {ivf.nlist}"] = {
-                f"recall@{k}": round(float(recall), 3),
-                "recall@10": round(float(top), 3),
+                f"recall@{k}": recall(found, truth, k),
+                "recall@10": recall(found, truth, 10),
                 "ms": round(ms, 2),
             }
             print(name, nprobe, out[f"{name} nprobe {nprobe} of {ivf.nlist}"], file=sys.stderr, flush=True)

@@ -288,6 +288,13 @@ def _legacy_filtered(searcher, query: str, doc: str) -> None:
         [i for i, _ in searcher.index.bm25(terms, -1) if i in allowed]  # noqa: B018
 
 
+def recall(found, truth, k: int) -> float:
+    """Mean share of each query's exact top ``k`` (rows of ``truth``) found in its top ``k`` of ``found``."""
+    import numpy as np
+
+    return round(float(np.mean([len(set(f[:k].tolist()) & set(t[:k].tolist())) / k for f, t in zip(found, truth)])), 3)
+
+
 def _ann(index, queries, dim: int) -> dict:
     """recall@10 / @100 and ms per query of HNSW and IVF against exact search of the passage vectors."""
     import faiss
@@ -304,9 +311,7 @@ def _ann(index, queries, dim: int) -> dict:
     out: dict = {"flat_ms": round(flat_ms, 3)}
 
     def score(found) -> dict:
-        r10 = np.mean([len(set(f[:10]) & set(t[:10])) / 10 for f, t in zip(found, truth)])
-        r100 = np.mean([len(set(f[:100]) & set(t[:100])) / 100 for f, t in zip(found, truth)])
-        return {"recall@10": round(float(r10), 3), "recall@100": round(float(r100), 3)}
+        return {"recall@10": recall(found, truth, 10), "recall@100": recall(found, truth, 100)}
 
     t = time.perf_counter()
     hnsw = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
