@@ -1282,6 +1282,13 @@ class Index:
         spans += [(r[0], None, r[1], r[2], r[3]) for r in links if (r[1], normalise_rec(r[0])) not in own]
         return spans
 
+    def linked_documents(self) -> list[tuple[str, str]]:
+        """Pairs of documents joined by a link (a recommendation of one answered or summarised in the
+        other), each pair once, the recommending document first: a report and the responses to it."""
+        q = """SELECT DISTINCT r.doc_id, l.doc_id FROM links l JOIN recommendations r ON r.id = l.rec_id
+               WHERE r.doc_id != l.doc_id ORDER BY 1, 2"""
+        return [(r[0], r[1]) for r in self._conn.execute(q)]
+
     def link_verdicts(self, method: str) -> list[tuple[str, int, float]]:
         """(chunk_id, rec_id, confidence) of every passage's link made by ``method``, in id order: fewer
         columns than ``links`` (linking reuses the previous index's content links)."""

@@ -17,9 +17,9 @@ them up in the index's own text; none knows any document:
 - **sources described** in lower case ("its review of hate crime laws", "its 2019 inspection", "the
   culture review"): the describing words must occur near the source noun in some passage, or all
   be on the cover of an indexed document.
-- **together**: the names of one question must all occur in one document ("the IOPC" in one report
-  and "Cleveland Police" in another do not answer "What did the IOPC find about Cleveland Police
-  officers ...?"). A name printed in very many passages, or made of generic words ("the
+- **together**: the names of one question must all occur in one document, or in documents joined
+  by links (a report and the responses to it: "the IOPC" in one report and "Cleveland Police" in
+  an unrelated one do not answer "What did the IOPC find about Cleveland Police officers ...?"). A name printed in very many passages, or made of generic words ("the
   Government"), constrains nothing and is left out; names compared ("compare", "both", "between")
   or listed side by side ("Grenfell and Hillsborough") need not share a document.
 
@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from inquire.query.search import Searcher
@@ -43,7 +44,7 @@ from inquire.query.understand import STOPWORDS, initialism
 
 from inquire.params import ANSWER
 
-__all__ = ["Coverage", "Vocabulary", "coverage", "question_names", "source_phrases", "vocabulary"]
+__all__ = ["Coverage", "Vocabulary", "coverage", "question_names", "source_phrases", "vocabulary", "years"]
 
 SOURCE_NOUNS = frozenset("inquiry inquiries review reviews panel investigation inquest inquests report commission".split())
 GENERIC = (
@@ -65,6 +66,8 @@ _NUMBERING = frozenset(
     "recommendation recommendations rec recs paragraph paragraphs para chapter chapters section sections annex "
     "appendix page pages table figure item items box".split()
 )
+# words that number one part of a series ("Module 2", "Phase 1", "Volume 3"): the part is a report of its own
+SERIES = frozenset("module modules phase phases volume volumes tranche tranches stage stages part".split())
 NEAR_SLACK = 2  # a name's words may stand this many words further apart than in the question
 TOGETHER_LIMIT = 2000  # a name in more passages than this constrains nothing (``together`` leaves it out)
 
@@ -141,6 +144,14 @@ class Vocabulary:
                 self.aliased.setdefault(alias, set()).add(doc_id)
         self.known |= set(self.aliased)
         self.responders = [norm(r) for r in searcher.responders()]
+        self.family = families(searcher.index.linked_documents())
+        # the letters of the documents' codes ("hc" of "HC 381", "cp" of "CP 1224"): "HC 1119" is a code too
+        self.code_letters = {
+            m.group(1)
+            for a in self.aliased
+            if (m := re.fullmatch(r"([a-z]+)(\d{3,})", a)) and m.group(1) not in STOPWORDS and not _YEAR.fullmatch(m.group(2))
+        }
+        self.cover_texts = [" ".join(re.findall(r"[a-z0-9]+", norm(f"{d.name} {d.title or ''}"))) for d in searcher.index.documents()]
         self._printed: dict[tuple[str, bool], bool] = {}
 
     def prints(self, word: str, prefix: bool = False) -> bool:
@@ -173,9 +184,33 @@ class Vocabulary:
         found = self.index.near_documents(words, width, limit=TOGETHER_LIMIT + 1)
         return None if len(found) > TOGETHER_LIMIT else set(found)
 
+    def titled(self, phrase: str) -> bool:
+        """Some indexed document's name or title holds ``phrase``'s words side by side ("module 1")."""
+        words = " ".join(re.findall(r"[a-z0-9]+", norm(phrase)))
+        return any(f" {words} " in f" {t} " for t in self.cover_texts)
+
     def on_a_cover(self, words: list[str]) -> bool:
         """Some indexed document prints all ``words`` in its name, title or head."""
         return any(all(w in head for w in words) for head in self.heads)
+
+
+def families(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Documents joined by links, directly or through others (a report, the government's response
+    to it, a briefing that summarises both), mapped to one member of their family; a document with
+    no link is its own family and is left out."""
+    parent: dict[str, str] = {}
+
+    def root(d: str) -> str:
+        while parent.setdefault(d, d) != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {d: root(d) for d in parent}
 
 
 _VOCAB: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -325,14 +360,29 @@ def source_phrases(question: str) -> list[tuple[str, _Part]]:
 _COMPARES = re.compile(r"\b(?:compar\w*|versus|vs|differ\w*|both|between|contrast\w*|similar\w*|alike|either)\b", re.I)
 
 
-def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = ANSWER.passing, question: str = "") -> Coverage:
+def coverage(
+    vocab: Vocabulary,
+    names: tuple[str, ...],
+    passing_at_most: int = ANSWER.passing,
+    question: str = "",
+    texts: Sequence[str] = (),
+    resembles: Callable[[str], bool] | None = None,
+) -> Coverage:
     """Which of the question's ``names`` (and, given the ``question``, the sources it describes)
-    the index never mentions, mentions only in passing, or mentions only in different documents."""
+    the index never mentions, mentions only in passing, or mentions only in different documents.
+    ``texts``: the passages retrieved for the question (and their documents' covers), where an
+    initialism may be spelled out ("Rotherham MBC": "Rotherham Metropolitan Borough Council");
+    ``resembles``: whether a source described in other words than the reports' is, by meaning, one
+    of the documents found ("the committee's report on the riots": "Police response to the 2024
+    summer disorder")."""
     missing, passing = [], []
     together: list[tuple[str, set[str]]] = []
     opening_words = re.findall(r"[A-Za-z0-9]+", fold(question))[:1]
     for name in names:
         verdict, docs = _checked(vocab, name, passing_at_most, question)
+        spelled = _spelled_out(name, texts) if verdict is not None else name
+        if spelled != name:  # "DCC Tim Forber", printed "Deputy Chief Constable Tim Forber"
+            verdict, docs = _checked(vocab, spelled, passing_at_most, question)
         first, _, rest = name.partition(" ")
         if verdict is not None and rest and opening_words and first == opening_words[0] and _distinctive(rest):
             # the question's first word, capitalised perhaps only by its place ("Regarding Grenfell"): when
@@ -352,11 +402,13 @@ def coverage(vocab: Vocabulary, names: tuple[str, ...], passing_at_most: int = A
         describing = list(part.words[1:])
         looked_up = describing if len(describing) > 1 else list(part.words)
         if not vocab.on_a_cover(describing) and not vocab.near(looked_up, part.span + NEAR_SLACK + 1):
-            missing.append(shown)
+            if resembles is None or not resembles(shown):
+                missing.append(shown)
     apart: tuple[str, ...] = ()
     named = tuple(dict.fromkeys(n for n, _ in together))
     if not missing and not passing and len(named) > 1 and not _COMPARES.search(question) and not _listed(named, question):
-        if not set.intersection(*(d for _, d in together)):
+        # a report and the responses to it are one source: a question may take a name from each
+        if not set.intersection(*({vocab.family.get(d, d) for d in docs} for _, docs in together)):
             apart = named
     return Coverage(tuple(dict.fromkeys(missing)), tuple(passing), apart)
 
@@ -370,6 +422,14 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
     initials = [w.lower() for w in re.findall(r"[A-Za-z]+", fold(name)) if len(w) >= 3 and w.isupper()]
     if not all(vocab.has_word(w) for w in distinctive) or not all(_initialism_known(vocab, w) for w in initials):
         return "missing", None
+    for part in numbered_parts(name, vocab):
+        # a numbered part or a code: the index holds that document, or it is printed more than in passing
+        if not (vocab.titled(part) or part.replace(" ", "") in vocab.known):
+            n = vocab.count(part, passing_at_most)
+            if n == 0:
+                return "missing", None
+            if n <= passing_at_most:
+                return "passing", None
     is_responder = any(normed.startswith(r) or r.startswith(normed) for r in vocab.responders)
     parts = [] if normed in vocab.known or is_responder else name_parts(name, vocab)
     if any(len(p.words) > 1 and not vocab.near(list(p.words), p.span + NEAR_SLACK) for p in parts):
@@ -386,6 +446,69 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
     if not distinctive or opening:
         return None, None
     return None, _documents_naming(name, vocab, parts)
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def years(text: str) -> set[str]:
+    return set(re.findall(r"\b(?:19|20)\d\d\b", text))
+
+
+def numbered_parts(name: str, vocab: Vocabulary) -> list[str]:
+    """The parts of a series and the document codes a name gives, each a report of its own: "Module
+    2" (a series word and its number), "HC 1119" (letters the index's own document codes use, and
+    a number that is not a year)."""
+    tokens = re.findall(r"[A-Za-z]+|\d+", fold(name))
+    out = []
+    for word, number in zip(tokens, tokens[1:]):
+        low = word.lower()
+        if not number.isdigit():
+            continue
+        if low in SERIES or (low in vocab.code_letters and len(number) >= 3 and not _YEAR.fullmatch(number)):
+            out.append(f"{low} {number}")
+    return out
+
+
+_SPELLING_JOINS = frozenset("of and for the & in on".split())
+
+
+def _spelled_out(name: str, texts: Sequence[str]) -> str:
+    """``name`` with each initialism replaced by its words, when one of ``texts`` prints
+    capitalised words whose first letters spell it ("DCC Tim Forber": "Deputy Chief Constable Tim
+    Forber"; "of", "and", "for", "the" may stand between them)."""
+    out = name
+    for word in dict.fromkeys(re.findall(r"\b[A-Z]{3,}\b", fold(name))):
+        for text in texts:
+            if spelled := spelling_of(word, text):
+                out = re.sub(rf"\b{word}\b", spelled, out)
+                break
+    return out
+
+
+def spelling_of(initials: str, text: str) -> str | None:
+    """The capitalised words of ``text`` whose first letters spell ``initials`` (none of them
+    across a full stop, comma or bracket), or None."""
+    found = list(re.finditer(r"[\w&’'-]+", fold(text)))
+    words = [m.group() for m in found]
+    pause = [i > 0 and bool(re.search(r"[.,;:()!?]", text[found[i - 1].end() : m.start()])) for i, m in enumerate(found)]
+    target = initials.upper()
+    for i, w in enumerate(words):
+        if w[:1] != target[0]:
+            continue
+        got, j = "", i
+        while j < len(words) and len(got) < len(target) and (j == i or not pause[j]):
+            cur = words[j]
+            if cur[:1].isupper() and cur.lower() not in _SPELLING_JOINS:
+                got += cur[0]
+                if not target.startswith(got):
+                    break
+            elif cur.lower() not in _SPELLING_JOINS:
+                break
+            j += 1
+        if got == target:
+            return " ".join(words[i:j])
+    return None
 
 
 def _distinctive(name: str) -> list[str]:
