@@ -350,7 +350,9 @@ class _Question:
 def answer_sets(split: str, queries_dir: Path | None = None) -> dict[str, list[AbstainQuery]]:
     """The questions judged only on answering vs refusing: abstain.jsonl's off-topic and in-domain
     halves, and the ``split`` ("dev" or "test") half of other_inquiry.jsonl; with "test" also its
-    "fresh" questions (written on 2026-11-29, after the test half had been seen: still blind)."""
+    "fresh" questions (written on 2026-11-29, after the test half had been seen: still blind); with
+    "dev" also sources.jsonl (in-domain questions that name their source as people do: "HASC",
+    "the Hallett report", "Rotherham MBC", "the committee's report on the riots")."""
     from inquire.evaluation.harness import QUERIES_DIR
 
     qdir = queries_dir or QUERIES_DIR
@@ -364,6 +366,8 @@ def answer_sets(split: str, queries_dir: Path | None = None) -> dict[str, list[A
     }
     if split == "test":  # the questions written after the test half had been seen: the blind ones
         sets["other_inquiry_fresh"] = load_abstain_queries(qdir / "other_inquiry.jsonl", split="fresh")
+    elif (qdir / "sources.jsonl").exists():  # in-domain questions naming their source in other ways (dev only)
+        sets["sources"] = load_abstain_queries(qdir / "sources.jsonl", split="dev")
     return sets
 
 

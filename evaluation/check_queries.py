@@ -4,6 +4,7 @@ Checks (exit status 1, with every problem listed, if any check fails):
   * evaluation/queries/dev.jsonl: schema, unique ids, kinds, and that every
     answer string occurs (after judge.normalise) in the text of its ``doc``;
   * evaluation/queries/abstain.jsonl: schema, unique ids, 20 + 20 split;
+  * evaluation/queries/sources.jsonl: schema, unique ids, answers found as for dev.jsonl;
   * evaluation/golden/links.json: schema, and that every ``quote`` occurs in
     its ``response_doc``.
 Also prints counts per kind and per doc, and warnings for answers that only
@@ -37,6 +38,7 @@ CORPUS_DIR = REPO / "corpus"
 PDF_DIR = eval_pdf_dir()
 DEV = HERE / "queries" / "dev.jsonl"
 ABSTAIN = HERE / "queries" / "abstain.jsonl"
+SOURCES = HERE / "queries" / "sources.jsonl"
 LINKS = HERE / "golden" / "links.json"
 
 KINDS = {"lookup", "factoid", "paraphrase", "topical"}
@@ -148,6 +150,33 @@ def check_abstain(errors: list[str]) -> list[dict]:
     return rows
 
 
+def check_sources(errors: list[str], warnings: list[str]) -> list[dict]:
+    """sources.jsonl: in-domain questions naming their source in other ways; answers found like dev's."""
+    rows = load_jsonl(SOURCES, errors)
+    ids = collections.Counter(r.get("id") for r in rows)
+    for dup in [i for i, c in ids.items() if c > 1]:
+        errors.append(f"sources: duplicate id {dup}")
+    keys = {"id", "query", "in_domain", "doc", "answers", "reference", "printed", "split"}
+    for r in rows:
+        rid = r.get("id", "?")
+        if set(r) != keys or r.get("in_domain") is not True or r.get("split") != "dev" or not isinstance(r.get("printed"), bool):
+            errors.append(f"sources {rid}: bad record {r}")
+            continue
+        for n, ans in enumerate(r["answers"]):
+            a = normalise(ans)
+            where = [r["doc"]] if n == 0 else [r["doc"]] + [d for d in all_docs() if d != r["doc"]]
+            try:
+                found = [d for d in where if a in doc_norm(d)]
+            except FileNotFoundError:
+                errors.append(f"sources {rid}: unknown doc {r['doc']!r}")
+                break
+            if not found:
+                errors.append(f"sources {rid}: answer not found: {ans!r}")
+            elif not any(a in p for d in found for p in page_norms(d)):
+                warnings.append(f"sources {rid}: answer only matches across a page break: {ans!r}")
+    return rows
+
+
 def check_links(errors: list[str]) -> dict:
     data = json.loads(LINKS.read_text(encoding="utf-8"))
     counts = {}
@@ -224,10 +253,14 @@ def main() -> int:
     warnings: list[str] = []
     dev = check_dev(errors, warnings)
     abstain = check_abstain(errors)
+    sources = check_sources(errors, warnings)
     link_counts = check_links(errors)
 
     kinds, docs = summarise("dev.jsonl", dev)
     print(f"abstain.jsonl: {len(abstain)} queries ({sum(1 for r in abstain if r.get('in_domain'))} in-domain)")
+    print(
+        f"sources.jsonl: {len(sources)} queries ({sum(1 for r in sources if not r.get('printed'))} naming their source unprinted)"
+    )
     for name, (n, nrec, missing) in link_counts.items():
         print(
             f"links.json set {name}: {n} links over {nrec} recommendations" + (f"; no response for {missing}" if missing else "")

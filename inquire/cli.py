@@ -760,13 +760,15 @@ def _print_answers(report: dict) -> None:
         "other_inquiry": "other inquiry answered",
         "other_inquiry_fresh": "fresh other inquiry answered",
         "in_domain": "in-domain refused",
+        "sources": "in-domain (sources named otherwise) refused",
     }
     for name, system in report["systems"].items():
         cells = []
         for key, label in labels.items():
             m = system["sets"].get(key)
             if m is not None:
-                wrong, of = (m["false_refusals"], m["n"]) if key == "in_domain" else (m["false_answers"], m["should_abstain"])
+                in_domain = key in ("in_domain", "sources")
+                wrong, of = (m["false_refusals"], m["n"]) if in_domain else (m["false_answers"], m["should_abstain"])
                 cells.append(f"{label} {wrong}/{of}")
         _echo(f"{name:<12}" + ", ".join(cells))
 

@@ -68,6 +68,8 @@ _NUMBERING = frozenset(
 )
 # words that number one part of a series ("Module 2", "Phase 1", "Volume 3"): the part is a report of its own
 SERIES = frozenset("module modules phase phases volume volumes tranche tranches stage stages part".split())
+# words a name is often given or not ("the Home Affairs Select Committee" is printed "Home Affairs Committee")
+_OPTIONAL = frozenset({"select"})
 NEAR_SLACK = 2  # a name's words may stand this many words further apart than in the question
 TOGETHER_LIMIT = 2000  # a name in more passages than this constrains nothing (``together`` leaves it out)
 
@@ -151,7 +153,9 @@ class Vocabulary:
             for a in self.aliased
             if (m := re.fullmatch(r"([a-z]+)(\d{3,})", a)) and m.group(1) not in STOPWORDS and not _YEAR.fullmatch(m.group(2))
         }
-        self.cover_texts = [" ".join(re.findall(r"[a-z0-9]+", norm(f"{d.name} {d.title or ''}"))) for d in searcher.index.documents()]
+        self.cover_texts = [
+            " ".join(re.findall(r"[a-z0-9]+", norm(f"{d.name} {d.title or ''}"))) for d in searcher.index.documents()
+        ]
         self._printed: dict[tuple[str, bool], bool] = {}
 
     def prints(self, word: str, prefix: bool = False) -> bool:
@@ -173,6 +177,10 @@ class Vocabulary:
         """Passages holding ``phrase``'s words side by side, in order; counted up to ``at_most + 1``."""
         words = re.findall(r"[a-z0-9]+", norm(phrase))
         return len(self.index.near_documents(words, None, limit=at_most + 1))
+
+    def count_near(self, words: list[str], width: int, at_most: int) -> int:
+        """Passages holding all ``words`` within ``width`` words of each other, up to ``at_most + 1``."""
+        return len(self.index.near_documents(words, width, limit=at_most + 1))
 
     def near(self, words: list[str], width: int) -> bool:
         """Some passage holds all ``words`` within ``width`` words of each other."""
@@ -284,7 +292,7 @@ def name_parts(name: str, vocab: Vocabulary) -> list[_Part]:
             close()  # Civil ..."); "and" may join two names ("Grenfell and Hillsborough")
         else:
             span += 1
-            if low not in _CONNECTORS and low not in STOPWORDS and low not in SOURCE_NOUNS:
+            if low not in _CONNECTORS and low not in STOPWORDS and low not in SOURCE_NOUNS and low not in _OPTIONAL:
                 words.append(low)
         i += 1
     close()
@@ -356,6 +364,35 @@ def source_phrases(question: str) -> list[tuple[str, _Part]]:
     return out
 
 
+_QUOTED = re.compile(r"(?:^|(?<=[\s(]))['‘\"“]([^'’\"”]+?)['’\"”](?=[\s,.?!;:)]|$)")
+
+
+def quoted(question: str) -> list[str]:
+    """Phrases of two words or more in quotation marks ("the 'Policing for the future' report")."""
+    return [m.group(1).strip() for m in _QUOTED.finditer(question) if len(re.findall(r"[A-Za-z0-9]+", m.group(1))) >= 2]
+
+
+# a question's opening up to its subject: "What did ", "Did ", "How has "
+_SUBJECT_OPENING = re.compile(
+    r"\s*(?:(?:what|which|how|why|when|where|who)\s+(?:\w+\s+){0,2}?)?(?:did|does|do|has|have|had|will|would|is|was|were|are)\s+",
+    re.I,
+)
+
+
+def _asked_about(question: str, shown: str) -> bool:
+    """The described source is the question's subject: it follows the question's opening verb, with
+    only its owner between ("What did HMICFRS's 2023 spotlight report ... find", "Did the Kark review
+    of ... recommend"), not a source cited on the way ("... in its 2018 inspection")."""
+    text = fold(question)
+    at = text.find(shown)
+    if at < 0:
+        return False
+    words = re.findall(r"[\w'’-]+|\s+", text[:at])
+    while words and (words[-1].isspace() or words[-1].lower() in _OWNERS or (words[-1][:1].isupper() and len(words) > 2)):
+        words.pop()
+    return bool(_SUBJECT_OPENING.fullmatch("".join(words) + " "))
+
+
 # a question that sets documents side by side: its names need not share one
 _COMPARES = re.compile(r"\b(?:compar\w*|versus|vs|differ\w*|both|between|contrast\w*|similar\w*|alike|either)\b", re.I)
 
@@ -395,15 +432,27 @@ def coverage(
             passing.append(name)
         elif docs is not None:
             together.append((name, docs))
+    for phrase in quoted(question):
+        # a title or phrase in quotation marks is asked for word for word ("the 'Policing for the future' report")
+        if not vocab.count(phrase, 0):
+            missing.append(phrase)
     for shown, part in source_phrases(question):
         # several describing words are the source's subject, printed together anywhere ("riots last
         # summer" for "the report on last summer's riots"); one ("its 2019 inspection") must be
         # printed near the source noun
         describing = list(part.words[1:])
         looked_up = describing if len(describing) > 1 else list(part.words)
-        if not vocab.on_a_cover(describing) and not vocab.near(looked_up, part.span + NEAR_SLACK + 1):
+        if vocab.on_a_cover(describing):
+            continue
+        width = part.span + NEAR_SLACK + 1
+        if not vocab.near(looked_up, width):
             if resembles is None or not resembles(shown):
                 missing.append(shown)
+        elif _asked_about(question, shown) and vocab.count_near(looked_up, width, passing_at_most) <= passing_at_most:
+            # what the source found is the question ("What did the NAO's 2022 report on ... find?"), and
+            # the reports only cite it; a source cited on the way ("as the national abuse inquiry asked")
+            # may be what a passage answers with
+            passing.append(shown)
     apart: tuple[str, ...] = ()
     named = tuple(dict.fromkeys(n for n, _ in together))
     if not missing and not passing and len(named) > 1 and not _COMPARES.search(question) and not _listed(named, question):
@@ -514,7 +563,7 @@ def spelling_of(initials: str, text: str) -> str | None:
 def _distinctive(name: str) -> list[str]:
     """The name's words that are not generic; codes and numbers ("R12", "HC 381", "2024") are not names."""
     words = re.findall(r"[a-z0-9]+", norm(name))
-    return [w for w in words if w not in GENERIC and not any(ch.isdigit() for ch in w) and len(w) > 2]
+    return [w for w in words if w not in GENERIC and w not in _OPTIONAL and not any(ch.isdigit() for ch in w) and len(w) > 2]
 
 
 def _listed(names: tuple[str, ...], question: str) -> bool:

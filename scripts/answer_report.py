@@ -92,7 +92,7 @@ def print_report(report: AnswerReport, split: str) -> None:
     )
     for name in report.results:
         sets = report.metrics(name)
-        for set_name in ("off_topic", "other_inquiry", "other_inquiry_fresh", "in_domain", split):
+        for set_name in ("off_topic", "other_inquiry", "other_inquiry_fresh", "in_domain", "sources", split):
             if set_name not in sets:
                 continue
             m = sets[set_name]

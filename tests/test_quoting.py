@@ -269,3 +269,148 @@ def test_answer_types_for_when_and_how_many_questions():
     assert answer_type_match("How many people a year will be asked?", "Since 1996 patients were asked.") is False
     assert answer_type_match("How many people a year will be asked?", "Around 400,000 people a year.")
     assert answer_type_match("Who leads the work?", "The RASSO lead.") is None
+
+
+def test_a_report_and_the_responses_to_it_are_one_source_for_names(searcher):
+    from inquire.query.coverage import families
+
+    # the bundled IOPC page and the council's progress report answer the same recommendations: linked
+    assert families([("a", "b"), ("c", "b"), ("d", "e")]) == {"a": "a", "b": "a", "c": "a", "d": "d", "e": "d"}
+    assert len(set(vocabulary(searcher).family.values())) == 1 and len(vocabulary(searcher).family) == 2
+
+
+def test_names_printed_in_a_report_and_in_a_response_to_it_are_together(two_docs):
+    vocab = vocabulary(two_docs)
+    names = ("HMICFRS", "Westshire Constabulary")  # one in each document
+    assert vocab.family == {} and coverage(vocab, names).apart == names
+    vocab.family = {d.doc_id: "one" for d in two_docs.index.documents()}  # as if the police report answered the review
+    assert coverage(vocab, names).apart == ()
+
+
+SERIES_REPORT = """Harbour Inquiry Phase 1 Report
+
+Published 3 May 2024
+
+1. This report covers the night of the fire. Phase 2 of the Harbour Inquiry will examine the
+cladding of the tower and report next year.
+
+2. The Harbour Inquiry recommends that the fire service reviews its evacuation advice.
+
+3. What residents were told:
+Residents of the alpha landing on floor 1 were told by telephone to stay put until crews from station 3 arrived.
+Residents of the bravo landing on floor 2 were told by telephone to stay put until crews from station 4 arrived.
+Residents of the charlie landing on floor 3 were told by telephone to stay put until crews from station 5 arrived.
+Residents of the delta landing on floor 4 were told by telephone to stay put until crews from station 6 arrived.
+Residents of the echo landing on floor 5 were told by telephone to stay put until crews from station 7 arrived.
+Residents of the foxtrot landing on floor 6 were told by telephone to stay put until crews from station 8 arrived.
+Residents of the golf landing on floor 7 were told by telephone to stay put until crews from station 9 arrived.
+Residents of the hotel landing on floor 8 were told by telephone to stay put until crews from station 10 arrived.
+Residents of the india landing on floor 9 were told by telephone to stay put until crews from station 11 arrived.
+Residents of the juliet landing on floor 10 were told by telephone to stay put until crews from station 12 arrived.
+Residents of the kilo landing on floor 11 were told by telephone to stay put until crews from station 13 arrived.
+Residents of the lima landing on floor 12 were told by telephone to stay put until crews from station 14 arrived.
+Residents of the mike landing on floor 13 were told by telephone to stay put until crews from station 15 arrived.
+Residents of the november landing on floor 14 were told by telephone to stay put until crews from station 16 arrived.
+Residents of the oscar landing on floor 15 were told by telephone to stay put until crews from station 17 arrived.
+Residents of the papa landing on floor 16 were told by telephone to stay put until crews from station 18 arrived.
+Residents of the quebec landing on floor 17 were told by telephone to stay put until crews from station 19 arrived.
+Residents of the romeo landing on floor 18 were told by telephone to stay put until crews from station 20 arrived.
+Residents of the sierra landing on floor 19 were told by telephone to stay put until crews from station 21 arrived.
+Residents of the tango landing on floor 20 were told by telephone to stay put until crews from station 22 arrived.
+Residents of the uniform landing on floor 21 were told by telephone to stay put until crews from station 23 arrived.
+Residents of the victor landing on floor 22 were told by telephone to stay put until crews from station 24 arrived.
+Residents of the whisky landing on floor 23 were told by telephone to stay put until crews from station 25 arrived.
+Residents of the xray landing on floor 24 were told by telephone to stay put until crews from station 26 arrived.
+
+4. The board cited the Ferry Safety Committee's report on lifeboat drills when it met.
+"""
+
+
+@pytest.fixture
+def series(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour-inquiry-phase-1-HC123.txt").write_text(SERIES_REPORT, encoding="utf-8")
+    (docs / "fire-review.txt").write_text(FIRE_REVIEW, encoding="utf-8")
+    build_index([docs], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    yield s
+    s.close()
+
+
+def test_a_numbered_part_or_a_document_code_is_a_report_of_its_own(series):
+    vocab = vocabulary(series)
+    # the part the index holds (its title), one it mentions once (in passing), one it never mentions
+    assert coverage(vocab, ("Harbour Inquiry Phase 1",)) == coverage(vocab, ())
+    assert coverage(vocab, ("Harbour Inquiry Phase 2",)).passing == ("Harbour Inquiry Phase 2",)
+    assert coverage(vocab, ("Harbour Inquiry Phase 3",)).missing == ("Harbour Inquiry Phase 3",)
+    # the letters of the index's own document codes, with another number: another document
+    assert "hc" in vocab.code_letters
+    assert coverage(vocab, ("HC 123",)) == coverage(vocab, ())
+    assert coverage(vocab, ("HC 999",)).missing == ("HC 999",)
+    # a year is not a code, and a number after other words is no part ("Harbour Fire Service 42")
+    assert coverage(vocab, ("HC 2024", "Harbour Fire Service 42")).missing == ()
+
+
+def test_an_initialism_spelled_out_in_the_passages_found_is_the_name(two_docs):
+    from inquire.query.coverage import spelling_of
+
+    vocab = vocabulary(two_docs)
+    assert spelling_of("PAC", POLICE_REPORT) == "Public Accounts Committee"
+    assert spelling_of("EPU", FIRE_REVIEW) == "Emergency Planning Unit"
+    assert spelling_of("HFS", "in the Harbour. Fire Service crews") is None  # not across a full stop
+    assert spelling_of("PAC", "the Public Accounts Select Committee") is None
+    # never printed as an initialism: missing, unless a passage found spells it out
+    assert coverage(vocab, ("PAC",)).missing == ("PAC",)
+    assert coverage(vocab, ("PAC",), texts=[POLICE_REPORT]).missing == ()
+    assert coverage(vocab, ("EPU volunteers",), texts=[FIRE_REVIEW]).missing == ()
+    # printed elsewhere, but not with the rest of the name: spelled out, the name is printed
+    assert coverage(vocab, ("CO Seán Brown",), texts=[POLICE_REPORT]).missing == ("CO Seán Brown",)  # two letters: not spelled
+
+
+def test_a_source_described_in_other_words_may_be_a_document_found(two_docs):
+    from inquire.query.answer import _resembles
+    from inquire.query.search import Filters
+
+    vocab = vocabulary(two_docs)
+    question = "What did the report on riots say about volunteers?"
+    assert coverage(vocab, (), question=question).missing == ("report on riots",)
+    assert coverage(vocab, (), question=question, resembles=lambda d: d == "report on riots").missing == ()
+    assert coverage(vocab, (), question=question, resembles=lambda d: False).missing == ("report on riots",)
+    # a year the documents' titles lack is another report, however close the words
+    hits = two_docs.search("volunteers", k=5, filters=Filters())
+    assert hits and all("2011" not in (h.title or "") for h in hits)
+    assert not _resembles(two_docs, "Fire Service Review 2011", hits, replace(OPEN, described_title=-1.0))
+    assert _resembles(two_docs, "Fire Service Review", hits, replace(OPEN, described_title=-1.0))
+
+
+def test_a_source_asked_about_that_the_reports_only_cite_is_mentioned_in_passing(series):
+    vocab = vocabulary(series)
+    # the Ferry Safety Committee's report on lifeboat drills is cited once, past the report's cover
+    assert not vocab.on_a_cover(["lifeboat", "drills"])
+    question = "What did the Ferry Safety Committee's report on lifeboat drills find about crews?"
+    assert coverage(vocab, question_names(question), question=question).passing == ("report on lifeboat drills",)
+    question = "Did its report on lifeboat drills recommend more crews?"
+    assert coverage(vocab, (), question=question).passing == ("report on lifeboat drills",)
+    # cited on the way, it may be what a passage answers with
+    question = "Why did the board meet, as the committee's report on lifeboat drills asked?"
+    assert coverage(vocab, (), question=question) == coverage(vocab, ())
+    question = "Who cited the Ferry Safety Committee's report on lifeboat drills?"
+    assert coverage(vocab, question_names(question), question=question) == coverage(vocab, ())
+    # the report the index holds, asked about by its subject: not in passing
+    question = "What did the report on evacuation advice find?"
+    assert coverage(vocab, (), question=question) == coverage(vocab, ())
+
+
+def test_quoted_phrases_and_optional_words(two_docs):
+    from inquire.query.coverage import quoted
+
+    vocab = vocabulary(two_docs)
+    assert quoted("What did the 'radio network for emergencies' cost?") == ["radio network for emergencies"]
+    assert quoted("Why can't the force's chief say “no”?") == []  # apostrophes, and a single word
+    question = "What did the 'radio network for emergencies' cost?"
+    assert coverage(vocab, (), question=question).missing == ()
+    question = "What did the 'Policing for the future' report warn?"
+    assert coverage(vocab, (), question=question).missing == ("Policing for the future",)
+    # "Select Committee": the reports may leave "Select" out
+    assert coverage(vocab, ("Public Accounts Select Committee",)).missing == ()
