@@ -118,13 +118,15 @@ def test_eval_with_answers_scores_quotes_and_refusals(tmp_path):
     report = json.loads(result.stdout)["answers"]
     assert set(report["systems"]) == {"inquire", "top-passage"}
     sets = report["systems"]["inquire"]["sets"]
-    # the judged set, plus the questions judged on refusing: off-topic, in-domain and other inquiries (dev half)
-    assert set(sets) == {"answerable", "off_topic", "in_domain", "other_inquiry"}
+    # the judged set, plus the questions judged on refusing: off-topic, in-domain, other inquiries (dev half)
+    # and in-domain questions naming their source in other ways (dev only)
+    assert set(sets) == {"answerable", "off_topic", "in_domain", "other_inquiry", "sources"}
     assert sets["answerable"]["n"] == 1 and 0.0 <= sets["answerable"]["quote_precision"] <= 1.0
-    assert sets["other_inquiry"]["should_abstain"] == 51 and sets["off_topic"]["should_abstain"] == 20
+    assert sets["other_inquiry"]["should_abstain"] == 81 and sets["off_topic"]["should_abstain"] == 20
+    assert sets["sources"]["n"] == 30 and "should_abstain" not in sets["sources"]
     assert sets["in_domain"]["confidence"]["outside_0_1"] == 0
     lines = [json.loads(line) for line in (out / "answers.jsonl").read_text().splitlines()]
-    assert {x["system"] for x in lines} == {"inquire", "top-passage"} and len(lines) == 2 * (1 + 20 + 20 + 51)
+    assert {x["system"] for x in lines} == {"inquire", "top-passage"} and len(lines) == 2 * (1 + 20 + 20 + 81 + 30)
     assert json.loads((out / "metrics.json").read_text())["answers"] == report
     # the terminal table
     table = CliRunner().invoke(
@@ -132,4 +134,4 @@ def test_eval_with_answers_scores_quotes_and_refusals(tmp_path):
         ["eval", "--queries", str(queries), "--corpus", str(CORPUS), "--index", str(tmp_path / "idx"), "--out", str(out)]
         + ["--retriever", "inquire", "--answers"],
     )
-    assert table.exit_code == 0 and "quote precision" in table.output and "other inquiry answered 51/51" in table.output
+    assert table.exit_code == 0 and "quote precision" in table.output and "other inquiry answered 81/81" in table.output

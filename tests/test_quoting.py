@@ -323,6 +323,9 @@ Residents of the whisky landing on floor 23 were told by telephone to stay put u
 Residents of the xray landing on floor 24 were told by telephone to stay put until crews from station 26 arrived.
 
 4. The board cited the Ferry Safety Committee's report on lifeboat drills when it met.
+
+5. The Inquiry is chaired by Dame Ada Quill, who thanked the crews. It cites the Wren review of
+ferry safety.
 """
 
 
@@ -414,3 +417,16 @@ def test_quoted_phrases_and_optional_words(two_docs):
     assert coverage(vocab, (), question=question).missing == ("Policing for the future",)
     # "Select Committee": the reports may leave "Select" out
     assert coverage(vocab, ("Public Accounts Select Committee",)).missing == ()
+
+
+def test_a_source_named_after_its_chair_is_one_the_index_holds(series):
+    vocab = vocabulary(series)
+    # "the Quill report": never printed so, but Dame Ada Quill chairs the inquiry the index holds
+    assert vocab.count("Quill report", 0) == 0 and vocab.authored(["quill"], 0)
+    assert coverage(vocab, ("Quill report",), passing_at_most=0).missing == ()
+    # "the Wren review" is cited once, and no title makes Wren a person who chairs anything here
+    assert not vocab.authored(["wren"], 0)
+    assert coverage(vocab, ("Wren review",), passing_at_most=1).passing == ("Wren review",)
+    assert coverage(vocab, ("Lark report",), passing_at_most=0).missing == ("Lark report",)
+    # named beside her chair in one passage only: with two allowed in passing, not yet an author
+    assert not vocab.authored(["quill"], 1) and coverage(vocab, ("Quill report",), passing_at_most=1).missing == ("Quill report",)
