@@ -499,8 +499,10 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
         return "missing", None
     if any(w in SOURCE_NOUNS for w in words) and distinctive and not (vocab.on_a_cover(distinctive) or is_responder):
         n = vocab.count(name, passing_at_most)
-        if n <= passing_at_most and not vocab.authored(distinctive, passing_at_most):
-            return ("missing" if n == 0 else "passing"), None
+        if n == 0 and not vocab.authored(distinctive, passing_at_most):
+            return "missing", None
+        if 0 < n <= passing_at_most:  # the reports print the source by this name, and only cite it
+            return "passing", None
     # a name of generic words ("the Government", "Committee") identifies nothing; a question's
     # first word may be capitalised only by its place ("Besides")
     opening = " " not in name and fold(question).lstrip().startswith(fold(name))
