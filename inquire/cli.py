@@ -374,6 +374,12 @@ def search(
     until: str | None = UntilOpt,
     index: Path | None = IndexOpt,
     backend: str | None = BackendOpt,
+    rerank: bool = typer.Option(
+        False,
+        "--rerank",
+        help="Read the top 10 passages again token by token (late interaction): better for questions worded "
+        "unlike the reports, about a second slower on two cores. `ask` always does.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Return the passages most relevant to QUERY, each with its citation and score."""
@@ -388,10 +394,10 @@ def search(
         filters = _filters(doc, rec, responder, role, stance, since, until)
         if items is not None:
             for item in items:
-                hits = searcher.search(item["query"], k=k, filters=filters)
+                hits = searcher.search(item["query"], k=k, filters=filters, rerank=rerank)
                 _echo(json.dumps({"id": item["id"], "query": item["query"], "hits": [h.to_json() for h in hits]}))
             return
-        hits = searcher.search(query, k=k, filters=filters)
+        hits = searcher.search(query, k=k, filters=filters, rerank=rerank)
     if as_json:
         _echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, indent=2))
         return
@@ -682,7 +688,8 @@ def eval_(
         ["inquire", "bm25", "dense", "rrf"],
         "--retriever",
         "-r",
-        help="Retrievers to run side by side: inquire, bm25, dense, rrf (repeatable).",
+        help="Retrievers to run side by side: inquire, rerank (inquire with --rerank, as ask reads), bm25, dense, "
+        "rrf (repeatable).",
     ),
     corpus: list[Path] = typer.Option(
         None, "--corpus", help="Documents to evaluate on (default: corpus/ plus ../shared/corpora/uk-inquiry-responses)."

@@ -237,7 +237,7 @@ def answer(
     """Quote the sentences that answer ``question`` (with the ``k`` passages that support them), or
     refuse with the reason and the nearest passages."""
     p = params
-    hits = searcher.search(question, k=max(k, p.passages), filters=filters)
+    hits = searcher.search(question, k=max(k, p.passages), filters=filters, rerank=p.rerank)
     shown = tuple(hits[:k])
 
     def refuse(reason: str, confidence: float = 0.0, relevance: float = 0.0) -> Answer:

@@ -13,6 +13,7 @@ import numpy as np
 from inquire.query.backends import Backend, open_backend
 from inquire.query.filters import check_range, stance_value, within
 from inquire.query.grouping import group_duplicates
+from inquire.query.rerank import TokenCache, late_interaction
 from inquire.query.results import Hit
 from inquire.query.understand import GLOSSARY_SECTION, STOPWORDS, QueryIntent, parse_query, title_initialisms
 
@@ -95,6 +96,7 @@ class Searcher:
             self.index.close()
             raise
         self._query_vectors: dict[str, np.ndarray] = {}
+        self._tokens = TokenCache()
 
     @property
     def faiss(self):
@@ -244,8 +246,12 @@ class Searcher:
                         out[i] = (normalise_rec(q), m.role)
         return out
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
-        """Rank passages for ``query``. ``mode``: hybrid (default), dense, lexical or sentence."""
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid", rerank: bool = False
+    ) -> list[Hit]:
+        """Rank passages for ``query``. ``mode``: hybrid (default), dense, lexical or sentence.
+        ``rerank``: the top passages of a question that names no recommendation and no document
+        are read again with it, token by token (``query.rerank``; about a second on two cores)."""
         if not query or not query.strip():
             raise QueryError("empty query; pass some words to search for")
         if k < 1:
@@ -264,8 +270,26 @@ class Searcher:
             ranked = dense or lex or sent
         else:
             ranked = self._fuse(intent, dense, lex, sent, allowed)
+            if rerank and not intent.recommendations and not intent.docs:
+                ranked = self._reranked(query.strip(), ranked)
         rows = self.rows([i for i, _ in ranked[: max(3 * k, 30)]])
         return self._with_source_numbers(group_duplicates([row_to_hit(rows[i], 0, s) for i, s in ranked if i in rows], k))
+
+    def _reranked(self, query: str, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """``ranked`` with its top ``rerank_depth`` re-scored by late interaction (``query.rerank``);
+        unchanged when the embedder cannot give token states."""
+        encode_tokens = getattr(self.embedder, "encode_tokens", None)
+        if encode_tokens is None or self.weights.rerank_depth < 2:
+            return ranked
+
+        def read(ids: list[int]) -> list[np.ndarray]:
+            rows = self.rows(ids)
+            return encode_tokens([rows[i].text for i in ids])
+
+        question = encode_tokens([query])[0]
+        return late_interaction(
+            ranked, question, lambda ids: self._tokens.get(ids, read), self.weights.rerank_depth, self.weights.rerank_weight
+        )
 
     def _with_source_numbers(self, hits: list[Hit]) -> list[Hit]:
         """Hits (and their grouped citations) of passages that carry a source's recommendation under

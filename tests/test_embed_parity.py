@@ -296,3 +296,15 @@ def test_query_path_does_not_import_torch(export_dir: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_token_states_match_the_reference(onnx_embedder: OnnxEmbedder, reference: SentenceTransformerEmbedder) -> None:
+    # late interaction (query/rerank.py) reads each text's token states: the same from both backends,
+    # one unit row per token without [CLS] and [SEP], truncated as encode() truncates
+    texts = ["Will surgeons have to justify not using the anti-bleeding drug?", LONG_PASSAGES[0], "a"]
+    fast, ref = onnx_embedder.encode_tokens(texts), reference.encode_tokens(texts)
+    assert [len(t) for t in fast] == [len(t) for t in ref]
+    assert len(fast[1]) == 254 and len(fast[2]) == 1
+    for a, b in zip(fast, ref):
+        assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+        assert float((a * b).sum(axis=1).min()) > MIN_COSINE

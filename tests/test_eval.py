@@ -77,6 +77,28 @@ def test_eval_runs_with_the_weights_it_is_given(tmp_path):
     assert result["params"]["fusion"]["w_dense"] == 0.0
 
 
+def test_eval_scores_inquire_with_late_interaction_beside_it(tmp_path):
+    queries = [
+        EvalQuery("q1", "victims kept informed about their case", "paraphrase", None, ("single point of contact",)),
+        EvalQuery("q2", "Operation Linden recommendation 7", "lookup", "7", ("continues to work with the local ISVA",)),
+    ]
+    result = run_eval(
+        queries,
+        FakeEmbedder(),
+        index_dir=tmp_path / "idx",
+        out_dir=tmp_path / "out",
+        corpora=[CORPUS],
+        retrievers=("inquire", "rerank"),
+    )
+    assert set(result["retrievers"]) == {"inquire", "rerank"}
+    assert "late-interaction" in result["retrievers"]["rerank"]["label"]
+    runs = {name: (tmp_path / "out" / f"run.{name}.txt").read_text().splitlines() for name in ("inquire", "rerank")}
+    # the lookup (a recommendation named) is not re-ranked; the plain question's top passages are
+    lookup = {name: [line.split()[2] for line in lines if line.startswith("q2 ")] for name, lines in runs.items()}
+    plain = {name: [line.split()[2] for line in lines if line.startswith("q1 ")] for name, lines in runs.items()}
+    assert lookup["inquire"] == lookup["rerank"] and plain["inquire"] != plain["rerank"]
+
+
 def test_bundled_query_set_is_well_formed():
     from inquire.evaluation.harness import QUERIES_DIR
 

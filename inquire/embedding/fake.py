@@ -42,3 +42,10 @@ class FakeEmbedder:
         return self.encode(texts), [
             self.encode([t[s:e] for s, e in sp]).reshape(len(sp), self.dim) for t, sp in zip(texts, spans)
         ]
+
+    def encode_tokens(self, texts: list[str], batch_size: int = 16) -> list[np.ndarray]:
+        """Each text's words as vectors (a word's own hashed vector: no context), for late interaction."""
+        return [
+            self.encode(_TOKEN.findall(t.lower())) if _TOKEN.search(t.lower()) else np.zeros((0, self.dim), np.float32)
+            for t in texts
+        ]

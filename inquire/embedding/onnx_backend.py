@@ -546,6 +546,17 @@ class OnnxEmbedder:
             out[rows] = summed / counts
         return self._normalised(out)
 
+    def encode_tokens(self, texts: list[str], batch_size: int = 16) -> list[np.ndarray]:
+        """Each text's token states as the model reads it (truncated as :meth:`encode` truncates,
+        without [CLS] and [SEP]), each scaled to unit length: what late interaction compares."""
+        encodings = self._tokenizer.encode_batch(list(texts)) if texts else []
+        out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(encodings)
+        for rows, hidden, mask in self._forward([list(e.ids) for e in encodings], batch_size):
+            for r, i in enumerate(rows):
+                states = hidden[r, 1 : int(mask[r].sum()) - 1].astype(np.float32)
+                out[i] = states / np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-12)
+        return out
+
     def _normalised(self, out: np.ndarray) -> np.ndarray:
         if self.normalize:  # torch.nn.functional.normalize(p=2, eps=1e-12)
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

@@ -47,3 +47,16 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_tokens(self, texts: list[str], batch_size: int = 16) -> list[np.ndarray]:
+        """Each text's token states (without [CLS] and [SEP]), each scaled to unit length."""
+        if not texts:
+            return []
+        states = self._model.encode(
+            list(texts), batch_size=batch_size, output_value="token_embeddings", convert_to_numpy=False, show_progress_bar=False
+        )
+        out = []
+        for t in states:
+            v = np.asarray(t.detach().cpu().numpy(), dtype=np.float32)[1:-1]
+            out.append(v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12))
+        return out
