@@ -81,11 +81,6 @@ class AnswerParams:
     keep_within: float = 0.5  # quote a further sentence only when its score is within this of the first's
     relevance_below: float = 0.42  # abstain when no sentence reaches cosine + 0.25 x lexical of this (as before)
     passing: int = 2  # a source named in at most this many passages is mentioned only in passing
-    # a source described in words the reports never print together is one of the documents found when
-    # its description and that document's title have at least this cosine (and no year the title lacks).
-    # Dev (9 documents): in-domain descriptions 0.39-0.58, other reports' 0.33 and below once their year
-    # is checked (scripts: evaluation/queries/sources.jsonl and other_inquiry.jsonl, split dev)
-    described_title: float = 0.36
     cal_a: float = 2.213  # P(first quote answers) = 1 / (1 + exp(-(cal_a * score + cal_b))), fitted on dev
     cal_b: float = -12.001
     abstain_below: float = 0.0  # optional threshold on that probability (0: only the rules above)

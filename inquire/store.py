@@ -1282,12 +1282,13 @@ class Index:
         spans += [(r[0], None, r[1], r[2], r[3]) for r in links if (r[1], normalise_rec(r[0])) not in own]
         return spans
 
-    def linked_documents(self) -> list[tuple[str, str]]:
-        """Pairs of documents joined by a link (a recommendation of one answered or summarised in the
-        other), each pair once, the recommending document first: a report and the responses to it."""
-        q = """SELECT DISTINCT r.doc_id, l.doc_id FROM links l JOIN recommendations r ON r.id = l.rec_id
-               WHERE r.doc_id != l.doc_id ORDER BY 1, 2"""
-        return [(r[0], r[1]) for r in self._conn.execute(q)]
+    def linked_documents(self) -> list[tuple[str, str, str, int]]:
+        """(recommending document, linked document, link method, how many links) for each pair of
+        documents joined by links of that method (a recommendation of one answered or summarised in
+        the other): a report and the responses to it."""
+        q = """SELECT r.doc_id, l.doc_id, l.method, COUNT(*) FROM links l JOIN recommendations r ON r.id = l.rec_id
+               WHERE r.doc_id != l.doc_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
+        return [(r[0], r[1], r[2], r[3]) for r in self._conn.execute(q)]
 
     def link_verdicts(self, method: str) -> list[tuple[str, int, float]]:
         """(chunk_id, rec_id, confidence) of every passage's link made by ``method``, in id order: fewer

@@ -45,7 +45,7 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
-from inquire.query.coverage import MONTH_NAMES, Vocabulary, coverage, norm, question_names, vocabulary, years
+from inquire.query.coverage import MONTH_NAMES, Vocabulary, coverage, norm, question_names, vocabulary
 from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters, Searcher
 from inquire.query.sentences import Answer, DocPages, Quote, candidates, lexical_evidence
@@ -247,7 +247,7 @@ def answer(
     vocab = vocabulary(searcher)
     # where an initialism may be spelled out: the passages found and the covers of their documents
     texts = [h.text for h in hits] + [searcher.index.document_head(d, 1500) for d in dict.fromkeys(_doc_id(h) for h in hits)]
-    cover = coverage(vocab, ask.names, p.passing, question, texts, lambda d: _resembles(searcher, d, hits, p))
+    cover = coverage(vocab, ask.names, p.passing, question, texts)
     if cover.missing:
         return refuse(f"The indexed reports do not mention {_join(cover.missing)}.")
     if cover.passing:
@@ -287,18 +287,6 @@ def answer(
         return refuse("The indexed reports do not answer this question clearly.", confidence, relevance)
     quotes = _merge(searcher, [(cands[i], float(scores[i]), labels.get(i)) for i in chosen], vocab, cands)
     return Answer(question, tuple(_newest_first(quotes)), False, shown, confidence, relevance)
-
-
-def _resembles(searcher: Searcher, description: str, hits: list[Hit], params: AnswerParams) -> bool:
-    """A source the question describes in its own words is, by meaning, the title of a document it
-    found ("the committee's report on the riots": "Police response to the 2024 summer disorder"),
-    and gives no year that title lacks ("the 2011 riots")."""
-    asked = years(description)
-    titles = list(dict.fromkeys(h.title for h in hits if h.title and asked <= years(h.title)))
-    if not titles:
-        return False
-    vecs = searcher.embedder.encode([description, *titles])
-    return bool((vecs[1:] @ vecs[0]).max() >= params.described_title)
 
 
 def _opening(cands, i: int) -> int:

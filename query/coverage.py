@@ -20,9 +20,7 @@ them up in the index's own text; none knows any document:
   A phrase in quotation marks must be printed word for word.
 - **sources described** in lower case ("its review of hate crime laws", "its 2019 inspection", "the
   culture review"): the describing words must occur near the source noun in some passage, or all
-  be on the cover of an indexed document, or the description must mean the title of a document
-  found (``resembles``: "the report on the riots" for "the 2024 summer disorder"). One the question
-  asks about ("What did the NAO's 2022 report on ... find?") that at most ``passing`` passages
+  be on the cover of an indexed document. One the question asks about ("What did the NAO's 2022 report on ... find?") that at most ``passing`` passages
   print is mentioned only in passing.
 - **together**: the names of one question must all occur in one document, or in documents joined
   by links (a report and the responses to it: "the IOPC" in one report and "Cleveland Police" in
@@ -43,7 +41,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inquire.query.search import Searcher
@@ -51,7 +49,7 @@ from inquire.query.understand import STOPWORDS, initialism
 
 from inquire.params import ANSWER
 
-__all__ = ["Coverage", "Vocabulary", "coverage", "question_names", "source_phrases", "vocabulary", "years"]
+__all__ = ["Coverage", "Vocabulary", "coverage", "question_names", "source_phrases", "vocabulary"]
 
 SOURCE_NOUNS = frozenset("inquiry inquiries review reviews panel investigation inquest inquests report commission".split())
 GENERIC = (
@@ -74,10 +72,13 @@ _NUMBERING = frozenset(
     "appendix page pages table figure item items box".split()
 )
 # words that number one part of a series ("Module 2", "Phase 1", "Volume 3"): the part is a report of its own
-SERIES = frozenset("module modules phase phases volume volumes tranche tranches stage stages part".split())
+SERIES = frozenset("module modules phase phases volume volumes".split())
 # titles printed before a person's name, and the words that make that person a source's author or chair
 HONORIFICS = frozenset("sir dame baroness baron lord lady dr professor bishop judge".split())
 AUTHORSHIP = ("chair", "chaired", "chairman", "led", "inquiry", "report", "review", "investigation")
+# the sources a chair's name may stand for ("the Langstaff inquiry", "the Hallett report"), not the
+# inquests or investigations that person may have led elsewhere ("the Hallett inquests")
+_AUTHORED_NOUNS = frozenset("inquiry report review".split())
 # words a name is often given or not ("the Home Affairs Select Committee" is printed "Home Affairs Committee")
 _OPTIONAL = frozenset({"select"})
 NEAR_SLACK = 2  # a name's words may stand this many words further apart than in the question
@@ -156,7 +157,7 @@ class Vocabulary:
                 self.aliased.setdefault(alias, set()).add(doc_id)
         self.known |= set(self.aliased)
         self.responders = [norm(r) for r in searcher.responders()]
-        self.family = families(searcher.index.linked_documents())
+        self.linked = linked(searcher.index.linked_documents())
         # the letters of the documents' codes ("hc" of "HC 381", "cp" of "CP 1224"): "HC 1119" is a code too
         self.code_letters = {
             m.group(1)
@@ -223,23 +224,21 @@ class Vocabulary:
         return any(all(w in head for w in words) for head in self.heads)
 
 
-def families(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Documents joined by links, directly or through others (a report, the government's response
-    to it, a briefing that summarises both), mapped to one member of their family; a document with
-    no link is its own family and is left out."""
-    parent: dict[str, str] = {}
+# content links (a passage that reads like a response to a recommendation) join two documents only
+# when there are several: a few can join unrelated responses that share their wording
+CONTENT_LINKS_TO_JOIN = 5
 
-    def root(d: str) -> str:
-        while parent.setdefault(d, d) != d:
-            parent[d] = parent[parent[d]]
-            d = parent[d]
-        return d
 
-    for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {d: root(d) for d in parent}
+def linked(pairs: list[tuple[str, str, str, int]]) -> dict[str, set[str]]:
+    """Each document's directly linked documents (a report, the responses to it, a briefing that
+    summarises them): joined by an explicit or reference link, or by CONTENT_LINKS_TO_JOIN content
+    links; a document with none is left out."""
+    out: dict[str, set[str]] = {}
+    for a, b, method, n in pairs:
+        if method != "content" or n >= CONTENT_LINKS_TO_JOIN:
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+    return out
 
 
 _VOCAB: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -389,8 +388,14 @@ _QUOTED = re.compile(r"(?:^|(?<=[\s(]))['‘\"“]([^'’\"”]+?)['’\"”](?=
 
 
 def quoted(question: str) -> list[str]:
-    """Phrases of two words or more in quotation marks ("the 'Policing for the future' report")."""
-    return [m.group(1).strip() for m in _QUOTED.finditer(question) if len(re.findall(r"[A-Za-z0-9]+", m.group(1))) >= 2]
+    """Phrases of two to eight words in quotation marks ("the 'Policing for the future' report"); a
+    question quoted whole, or a quoted question, is no title."""
+    out = []
+    for m in _QUOTED.finditer(question):
+        phrase = m.group(1).strip()
+        if 2 <= len(re.findall(r"[A-Za-z0-9]+", phrase)) <= 8 and not phrase.endswith("?"):
+            out.append(phrase)
+    return out
 
 
 # a question's opening up to its subject: "What did ", "Did ", "How has "
@@ -424,15 +429,11 @@ def coverage(
     passing_at_most: int = ANSWER.passing,
     question: str = "",
     texts: Sequence[str] = (),
-    resembles: Callable[[str], bool] | None = None,
 ) -> Coverage:
     """Which of the question's ``names`` (and, given the ``question``, the sources it describes)
     the index never mentions, mentions only in passing, or mentions only in different documents.
     ``texts``: the passages retrieved for the question (and their documents' covers), where an
-    initialism may be spelled out ("Rotherham MBC": "Rotherham Metropolitan Borough Council");
-    ``resembles``: whether a source described in other words than the reports' is, by meaning, one
-    of the documents found ("the committee's report on the riots": "Police response to the 2024
-    summer disorder")."""
+    initialism may be spelled out ("Rotherham MBC": "Rotherham Metropolitan Borough Council")."""
     missing, passing = [], []
     together: list[tuple[str, set[str]]] = []
     opening_words = re.findall(r"[A-Za-z0-9]+", fold(question))[:1]
@@ -467,8 +468,7 @@ def coverage(
             continue
         width = part.span + NEAR_SLACK + 1
         if not vocab.near(looked_up, width):
-            if resembles is None or not resembles(shown):
-                missing.append(shown)
+            missing.append(shown)
         elif _asked_about(question, shown) and vocab.count_near(looked_up, width, passing_at_most) <= passing_at_most:
             # what the source found is the question ("What did the NAO's 2022 report on ... find?"), and
             # the reports only cite it; a source cited on the way ("as the national abuse inquiry asked")
@@ -478,7 +478,7 @@ def coverage(
     named = tuple(dict.fromkeys(n for n, _ in together))
     if not missing and not passing and len(named) > 1 and not _COMPARES.search(question) and not _listed(named, question):
         # a report and the responses to it are one source: a question may take a name from each
-        if not set.intersection(*({vocab.family.get(d, d) for d in docs} for _, docs in together)):
+        if not _together(vocab, [docs for _, docs in together]):
             apart = named
     return Coverage(tuple(dict.fromkeys(missing)), tuple(passing), apart)
 
@@ -506,7 +506,9 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
         return "missing", None
     if any(w in SOURCE_NOUNS for w in words) and distinctive and not (vocab.on_a_cover(distinctive) or is_responder):
         n = vocab.count(name, passing_at_most)
-        if n == 0 and not vocab.authored(distinctive, passing_at_most):
+        # a chair's name makes a source held only for the works an inquiry's chair is known by
+        rescued = any(w in _AUTHORED_NOUNS for w in words) and vocab.authored(distinctive, passing_at_most)
+        if n == 0 and not rescued:
             return "missing", None
         if 0 < n <= passing_at_most:  # the reports print the source by this name, and only cite it
             return "passing", None
@@ -521,22 +523,19 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
-def years(text: str) -> set[str]:
-    return set(re.findall(r"\b(?:19|20)\d\d\b", text))
-
-
 def numbered_parts(name: str, vocab: Vocabulary) -> list[str]:
     """The parts of a series and the document codes a name gives, each a report of its own: "Module
     2" (a series word and its number), "HC 1119" (letters the index's own document codes use, and
     a number that is not a year)."""
-    tokens = re.findall(r"[A-Za-z]+|\d+", fold(name))
+    tokens = re.findall(r"\d+[A-Za-z]?\b|[A-Za-z]+", fold(name))
     out = []
     for word, number in zip(tokens, tokens[1:]):
         low = word.lower()
-        if not number.isdigit():
+        if not number[:1].isdigit() or not word.isalpha():
             continue
-        if low in SERIES or (low in vocab.code_letters and len(number) >= 3 and not _YEAR.fullmatch(number)):
-            out.append(f"{low} {number}")
+        digits = number.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        if low in SERIES or (low in vocab.code_letters and len(digits) >= 3 and not _YEAR.fullmatch(digits)):
+            out.append(f"{low} {number.lower()}")
     return out
 
 
@@ -549,34 +548,53 @@ def _spelled_out(name: str, texts: Sequence[str]) -> str:
     Forber"; "of", "and", "for", "the" may stand between them)."""
     out = name
     for word in dict.fromkeys(re.findall(r"\b[A-Z]{3,}\b", fold(name))):
+        previous = re.search(rf"(\w+)\s+{word}\b", fold(name))
         for text in texts:
-            if spelled := spelling_of(word, text):
-                out = re.sub(rf"\b{word}\b", spelled, out)
+            if spelled := spelling_of(word, text, previous.group(1) if previous else None):
+                out = re.sub(rf"\b{word}\b", lambda _: spelled, out)
                 break
     return out
 
 
-def spelling_of(initials: str, text: str) -> str | None:
+def spelling_of(initials: str, text: str, after: str | None = None) -> str | None:
     """The capitalised words of ``text`` whose first letters spell ``initials`` (none of them
-    across a full stop, comma or bracket), or None."""
-    found = list(re.finditer(r"[\w&’'-]+", fold(text)))
+    across a full stop, comma, bracket or blank line; all in capitals or none), or None. They must
+    begin or end a run of capitalised words, or follow the word ``after`` (the word before the
+    initialism in the question: "Rotherham" of "Rotherham MBC")."""
+    text = fold(text)
+    found = list(re.finditer(r"[\w&’'-]+", text))
     words = [m.group() for m in found]
-    pause = [i > 0 and bool(re.search(r"[.,;:()!?]", text[found[i - 1].end() : m.start()])) for i, m in enumerate(found)]
+    # a full stop, comma, bracket or blank line between two words ends a run of them
+    pause = [i > 0 and bool(re.search(r"[.,;:()!?]|\n\s*\n", text[found[i - 1].end() : m.start()])) for i, m in enumerate(found)]
+
+    def capital(k: int) -> bool:  # a capitalised word of a name (not a joining word)
+        w = words[k]
+        return w[:1].isupper() and w.lower() not in _SPELLING_JOINS
+
     target = initials.upper()
     for i, w in enumerate(words):
-        if w[:1] != target[0]:
+        if w[:1] != target[0] or not capital(i):
             continue
         got, j = "", i
         while j < len(words) and len(got) < len(target) and (j == i or not pause[j]):
-            cur = words[j]
-            if cur[:1].isupper() and cur.lower() not in _SPELLING_JOINS:
-                got += cur[0]
+            if capital(j):
+                got += words[j][0]
                 if not target.startswith(got):
                     break
-            elif cur.lower() not in _SPELLING_JOINS:
+            elif words[j].lower() not in _SPELLING_JOINS:
                 break
             j += 1
-        if got == target:
+        if got != target:
+            continue
+        named = [words[k] for k in range(i, j) if capital(k)]
+        if len({len(w) > 1 and w.isupper() for w in named}) > 1:
+            continue  # "College of Policing SSAIDP": an initialism is no word of a name in small letters
+        # the words begin a run of capitalised words ("Deputy Chief Constable Tim Forber") or end one
+        # ("Rotherham Metropolitan Borough Council"), not the middle of another name
+        begins = i == 0 or pause[i] or not capital(i - 1)
+        ends = j == len(words) or pause[j] or not capital(j)
+        follows = after is not None and i > 0 and not pause[i] and words[i - 1].lower() == after.lower()
+        if begins or ends or follows:
             return " ".join(words[i:j])
     return None
 
@@ -585,6 +603,16 @@ def _distinctive(name: str) -> list[str]:
     """The name's words that are not generic; codes and numbers ("R12", "HC 381", "2024") are not names."""
     words = re.findall(r"[a-z0-9]+", norm(name))
     return [w for w in words if w not in GENERIC and w not in _OPTIONAL and not any(ch.isdigit() for ch in w) and len(w) > 2]
+
+
+def _together(vocab: Vocabulary, printed_in: list[set[str]]) -> bool:
+    """Some document, with the documents directly linked to it, prints every name (each name: the
+    documents that print it)."""
+    for doc in set().union(*printed_in):
+        near = {doc} | vocab.linked.get(doc, set())
+        if all(docs & near for docs in printed_in):
+            return True
+    return False
 
 
 def _listed(names: tuple[str, ...], question: str) -> bool:
