@@ -153,7 +153,7 @@ def run_eval(
     runs: dict[str, dict[str, list[str]]] = {}
     units: dict[str, dict[str, str]] = {}
     seconds: dict[str, float] = {}
-    own = [r for r in ("inquire", "rerank") if r in retrievers]  # "rerank": inquire's search with late interaction
+    own: list[str] = [r for r in ("inquire", "rerank") if r in retrievers]  # "rerank": inquire's search with late interaction
     if own:
         searcher = Searcher(index_dir, embedder, weights=weights, backend=backend)
         for name in own:
