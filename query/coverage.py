@@ -13,18 +13,19 @@ them up in the index's own text; none knows any document:
   Recommendation and paragraph numbers and document codes ("HC 381") are not names.
 - **sources named** ("the Hackitt review"): the index holds it (a document that is, or prints on its
   cover, that source), or passages name it; named in at most ``passing`` passages, it is mentioned
-  only in passing and refused as such. Never named so, it is held when it is named after a person
-  the reports print with a title beside a chair or source word ("the Langstaff inquiry"). Another
-  numbered part of a series ("Module 3") or another document code ("HC 1119") is a source too. An
-  initialism the reports never print is read as the words that spell it in the passages found.
-  A phrase in quotation marks must be printed word for word.
+  only in passing and refused as such. Never named so, an inquiry, report or review is held when
+  it is named after a person the reports print with a title beside a chair or source word ("the
+  Langstaff inquiry"). Another module, phase or volume of a series ("Module 3") or another document
+  code ("HC 1119") is a source too. An initialism may be read as the words that spell it in the
+  passages found. A phrase of two to eight words in quotation marks must be printed word for word.
 - **sources described** in lower case ("its review of hate crime laws", "its 2019 inspection", "the
   culture review"): the describing words must occur near the source noun in some passage, or all
-  be on the cover of an indexed document. One the question asks about ("What did the NAO's 2022 report on ... find?") that at most ``passing`` passages
-  print is mentioned only in passing.
-- **together**: the names of one question must all occur in one document, or in documents joined
-  by links (a report and the responses to it: "the IOPC" in one report and "Cleveland Police" in
-  an unrelated one do not answer "What did the IOPC find about Cleveland Police officers ...?"). A name printed in very many passages, or made of generic words ("the
+  be on the cover of an indexed document. One the question asks about ("What did the NAO's 2022
+  report on ... find?") that at most ``passing`` passages print is mentioned only in passing.
+- **together**: the names of one question must all occur in one document, or in a document and
+  those directly linked to it (a report and a response to it; ``linked``): "the IOPC" in one report
+  and "Cleveland Police" in an unrelated one do not answer "What did the IOPC find about Cleveland
+  Police officers ...?". A name printed in very many passages, or made of generic words ("the
   Government"), constrains nothing and is left out; names compared ("compare", "both", "between")
   or listed side by side ("Grenfell and Hillsborough") need not share a document.
 
