@@ -378,7 +378,7 @@ def search(
         False,
         "--rerank",
         help="Read the top 10 passages again token by token (late interaction): better for questions worded "
-        "unlike the reports, about a second slower on two cores. `ask` always does.",
+        "unlike the reports, about 0.7 s slower on two cores. `ask` always does.",
     ),
     as_json: bool = JsonOpt,
 ) -> None:

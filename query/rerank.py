@@ -12,7 +12,8 @@ it). The score, standardised among those passages, is added to the fusion score 
 Only questions that name no recommendation and no document are re-ranked: there the named
 passages lead by design. Chosen on the dev set (``evaluation/queries/dev.jsonl``; depth 10, weight
 1): S@1 0.737 -> 0.767, paraphrase S@5 0.81 -> 0.87 before grouping. Reading ten passages costs
-about a second on two cores, so ``ask`` re-ranks and ``search`` does with ``--rerank``.
+about 0.7 s on two cores (scripts/bench_rerank.py), so ``ask`` re-ranks and ``search`` does with
+``--rerank``.
 """
 
 from __future__ import annotations

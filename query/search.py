@@ -251,7 +251,7 @@ class Searcher:
     ) -> list[Hit]:
         """Rank passages for ``query``. ``mode``: hybrid (default), dense, lexical or sentence.
         ``rerank``: the top passages of a question that names no recommendation and no document
-        are read again with it, token by token (``query.rerank``; about a second on two cores)."""
+        are read again with it, token by token (``query.rerank``; about 0.7 s on two cores)."""
         if not query or not query.strip():
             raise QueryError("empty query; pass some words to search for")
         if k < 1:
