@@ -105,6 +105,11 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=None)
     ap.add_argument("--l2", type=float, default=0.01)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--curve-only",
+        action="store_true",
+        help="keep the weights of inquire/params.py and fit only the confidence curve on them",
+    )
     args = ap.parse_args()
     p = ANSWER
     searcher = Searcher(args.index or eval_index_dir(default_corpora()), get_embedder())
@@ -122,7 +127,7 @@ def main() -> None:
         w = fit_weights([d for i, d in enumerate(dev) if i not in held], args.l2)
         cv.append(score_questions([dev[i] for i in fold], w, p.keep_within, p.max_quotes))
     cv_mean = {k: round(sum(r[k] for r in cv) / len(cv), 3) for k in cv[0]}
-    w = fit_weights(dev, args.l2)
+    w = np.array(p.weights) if args.curve_only else fit_weights(dev, args.l2)
     before = score_questions(dev, np.array([1.0, 0.25] + [0.0] * (len(quoting.FEATURES) - 2)), 0.12, 3)  # same candidates
     current = score_questions(dev, np.array(p.weights), p.keep_within, p.max_quotes)  # the shipped weights, same candidates
 
