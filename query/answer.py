@@ -45,7 +45,7 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
-from inquire.query.coverage import MONTH_NAMES, Vocabulary, coverage, norm, question_names, vocabulary
+from inquire.query.coverage import HEAD_CHARS, MONTH_NAMES, Vocabulary, coverage, norm, question_names, vocabulary
 from inquire.query.results import Citation, Hit
 from inquire.query.search import Filters, Searcher
 from inquire.query.sentences import Answer, DocPages, Quote, candidates, lexical_evidence
@@ -246,7 +246,9 @@ def answer(
     ask = read_question(searcher, question)
     vocab = vocabulary(searcher)
     # where an initialism may be spelled out: the passages found and the covers of their documents
-    texts = [h.text for h in hits] + [searcher.index.document_head(d, 1500) for d in dict.fromkeys(_doc_id(h) for h in hits)]
+    texts = [h.text for h in hits] + [
+        searcher.index.document_head(d, HEAD_CHARS) for d in dict.fromkeys(_doc_id(h) for h in hits)
+    ]
     cover = coverage(vocab, ask.names, p.passing, question, texts)
     if cover.missing:
         return refuse(f"The indexed reports do not mention {_join(cover.missing)}.")

@@ -40,6 +40,7 @@ index lookups, not a scan of the passages.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 import weakref
 from collections.abc import Sequence
@@ -50,7 +51,7 @@ from inquire.query.understand import STOPWORDS, initialism
 
 from inquire.params import ANSWER
 
-__all__ = ["Coverage", "Vocabulary", "coverage", "question_names", "source_phrases", "vocabulary"]
+__all__ = ["HEAD_CHARS", "Coverage", "Vocabulary", "coverage", "question_names", "source_phrases", "vocabulary"]
 
 SOURCE_NOUNS = frozenset("inquiry inquiries review reviews panel investigation inquest inquests report commission".split())
 GENERIC = (
@@ -82,6 +83,8 @@ AUTHORSHIP = ("chair", "chaired", "chairman", "led", "inquiry", "report", "revie
 _AUTHORED_NOUNS = frozenset("inquiry report review".split())
 # words a name is often given or not ("the Home Affairs Select Committee" is printed "Home Affairs Committee")
 _OPTIONAL = frozenset({"select"})
+HEAD_CHARS = 1500  # a document's head: its cover, where its own name, body and date are printed
+_YEAR = re.compile(r"(?:19|20)\d\d")
 NEAR_SLACK = 2  # a name's words may stand this many words further apart than in the question
 TOGETHER_LIMIT = 2000  # a name in more passages than this constrains nothing (``together`` leaves it out)
 
@@ -146,10 +149,12 @@ class Vocabulary:
     def __init__(self, searcher: Searcher) -> None:
         self.index = searcher.index
         self.heads: list[set[str]] = []
+        self.cover_texts: list[str] = []  # each document's name and title, words joined by one space
         self.dates: dict[str, str | None] = {}
         for doc in searcher.index.documents():
-            head = searcher.index.document_head(doc.doc_id, 1500)
+            head = searcher.index.document_head(doc.doc_id, HEAD_CHARS)
             self.heads.append(set(re.findall(r"[a-z0-9]+", norm(f"{doc.name} {doc.title or ''} {head}"))))
+            self.cover_texts.append(" ".join(re.findall(r"[a-z0-9]+", norm(f"{doc.name} {doc.title or ''}"))))
             self.dates[doc.name] = doc.published  # the index's publication date (indexer/docmeta.py)
         self.known = {a for r in searcher.responders() if (a := initialism(r))}
         self.aliased: dict[str, set[str]] = {}  # a document's distinctive name or title word, code -> doc_ids
@@ -165,9 +170,6 @@ class Vocabulary:
             for a in self.aliased
             if (m := re.fullmatch(r"([a-z]+)(\d{3,})", a)) and m.group(1) not in STOPWORDS and not _YEAR.fullmatch(m.group(2))
         }
-        self.cover_texts = [
-            " ".join(re.findall(r"[a-z0-9]+", norm(f"{d.name} {d.title or ''}"))) for d in searcher.index.documents()
-        ]
         self._printed: dict[tuple[str, bool], bool] = {}
 
     def prints(self, word: str, prefix: bool = False) -> bool:
@@ -301,7 +303,7 @@ def name_parts(name: str, vocab: Vocabulary) -> list[_Part]:
         after = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
         if low in MONTH_NAMES:
             close()
-            if re.fullmatch(r"(?:19|20)\d\d", after):
+            if _YEAR.fullmatch(after):
                 parts.append(_Part((low, after), 2))
                 i += 1
         elif low in _NUMBERING:
@@ -521,9 +523,6 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
     return None, _documents_naming(name, vocab, parts)
 
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
-
-
 def numbered_parts(name: str, vocab: Vocabulary) -> list[str]:
     """The parts of a series and the document codes a name gives, each a report of its own: "Module
     2" (a series word and its number), "HC 1119" (letters the index's own document codes use, and
@@ -534,7 +533,7 @@ def numbered_parts(name: str, vocab: Vocabulary) -> list[str]:
         low = word.lower()
         if not number[:1].isdigit() or not word.isalpha():
             continue
-        digits = number.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        digits = number.rstrip(string.ascii_letters)
         if low in SERIES or (low in vocab.code_letters and len(digits) >= 3 and not _YEAR.fullmatch(digits)):
             out.append(f"{low} {number.lower()}")
     return out
