@@ -156,8 +156,9 @@ def run_eval(
     own: list[str] = [r for r in ("inquire", "rerank") if r in retrievers]  # "rerank": inquire's search with late interaction
     if own:
         searcher = Searcher(index_dir, embedder, weights=weights, backend=backend)
+        passages = searcher.index.chunk_texts()  # both judge the same passages: read once
         for name in own:
-            units[name] = searcher.index.chunk_texts()
+            units[name] = passages
             t0 = time.perf_counter()
             runs[name] = {}
             for n, q in enumerate(queries):
@@ -169,8 +170,9 @@ def run_eval(
     if refs:
         windows = make_windows(files)
         wr = WindowRetriever(windows, embedder, cache_dir=index_dir.parent / "cache")
+        window_texts = {w.docid: w.text for w in windows}
         for name in refs:
-            units[name] = {w.docid: w.text for w in windows}
+            units[name] = window_texts
             fn = getattr(wr, name)
             t0 = time.perf_counter()
             runs[name] = {}
@@ -190,14 +192,11 @@ def run_eval(
         "params": {"fusion": weights.to_dict(), "answer": ANSWER.to_dict(), "link": LINK.to_dict()},
     }
     per_query_all: dict[str, dict] = {}
+    judged: dict[int, tuple[dict[str, dict[str, int]], int]] = {}  # retrievers of the same units share their qrels
     for name, run in runs.items():
-        qrels: dict[str, dict[str, int]] = {}
-        unreachable = 0
-        for q in queries:
-            rel = {d: 1 for d, text in units[name].items() if passage_matches(text, list(q.answers))}
-            if not rel:
-                rel, unreachable = {PHANTOM: 1}, unreachable + 1
-            qrels[q.id] = rel
+        if id(units[name]) not in judged:
+            judged[id(units[name])] = _qrels(queries, units[name])
+        qrels, unreachable = judged[id(units[name])]
         _write_trec(out_dir, name, qrels, run)
         per_query = _metrics(qrels, run)
         by_kind: dict[str, list] = defaultdict(list)
@@ -239,6 +238,19 @@ def run_eval(
                 + "\n"
             )
     return results
+
+
+def _qrels(queries: list[EvalQuery], units: dict[str, str]) -> tuple[dict[str, dict[str, int]], int]:
+    """Each query's relevant units (the passages or windows holding one of its answer strings; PHANTOM
+    when none does), and how many queries have none."""
+    qrels: dict[str, dict[str, int]] = {}
+    unreachable = 0
+    for q in queries:
+        rel = {d: 1 for d, text in units.items() if passage_matches(text, list(q.answers))}
+        if not rel:
+            rel, unreachable = {PHANTOM: 1}, unreachable + 1
+        qrels[q.id] = rel
+    return qrels, unreachable
 
 
 def _worst(queries: list[EvalQuery], per_query: dict, run: dict, units: dict, n: int = 10) -> list[dict]:
