@@ -45,6 +45,21 @@ def corpus_copy(tmp_path) -> Path:
     return dest
 
 
+@pytest.fixture
+def searcher(corpus_copy, tmp_path):
+    """A searcher over an index of the bundled corpus built with the fake embedder (a module that
+    needs other documents defines its own ``searcher``)."""
+    from inquire.indexer.pipeline import build_index
+    from inquire.query.search import Searcher
+
+    from inquire.embedding.fake import FakeEmbedder
+
+    build_index([corpus_copy], tmp_path / "idx", FakeEmbedder())
+    s = Searcher(tmp_path / "idx", FakeEmbedder())
+    yield s
+    s.close()
+
+
 def write_renumbered_pair(folder: Path) -> None:
     """A committee report with recommendations 7-9 and a government response that prints them under
     its own numbers 1-3, each followed by its reply "(point k)": the report's 9 is the response's 3."""

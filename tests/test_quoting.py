@@ -25,14 +25,6 @@ OPEN = AnswerParams(abstain_below=0.0)  # no confidence threshold: the rules alo
 ISVA = "Who is South Yorkshire Police's single point of contact for the ISVA service?"
 
 
-@pytest.fixture
-def searcher(corpus_copy, tmp_path):
-    build_index([corpus_copy], tmp_path / "idx", FakeEmbedder())
-    s = Searcher(tmp_path / "idx", FakeEmbedder())
-    yield s
-    s.close()
-
-
 def test_question_names_are_capitalised_runs_without_the_question_word():
     assert question_names("What did the Manchester Arena Inquiry say about the fire service?") == ("Manchester Arena Inquiry",)
     assert question_names("How did the Government respond to the Manchester Arena Inquiry's call for a Protect Duty?") == (
@@ -121,16 +113,21 @@ Accounts Committee noted in its report on digital contact that such channels cos
 """
 
 
-@pytest.fixture
-def two_docs(tmp_path):
+def _indexed(tmp_path, files: dict[str, str]):
+    """A searcher over an index of ``files`` (name -> text), built with the fake embedder."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "fire-review.txt").write_text(FIRE_REVIEW, encoding="utf-8")
-    (docs / "police-report.txt").write_text(POLICE_REPORT, encoding="utf-8")
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
     build_index([docs], tmp_path / "idx", FakeEmbedder())
     s = Searcher(tmp_path / "idx", FakeEmbedder())
     yield s
     s.close()
+
+
+@pytest.fixture
+def two_docs(tmp_path):
+    yield from _indexed(tmp_path, {"fire-review.txt": FIRE_REVIEW, "police-report.txt": POLICE_REPORT})
 
 
 def test_a_name_of_several_words_must_be_printed_as_one(two_docs):
@@ -340,14 +337,7 @@ ferry safety.
 
 @pytest.fixture
 def series(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "harbour-inquiry-phase-1-HC123.txt").write_text(SERIES_REPORT, encoding="utf-8")
-    (docs / "fire-review.txt").write_text(FIRE_REVIEW, encoding="utf-8")
-    build_index([docs], tmp_path / "idx", FakeEmbedder())
-    s = Searcher(tmp_path / "idx", FakeEmbedder())
-    yield s
-    s.close()
+    yield from _indexed(tmp_path, {"harbour-inquiry-phase-1-HC123.txt": SERIES_REPORT, "fire-review.txt": FIRE_REVIEW})
 
 
 def test_a_numbered_part_or_a_document_code_is_a_report_of_its_own(series):

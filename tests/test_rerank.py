@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from inquire.indexer.pipeline import build_index
 from inquire.query.rerank import TokenCache, late_interaction, maxsim
-from inquire.query.search import Searcher
-
-from inquire.embedding.fake import FakeEmbedder
 
 
 def unit(*rows):
@@ -54,14 +50,6 @@ def test_token_cache_reads_each_passage_once_and_forgets_the_oldest():
     assert reads == [[1, 2], [3]]
     cache.get([2], read)
     assert reads[-1] == [2]
-
-
-@pytest.fixture
-def searcher(corpus_copy, tmp_path):
-    build_index([corpus_copy], tmp_path / "idx", FakeEmbedder())
-    s = Searcher(tmp_path / "idx", FakeEmbedder())
-    yield s
-    s.close()
 
 
 def test_search_reranks_plain_questions_only(searcher):

@@ -14,14 +14,6 @@ from inquire.errors import IndexIncompatible, IndexMissing, QueryError
 from inquire.params import FUSION
 
 
-@pytest.fixture
-def searcher(corpus_copy, tmp_path):
-    build_index([corpus_copy], tmp_path / "idx", FakeEmbedder())
-    s = Searcher(tmp_path / "idx", FakeEmbedder())
-    yield s
-    s.close()
-
-
 def test_faiss_top_k_matches_numpy_brute_force(searcher):
     index = searcher.faiss
     ids = np.array([int(i) for i in __import__("faiss").vector_to_array(index.id_map)])
