@@ -270,20 +270,22 @@ class Searcher:
             ranked = dense or lex or sent
         else:
             ranked = self._fuse(intent, dense, lex, sent, allowed)
-            if rerank and not intent.recommendations and not intent.docs:
-                ranked = self._reranked(query.strip(), ranked)
-        rows = self.rows([i for i, _ in ranked[: max(3 * k, 30)]])
+        rerank = rerank and mode == "hybrid" and not intent.recommendations and not intent.docs
+        # the passages shown, read once: re-ranking reorders only the first rerank_depth of them
+        depth = self.weights.rerank_depth if rerank else 0
+        rows = self.rows([i for i, _ in ranked[: max(3 * k, 30, depth)]])
+        if rerank:
+            ranked = self._reranked(query.strip(), ranked, rows)
         return self._with_source_numbers(group_duplicates([row_to_hit(rows[i], 0, s) for i, s in ranked if i in rows], k))
 
-    def _reranked(self, query: str, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    def _reranked(self, query: str, ranked: list[tuple[int, float]], rows: dict[int, Passage]) -> list[tuple[int, float]]:
         """``ranked`` with its top ``rerank_depth`` re-scored by late interaction (``query.rerank``);
-        unchanged when the embedder cannot give token states."""
+        unchanged when the embedder cannot give token states. ``rows`` holds those passages."""
         encode_tokens = getattr(self.embedder, "encode_tokens", None)
         if encode_tokens is None or self.weights.rerank_depth < 2:
             return ranked
 
         def read(ids: list[int]) -> list[np.ndarray]:
-            rows = self.rows(ids)
             return encode_tokens([rows[i].text for i in ids])
 
         question = encode_tokens([query])[0]

@@ -45,7 +45,4 @@ class FakeEmbedder:
 
     def encode_tokens(self, texts: list[str], batch_size: int = 16) -> list[np.ndarray]:
         """Each text's words as vectors (a word's own hashed vector: no context), for late interaction."""
-        return [
-            self.encode(_TOKEN.findall(t.lower())) if _TOKEN.search(t.lower()) else np.zeros((0, self.dim), np.float32)
-            for t in texts
-        ]
+        return [self.encode(_TOKEN.findall(t.lower())) for t in texts]

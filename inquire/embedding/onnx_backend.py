@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from inquire.embedding.model import MAX_SEQ_LENGTH, MODEL_DIM, MODEL_NAME, model_path
+from inquire.embedding.model import MAX_SEQ_LENGTH, MODEL_DIM, MODEL_NAME, model_path, normalise
 from inquire.errors import EmbedderUnavailable
 from inquire.paths import model_cache_dir
 
@@ -553,8 +553,7 @@ class OnnxEmbedder:
         out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(encodings)
         for rows, hidden, mask in self._forward([list(e.ids) for e in encodings], batch_size):
             for r, i in enumerate(rows):
-                states = hidden[r, 1 : int(mask[r].sum()) - 1].astype(np.float32)
-                out[i] = states / np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-12)
+                out[i] = normalise(hidden[r, 1 : int(mask[r].sum()) - 1])
         return out
 
     def _normalised(self, out: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from inquire.embedding.model import MODEL_DIM, MODEL_NAME, model_path
+from inquire.embedding.model import MODEL_DIM, MODEL_NAME, model_path, normalise
 from inquire.errors import EmbedderUnavailable
 
 
@@ -55,8 +55,4 @@ class SentenceTransformerEmbedder:
         states = self._model.encode(
             list(texts), batch_size=batch_size, output_value="token_embeddings", convert_to_numpy=False, show_progress_bar=False
         )
-        out = []
-        for t in states:
-            v = np.asarray(t.detach().cpu().numpy(), dtype=np.float32)[1:-1]
-            out.append(v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12))
-        return out
+        return [normalise(t.detach().cpu().numpy()[1:-1]) for t in states]
