@@ -352,7 +352,8 @@ def answer_sets(split: str, queries_dir: Path | None = None) -> dict[str, list[A
     halves, and the ``split`` ("dev" or "test") half of other_inquiry.jsonl; with "test" also its
     "fresh" questions (written on 2026-11-29, after the test half had been seen: still blind); with
     "dev" also sources.jsonl (in-domain questions that name their source as people do: "HASC",
-    "the Hallett report", "Rotherham MBC", "the committee's report on the riots")."""
+    "the Hallett report", "Rotherham MBC", "the committee's report on the riots") and indomain.jsonl
+    (in-domain questions of dev.jsonl's kinds, written blind: false refusals)."""
     from inquire.evaluation.harness import QUERIES_DIR
 
     qdir = queries_dir or QUERIES_DIR
@@ -366,8 +367,10 @@ def answer_sets(split: str, queries_dir: Path | None = None) -> dict[str, list[A
     }
     if split == "test":  # the questions written after the test half had been seen: the blind ones
         sets["other_inquiry_fresh"] = load_abstain_queries(qdir / "other_inquiry.jsonl", split="fresh")
-    elif (qdir / "sources.jsonl").exists():  # in-domain questions naming their source in other ways (dev only)
-        sets["sources"] = load_abstain_queries(qdir / "sources.jsonl", split="dev")
+    else:
+        for name in ("sources", "indomain"):  # in-domain questions, dev only: naming their source in other ways; blind
+            if (qdir / f"{name}.jsonl").exists():
+                sets[name] = load_abstain_queries(qdir / f"{name}.jsonl", split="dev")
     return sets
 
 

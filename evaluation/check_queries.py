@@ -4,7 +4,7 @@ Checks (exit status 1, with every problem listed, if any check fails):
   * evaluation/queries/dev.jsonl: schema, unique ids, kinds, and that every
     answer string occurs (after judge.normalise) in the text of its ``doc``;
   * evaluation/queries/abstain.jsonl: schema, unique ids, 20 + 20 split;
-  * evaluation/queries/sources.jsonl: schema, unique ids, answers found as for dev.jsonl;
+  * evaluation/queries/sources.jsonl and indomain.jsonl: schema, unique ids, answers found as for dev.jsonl;
   * evaluation/golden/links.json: schema, and that every ``quote`` occurs in
     its ``response_doc``.
 Also prints counts per kind and per doc, and warnings for answers that only
@@ -39,6 +39,7 @@ PDF_DIR = eval_pdf_dir()
 DEV = HERE / "queries" / "dev.jsonl"
 ABSTAIN = HERE / "queries" / "abstain.jsonl"
 SOURCES = HERE / "queries" / "sources.jsonl"
+INDOMAIN = HERE / "queries" / "indomain.jsonl"
 LINKS = HERE / "golden" / "links.json"
 
 KINDS = {"lookup", "factoid", "paraphrase", "topical"}
@@ -150,17 +151,24 @@ def check_abstain(errors: list[str]) -> list[dict]:
     return rows
 
 
-def check_sources(errors: list[str], warnings: list[str]) -> list[dict]:
-    """sources.jsonl: in-domain questions naming their source in other ways; answers found like dev's."""
-    rows = load_jsonl(SOURCES, errors)
+def check_sources(errors: list[str], warnings: list[str], path: Path = SOURCES) -> list[dict]:
+    """sources.jsonl (in-domain questions naming their source in other ways) or indomain.jsonl
+    (in-domain questions written blind, with dev.jsonl's kinds): dev-only answerable questions;
+    answers found like dev's."""
+    rows = load_jsonl(path, errors)
+    name = path.stem
     ids = collections.Counter(r.get("id") for r in rows)
     for dup in [i for i, c in ids.items() if c > 1]:
-        errors.append(f"sources: duplicate id {dup}")
-    keys = {"id", "query", "in_domain", "doc", "answers", "reference", "printed", "split"}
+        errors.append(f"{name}: duplicate id {dup}")
+    if path == SOURCES:
+        keys = {"id", "query", "in_domain", "doc", "answers", "reference", "printed", "split"}
+    else:
+        keys = {"id", "query", "in_domain", "kind", "doc", "answers", "recommendation", "split"}
     for r in rows:
         rid = r.get("id", "?")
-        if set(r) != keys or r.get("in_domain") is not True or r.get("split") != "dev" or not isinstance(r.get("printed"), bool):
-            errors.append(f"sources {rid}: bad record {r}")
+        fits = r.get("kind") in KINDS if "kind" in keys else isinstance(r.get("printed"), bool)
+        if set(r) != keys or r.get("in_domain") is not True or r.get("split") != "dev" or not fits:
+            errors.append(f"{name} {rid}: bad record {r}")
             continue
         for n, ans in enumerate(r["answers"]):
             a = normalise(ans)
@@ -168,12 +176,12 @@ def check_sources(errors: list[str], warnings: list[str]) -> list[dict]:
             try:
                 found = [d for d in where if a in doc_norm(d)]
             except FileNotFoundError:
-                errors.append(f"sources {rid}: unknown doc {r['doc']!r}")
+                errors.append(f"{name} {rid}: unknown doc {r['doc']!r}")
                 break
             if not found:
-                errors.append(f"sources {rid}: answer not found: {ans!r}")
+                errors.append(f"{name} {rid}: answer not found: {ans!r}")
             elif not any(a in p for d in found for p in page_norms(d)):
-                warnings.append(f"sources {rid}: answer only matches across a page break: {ans!r}")
+                warnings.append(f"{name} {rid}: answer only matches across a page break: {ans!r}")
     return rows
 
 
@@ -254,6 +262,7 @@ def main() -> int:
     dev = check_dev(errors, warnings)
     abstain = check_abstain(errors)
     sources = check_sources(errors, warnings)
+    indomain = check_sources(errors, warnings, INDOMAIN)
     link_counts = check_links(errors)
 
     kinds, docs = summarise("dev.jsonl", dev)
@@ -261,6 +270,7 @@ def main() -> int:
     print(
         f"sources.jsonl: {len(sources)} queries ({sum(1 for r in sources if not r.get('printed'))} naming their source unprinted)"
     )
+    print(f"indomain.jsonl: {len(indomain)} queries {dict(collections.Counter(r.get('kind') for r in indomain))}")
     for name, (n, nrec, missing) in link_counts.items():
         print(
             f"links.json set {name}: {n} links over {nrec} recommendations" + (f"; no response for {missing}" if missing else "")

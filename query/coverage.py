@@ -631,14 +631,13 @@ def _initialism_known(vocab: Vocabulary, word: str) -> bool:
 
 def _documents_naming(name: str, vocab: Vocabulary, parts: list[_Part]) -> set[str] | None:
     """The documents that print the name (every part but a date, near its own words), plus those
-    it is an alias of ("Grenfell", "HC 381"); None when it constrains nothing: printed in very
-    many passages, or an initialism the index knows from its responders."""
+    it is an alias of ("Grenfell", "HC 381"; an alias printed in other documents names them too:
+    "DHSC" is one document's name and a department other reports print); None when it constrains
+    nothing: printed in very many passages, or an initialism the index knows from its responders."""
     squashed = re.sub(r"[^a-z0-9]", "", norm(name))
     aliased = set(vocab.aliased.get(squashed, ()))
     if not parts:
-        if aliased:
-            return aliased
-        if squashed in vocab.known:
+        if squashed in vocab.known and not aliased:
             return None
         parts = [_Part(tuple(w for w in re.findall(r"[a-z0-9]+", norm(name)) if w not in STOPWORDS), 0)]
     docs: set[str] | None = None

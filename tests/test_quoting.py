@@ -225,6 +225,24 @@ def test_names_printed_only_in_different_documents_are_refused_together(two_docs
     assert coverage(vocab, ("WhatsApp", "Harbour Fire Service"), question=question).apart == ("WhatsApp", "Harbour Fire Service")
 
 
+def test_a_documents_alias_printed_in_other_documents_names_them_too(tmp_path):
+    """An initialism in one document's file name ("hmicfrs-...") is that document's alias; when other
+    reports print it as well, a question may take it with a name from one of them."""
+    police = POLICE_REPORT + "\n4. HMICFRS praised the WhatsApp groups of Westshire Constabulary.\n"
+    for searcher in _indexed(tmp_path, {"hmicfrs-harbour-inspection.txt": FIRE_REVIEW, "police-report.txt": police}):
+        vocab = vocabulary(searcher)
+        assert vocab.aliased["hmicfrs"] == {d.doc_id for d in searcher.index.documents() if d.name.startswith("hmicfrs")}
+        question = "What did HMICFRS say about the WhatsApp groups?"
+        assert coverage(vocab, question_names(question), question=question).apart == ()
+        # a name printed only in the other document stays apart
+        question = "What did HMICFRS say about Derbyshire?"
+        assert coverage(vocab, ("HMICFRS", "Derbyshire"), question=question).apart == ()  # HMICFRS is in both
+        assert coverage(vocab, ("Harbour Fire Service", "Derbyshire"), question=question).apart == (
+            "Harbour Fire Service",
+            "Derbyshire",
+        )
+
+
 def test_a_bare_recommendation_number_quotes_recommendation_and_response_labelled(searcher):
     res = answer(searcher, "Operation Linden recommendation 7", params=OPEN)
     labels = [q.label for q in res.quotes]
