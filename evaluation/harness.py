@@ -29,8 +29,16 @@ from inquire.params import ANSWER, FUSION, LINK, FusionWeights
 from inquire.paths import bundled_corpus_dir, eval_pdf_dir, inquire_home
 from inquire.store import read_manifest
 
-RETRIEVERS = ("inquire", "rerank", "bm25", "dense", "rrf")
-DEFAULT_RETRIEVERS = ("inquire", "bm25", "dense", "rrf")  # "rerank" costs about 0.7 s a question on two cores
+RETRIEVERS = ("inquire", "rerank", "first-stage", "bm25", "dense", "rrf")
+DEFAULT_RETRIEVERS = ("inquire", "bm25", "dense", "rrf")
+# inquire's own: its search as run (late interaction when the index stores token states), always with it
+# (an index without stored states reads the passages with the model: about 0.7 s a question), never with it
+OWN = {"inquire": None, "rerank": True, "first-stage": False}
+_OWN_LABEL = {
+    "inquire": " (search as run: late interaction when the index stores token states)",
+    "rerank": " + late-interaction re-ranking of the top passages (search --rerank; what ask reads)",
+    "first-stage": " without late interaction (search --no-rerank)",
+}
 REFERENCE = {"bm25": "windows + BM25", "dense": "windows + MiniLM/FAISS", "rrf": "windows + RRF(BM25, dense)"}
 MEASURES = ("Success@1", "Success@5", "Success@10", "RR@10", "nDCG@10")
 PHANTOM = "__answer_not_in_any_passage__"
@@ -153,7 +161,7 @@ def run_eval(
     runs: dict[str, dict[str, list[str]]] = {}
     units: dict[str, dict[str, str]] = {}
     seconds: dict[str, float] = {}
-    own: list[str] = [r for r in ("inquire", "rerank") if r in retrievers]  # "rerank": inquire's search with late interaction
+    own: list[str] = [r for r in OWN if r in retrievers]
     if own:
         searcher = Searcher(index_dir, embedder, weights=weights, backend=backend)
         passages = searcher.index.chunk_texts()  # both judge the same passages: read once
@@ -163,7 +171,7 @@ def run_eval(
             runs[name] = {}
             for n, q in enumerate(queries):
                 progress(name, n, len(queries))
-                runs[name][q.id] = [h.chunk_id for h in searcher.search(q.query, k=k, rerank=name == "rerank")]
+                runs[name][q.id] = [h.chunk_id for h in searcher.search(q.query, k=k, rerank=OWN[name])]
             seconds[name] = time.perf_counter() - t0
         searcher.close()
     refs = [r for r in retrievers if r in REFERENCE]
@@ -204,9 +212,7 @@ def run_eval(
             by_kind[q.kind].append(per_query[q.id])
         results["retrievers"][name] = {
             "label": REFERENCE.get(name, "inquire (structure-aware chunks, hybrid FTS5 + FAISS, query understanding)")
-            + (
-                " + late-interaction re-ranking of the top passages (search --rerank; what ask reads)" if name == "rerank" else ""
-            ),
+            + _OWN_LABEL.get(name, ""),
             "overall": _mean(list(per_query.values())),
             "by_kind": {kind: _mean(rows) | {"n": len(rows)} for kind, rows in sorted(by_kind.items())},
             "unreachable": unreachable,

@@ -39,6 +39,7 @@ from inquire.indexer.reading import ProcessedDoc, process_file, processing_finge
 
 from inquire import versions
 from inquire.embedding import MAX_SEQ_LENGTH, MODEL_NAME, Embedder, model_path
+from inquire.embedding.model import pack_signs
 from inquire.errors import IndexIncompatible, IndexMissing, InquireError
 from inquire.records import Chunk
 from inquire.store import (
@@ -494,6 +495,7 @@ def _copy_previous(writer: IndexWriter, old: Index, doc_id: str, path: str, next
         writer.add_section(replace(s, id=0))
     if old_ids:
         writer.add_vectors(new_ids, _reconstruct(old.vectors, old_ids))
+        _copy_token_states(writer, old, list(zip(new_ids, old_ids)))
         remap = dict(zip(old_ids, new_ids))
         sents = old.sentences_in(old_ids)
         sent_new = [writer.add_sentence(replace(s, id=0, chunk=remap[s.chunk])) for s in sents]
@@ -517,7 +519,16 @@ def _reuse_vectors(
     if found:
         source = old.sentence_vectors if sentences else old.vectors
         writer.add_vectors([i for i, _ in found], _reconstruct(source, [o for _, o in found]), sentences=sentences)
+        if not sentences:
+            _copy_token_states(writer, old, found)
     return [(i, t) for i, t, k in keyed if k not in old_ids], len(found)
+
+
+def _copy_token_states(writer: IndexWriter, old: Index, pairs: Sequence[tuple[int, int]]) -> None:
+    """Copy the previous index's token states of chunks (new id, old id) that it stored them for."""
+    stored = old.token_states([o for _, o in pairs])
+    kept = [(i, stored[o]) for i, o in pairs if o in stored]
+    writer.add_token_states([i for i, _ in kept], [bits for _, bits in kept])
 
 
 @functools.cache
@@ -560,6 +571,8 @@ class _Vectors(Protocol):
 
     def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None: ...
 
+    def add_token_states(self, ids: Sequence[int], packed: Sequence[bytes]) -> None: ...
+
 
 def _measured(writer: _Vectors, embedder: Embedder, texts: list[str]) -> tuple[list[int], bool]:
     """``_lengths``, kept with the vectors when they are made ahead (``_Collected``), so that the final
@@ -582,9 +595,14 @@ def _embed(
     for start in range(0, len(order), batch_size):
         progress(stage, start, len(pending))
         batch = [pending[i] for i in order[start : start + batch_size]]
-        writer.add_vectors(
-            [i for i, _ in batch], embedder.encode([t for _, t in batch], batch_size=batch_size), sentences=sentences
-        )
+        ids, texts = [i for i, _ in batch], [t for _, t in batch]
+        if sentences:
+            writer.add_vectors(ids, embedder.encode(texts, batch_size=batch_size), sentences=True)
+            continue
+        vectors, states = _vectors_and_states(embedder, texts, batch_size)
+        writer.add_vectors(ids, vectors)
+        if states is not None:
+            writer.add_token_states(ids, states)
     progress(stage, len(pending), len(pending))
     return sum(n > MAX_SEQ_LENGTH for n in lengths) if tokens else 0
 
@@ -598,16 +616,43 @@ def _embed_pooled(writer: _Vectors, passages: list[_Passage], embedder: Any, pro
     for start in range(0, len(order), batch_size):
         progress("embedding", start, len(passages))
         batch = [passages[i] for i in order[start : start + batch_size]]
-        vectors, spans = embedder.encode_spans(
-            [p.text for p in batch], [[(s, e) for _, s, e in p.sentences] for p in batch], batch_size=batch_size
+        vectors, spans, states = _spans_and_states(
+            embedder, [p.text for p in batch], [[(s, e) for _, s, e in p.sentences] for p in batch], batch_size
         )
         keep = [k for k, p in enumerate(batch) if p.embed_passage]
         writer.add_vectors([batch[k].chunk for k in keep], vectors[keep])
+        if states is not None:
+            writer.add_token_states([batch[k].chunk for k in keep], [states[k] for k in keep])
         sids = [sid for p in batch for sid, _, _ in p.sentences]
         if sids:
             writer.add_vectors(sids, np.vstack([v for v in spans if len(v)]), sentences=True)
     progress("embedding", len(passages), len(passages))
     return sum(n > MAX_SEQ_LENGTH for n, p in zip(lengths, passages) if p.embed_passage) if tokens else 0
+
+
+def _vectors_and_states(embedder: Any, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[bytes] | None]:
+    """The embedder's ``encode``, with each text's token states packed (``pack_signs``) from the same
+    pass when the embedder gives them (``encode_states``), else None: what late interaction reads."""
+    if isinstance(embedder, _Embedded):
+        return embedder.encode_packed(texts, batch_size)
+    if hasattr(embedder, "encode_states"):
+        vectors, states = embedder.encode_states(texts, batch_size=batch_size)
+        return vectors, [pack_signs(t) for t in states]
+    return embedder.encode(texts, batch_size=batch_size), None
+
+
+def _spans_and_states(
+    embedder: Any, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int
+) -> tuple[np.ndarray, list[np.ndarray], list[bytes] | None]:
+    """The embedder's ``encode_spans``, with each text's token states packed (``pack_signs``) from the
+    same pass when the embedder gives them (``encode_spans_states``), else None."""
+    if isinstance(embedder, _Embedded):
+        return embedder.encode_spans_packed(texts, spans, batch_size)
+    if hasattr(embedder, "encode_spans_states"):
+        vectors, parts, states = embedder.encode_spans_states(texts, spans, batch_size=batch_size)
+        return vectors, parts, [pack_signs(t) for t in states]
+    vectors, parts = embedder.encode_spans(texts, spans, batch_size=batch_size)
+    return vectors, parts, None
 
 
 class _Collected:
@@ -618,6 +663,7 @@ class _Collected:
     def __init__(self, passages: list[str], sentences: list[Any]) -> None:
         self.passages, self.sentences = passages, sentences
         self.vectors: dict[Any, np.ndarray] = {}
+        self.states: dict[str, bytes] = {}  # passage text -> its token states, packed
         self.lengths: dict[str, tuple[int, bool]] = {}  # text -> (its length, in tokens or not), as ``_lengths`` gave it
 
     def note_lengths(self, texts: list[str], lengths: list[int], tokens: bool) -> None:
@@ -627,6 +673,10 @@ class _Collected:
         names = self.sentences if sentences else self.passages
         for i, vector in zip(ids, vectors):
             self.vectors.setdefault(names[i], vector)
+
+    def add_token_states(self, ids: Sequence[int], packed: Sequence[bytes]) -> None:
+        for i, bits in zip(ids, packed):
+            self.states.setdefault(self.passages[i], bits)
 
 
 class _Ahead:
@@ -704,11 +754,13 @@ class _Ahead:
     def vectors(self) -> _Embedded:
         """The embedder for ``_write``: the vectors made ahead (each text's in one wave only)."""
         vectors: dict[Any, np.ndarray] = {}
+        states: dict[str, bytes] = {}
         lengths: dict[str, tuple[int, bool]] = {}
         for wave in self.waves:
             vectors.update(wave.vectors)
+            states.update(wave.states)
             lengths.update(wave.lengths)
-        return _Embedded(self.embedder, vectors, lengths)
+        return _Embedded(self.embedder, vectors, lengths, states)
 
 
 def _advancing(advance: Advance) -> Progress:
@@ -725,9 +777,28 @@ def _advancing(advance: Advance) -> Progress:
 class _Embedded:
     """An embedder that answers from vectors made ahead (``_Ahead``) and embeds only what they lack."""
 
-    def __init__(self, embedder: Embedder, vectors: dict[Any, np.ndarray], lengths: dict[str, tuple[int, bool]]) -> None:
-        self.embedder, self.vectors, self.lengths = embedder, vectors, lengths
+    def __init__(
+        self,
+        embedder: Embedder,
+        vectors: dict[Any, np.ndarray],
+        lengths: dict[str, tuple[int, bool]],
+        states: dict[str, bytes] | None = None,
+    ) -> None:
+        self.embedder, self.vectors, self.lengths, self.states = embedder, vectors, lengths, states or {}
         self.name, self.dim, self.backend = embedder.name, embedder.dim, embedder.backend
+
+    def encode_packed(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[bytes] | None]:
+        """``_vectors_and_states`` from what was made ahead; the rest is embedded now."""
+        with_states = hasattr(self.embedder, "encode_states")
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors or (with_states and t not in self.states)]
+        if missing:
+            vectors, states = _vectors_and_states(self.embedder, missing, batch_size)
+            self.vectors.update(zip(missing, vectors))
+            self.states.update(zip(missing, states or []))
+        return (
+            np.vstack([self.vectors[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32),
+            [self.states[t] for t in texts] if with_states else None,
+        )
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
@@ -735,26 +806,33 @@ class _Embedded:
             self.vectors.update(zip(missing, self.embedder.encode(missing, batch_size=batch_size)))
         return np.vstack([self.vectors[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
 
-    def encode_spans(
+    def encode_spans_packed(
         self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
+    ) -> tuple[np.ndarray, list[np.ndarray], list[bytes] | None]:
+        """``_spans_and_states`` from what was made ahead; the rest is embedded now."""
+        with_states = hasattr(self.embedder, "encode_spans_states")
         missing = [
             k
             for k, (t, sp) in enumerate(zip(texts, spans))
-            if t not in self.vectors or any((t, s, e) not in self.vectors for s, e in sp)
+            if t not in self.vectors
+            or any((t, s, e) not in self.vectors for s, e in sp)
+            or (with_states and t not in self.states)
         ]
         if missing:
-            embedder: Any = self.embedder
-            vectors, found = embedder.encode_spans(
-                [texts[k] for k in missing], [spans[k] for k in missing], batch_size=batch_size
+            vectors, found, states = _spans_and_states(
+                self.embedder, [texts[k] for k in missing], [spans[k] for k in missing], batch_size
             )
-            for k, vector, span_vectors in zip(missing, vectors, found):
+            for n, (k, vector, span_vectors) in enumerate(zip(missing, vectors, found)):
                 self.vectors[texts[k]] = vector
                 self.vectors.update(((texts[k], s, e), v) for (s, e), v in zip(spans[k], span_vectors))
+                if states is not None:
+                    self.states[texts[k]] = states[n]
         empty = np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([self.vectors[t] for t in texts]) if texts else empty, [
-            np.vstack([self.vectors[(t, s, e)] for s, e in sp]) if sp else empty for t, sp in zip(texts, spans)
-        ]
+        return (
+            np.vstack([self.vectors[t] for t in texts]) if texts else empty,
+            [np.vstack([self.vectors[(t, s, e)] for s, e in sp]) if sp else empty for t, sp in zip(texts, spans)],
+            [self.states[t] for t in texts] if with_states else None,
+        )
 
 
 def _manifest(plan: _Plan, embedder: Embedder, params: ChunkParams, counts: dict[str, int]) -> Manifest:

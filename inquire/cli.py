@@ -374,11 +374,13 @@ def search(
     until: str | None = UntilOpt,
     index: Path | None = IndexOpt,
     backend: str | None = BackendOpt,
-    rerank: bool = typer.Option(
-        False,
-        "--rerank",
-        help="Read the top 10 passages again token by token (late interaction): better for questions worded "
-        "unlike the reports, about 0.7 s slower on two cores. `ask` always does.",
+    rerank: bool | None = typer.Option(
+        None,
+        "--rerank/--no-rerank",
+        help="Compare the top 10 passages with the question token by token (late interaction): better for "
+        "questions worded unlike the reports. Default: when the index stores the passages' token states "
+        "(indexes written by this version; a few ms). --rerank on an older index reads them with the model "
+        "(about 0.7 s on two cores); `ask` always re-ranks.",
     ),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -688,8 +690,8 @@ def eval_(
         ["inquire", "bm25", "dense", "rrf"],
         "--retriever",
         "-r",
-        help="Retrievers to run side by side: inquire, rerank (inquire with --rerank, as ask reads), bm25, dense, "
-        "rrf (repeatable).",
+        help="Retrievers to run side by side: inquire (search as run), rerank (with --rerank, as ask reads), "
+        "first-stage (with --no-rerank), bm25, dense, rrf (repeatable).",
     ),
     corpus: list[Path] = typer.Option(
         None, "--corpus", help="Documents to evaluate on (default: corpus/ plus ../shared/corpora/uk-inquiry-responses)."
@@ -768,13 +770,14 @@ def _print_answers(report: dict) -> None:
         "other_inquiry_fresh": "fresh other inquiry answered",
         "in_domain": "in-domain refused",
         "sources": "in-domain (sources named otherwise) refused",
+        "indomain": "in-domain (written blind) refused",
     }
     for name, system in report["systems"].items():
         cells = []
         for key, label in labels.items():
             m = system["sets"].get(key)
             if m is not None:
-                in_domain = key in ("in_domain", "sources")
+                in_domain = key in ("in_domain", "sources", "indomain")
                 wrong, of = (m["false_refusals"], m["n"]) if in_domain else (m["false_answers"], m["should_abstain"])
                 cells.append(f"{label} {wrong}/{of}")
         _echo(f"{name:<12}" + ", ".join(cells))

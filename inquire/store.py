@@ -5,7 +5,8 @@ the folder layout: ``<index>/CURRENT`` names the version folder ``<index>/v-NNNN
                     per-file content hashes
     vectors.faiss   FAISS IndexIDMap2(IndexFlatIP): ids are ``chunks.id`` in the database
     sentences.faiss the same for every sentence of every chunk: ids are ``sentences.id``
-    meta.sqlite     documents, chunks (+ FTS5 table), recommendations, responses, sections, links
+    meta.sqlite     documents, chunks (+ FTS5 table), recommendations, responses, sections, links,
+                    chunks' token states (signs packed, for late interaction)
 
 This module is the only one that speaks SQL: ``Index`` does every read and ``IndexWriter`` every
 write, by column name, with rows as small frozen records (``DocumentRow``, ``ChunkRow``, ...) whose
@@ -157,6 +158,10 @@ CREATE TABLE links (
     page_end INTEGER,
     method TEXT NOT NULL,          -- explicit | reference | content
     confidence REAL NOT NULL
+);
+CREATE TABLE token_states (  -- a chunk's token states as the model read its embedding text, signs packed (pack_signs)
+    id INTEGER PRIMARY KEY,  -- chunks.id
+    bits BLOB NOT NULL
 );
 CREATE TABLE sections (
     id INTEGER PRIMARY KEY,
@@ -764,6 +769,7 @@ class Index:
         self._sentence_vectors = sentence_vectors
         self._files = dict(files or {})  # FAISS files opened with the database, read on first use
         self._ann: dict[str, Any] = {}
+        self._token_states: dict[str, bool] = {}  # stores_token_states of a published index, read once
 
     @classmethod
     def open(cls, location: Path) -> Index:
@@ -997,6 +1003,26 @@ class Index:
             for r in self._conn.execute(q, part):
                 out[r["id"]] = _passage(r)
         return out
+
+    def token_states(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """The stored token states (packed signs) of those chunks that have them; none in an index
+        written before they were stored."""
+        if not self.stores_token_states(any_row=True):
+            return {}
+        out: dict[int, bytes] = {}
+        for part, marks in _batches(list(ids)):
+            out.update(self._conn.execute(f"SELECT id, bits FROM token_states WHERE id IN ({marks})", part).fetchall())
+        return out
+
+    def stores_token_states(self, any_row: bool = False) -> bool:
+        """Whether every chunk has stored token states (``any_row``: whether one has); read once
+        from a published index, which never changes."""
+        if not self._token_states or not self._published:
+            table = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='token_states'").fetchone()
+            stored = self._conn.execute("SELECT COUNT(*) FROM token_states").fetchone()[0] if table else 0
+            chunks = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            self._token_states = {"any": stored > 0, "all": stored > 0 and stored >= chunks}
+        return self._token_states["any" if any_row else "all"]
 
     def chunk_responders(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT responder FROM chunks WHERE responder IS NOT NULL")]
@@ -1360,6 +1386,10 @@ class IndexWriter:
             "UPDATE recommendations SET canonical_id=?, source=? WHERE id=?",
             [(a.canonical_id, a.source, a.rec_id) for a in assignments],
         )
+
+    def add_token_states(self, ids: Sequence[int], packed: Sequence[bytes]) -> None:
+        """Chunks' token states, each packed by ``pack_signs`` (late interaction reads them)."""
+        self._conn.executemany("INSERT INTO token_states(id, bits) VALUES (?, ?)", zip(ids, packed))
 
     def add_vectors(self, ids: Sequence[int], vectors: np.ndarray, sentences: bool = False) -> None:
         if not len(ids):

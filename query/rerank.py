@@ -11,9 +11,14 @@ it). The score, standardised among those passages, is added to the fusion score 
 
 Only questions that name no recommendation and no document are re-ranked: there the named
 passages lead by design. Chosen on the dev set (``evaluation/queries/dev.jsonl``; depth 10, weight
-1): S@1 0.737 -> 0.767, paraphrase S@5 0.81 -> 0.87 before grouping. Reading ten passages costs
-about 0.7 s on two cores (scripts/bench_rerank.py), so ``ask`` re-ranks and ``search`` does with
-``--rerank``.
+1): S@1 0.737 -> 0.767, paraphrase S@5 0.81 -> 0.87 before grouping.
+
+A passage's token states are those of the text its vector was made from (context header, then the
+passage), kept as signs (``pack_signs``, 48 bytes a token): the index stores them from the pass that
+embeds the passage, so re-ranking reads ten small rows (search p50 29 -> 36 ms on two cores,
+scripts/bench_rerank.py) and ``search`` does it by default. Signs rank as full states do (dev
+MRR@10 0.838 full, 0.837 signs). An index written before they were stored has the model read the
+passages (about 0.7 s for ten): ``ask`` and ``search --rerank`` do, plain ``search`` does not.
 """
 
 from __future__ import annotations
@@ -27,16 +32,17 @@ __all__ = ["TokenCache", "late_interaction"]
 
 
 class TokenCache:
-    """Token states of recently read passages, by row id (a batch of questions shares passages)."""
+    """Token states of recently read passages, packed (``pack_signs``: a passage read by the model
+    costs 0.07 s), by row id (a batch of questions shares passages)."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._states: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._states: OrderedDict[int, bytes] = OrderedDict()
 
-    def get(self, ids: Sequence[int], read: Callable[[list[int]], list[np.ndarray]]) -> list[np.ndarray]:
+    def get(self, ids: Sequence[int], read: Callable[[list[int]], list[bytes]]) -> list[bytes]:
         missing = [i for i in dict.fromkeys(ids) if i not in self._states]
         for i, states in zip(missing, read(missing) if missing else []):
-            self._states[i] = states.astype(np.float16)
+            self._states[i] = states
         for i in ids:
             self._states.move_to_end(i)
         while len(self._states) > self.size:
@@ -48,7 +54,7 @@ def maxsim(question: np.ndarray, passage: np.ndarray) -> float:
     """Mean over the question's tokens of the best cosine with a token of the passage."""
     if not len(question) or not len(passage):
         return 0.0
-    return float((question @ passage.T.astype(np.float32)).max(axis=1).mean())
+    return float((question @ passage.T).max(axis=1).mean())
 
 
 def late_interaction(

@@ -18,6 +18,7 @@ from inquire.query.results import Hit
 from inquire.query.understand import GLOSSARY_SECTION, STOPWORDS, QueryIntent, parse_query, title_initialisms
 
 from inquire.embedding import Embedder, get_embedder
+from inquire.embedding.model import pack_signs, unpack_signs
 from inquire.errors import QueryError
 from inquire.params import FUSION, FusionWeights
 from inquire.recnum import normalise_rec, rec_matches
@@ -96,6 +97,7 @@ class Searcher:
             self.index.close()
             raise
         self._query_vectors: dict[str, np.ndarray] = {}
+        self._query_states: dict[str, np.ndarray] = {}  # the queries' token states, made with their vectors
         self._tokens = TokenCache()
 
     @property
@@ -116,11 +118,19 @@ class Searcher:
         return self._embedder
 
     def query_vector(self, text: str) -> np.ndarray:
-        """The query's embedding (cached: ``ask`` reuses the one ``search`` computed)."""
+        """The query's embedding (cached: ``ask`` reuses the one ``search`` computed), with its
+        token states from the same pass of the model when the embedder gives them (late interaction)."""
         if text not in self._query_vectors:
             if len(self._query_vectors) >= 8:  # batch mode: keep only the recent few
                 self._query_vectors.clear()
-            self._query_vectors[text] = self.embedder.encode([text])[0]
+                self._query_states.clear()
+            encode_states = getattr(self.embedder, "encode_states", None)
+            if encode_states is not None:
+                vectors, states = encode_states([text])
+                self._query_states[text] = states[0]
+            else:
+                vectors = self.embedder.encode([text])
+            self._query_vectors[text] = vectors[0]
         return self._query_vectors[text]
 
     def sentences_of(self, chunk_rowids: list[int]) -> dict[int, list[tuple[int, int, int]]]:
@@ -247,11 +257,19 @@ class Searcher:
         return out
 
     def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid", rerank: bool = False
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        rerank: bool | None = None,
     ) -> list[Hit]:
         """Rank passages for ``query``. ``mode``: hybrid (default), dense, lexical or sentence.
         ``rerank``: the top passages of a question that names no recommendation and no document
-        are read again with it, token by token (``query.rerank``; about 0.7 s on two cores)."""
+        are compared with it token by token (``query.rerank``). ``None`` (the default): when the
+        index stores its passages' token states (indexes written since they are: a few
+        milliseconds); ``True`` also reads the passages whose states are not stored with the model
+        (about 0.7 s for ten on two cores)."""
         if not query or not query.strip():
             raise QueryError("empty query; pass some words to search for")
         if k < 1:
@@ -270,6 +288,8 @@ class Searcher:
             ranked = dense or lex or sent
         else:
             ranked = self._fuse(intent, dense, lex, sent, allowed)
+        if rerank is None:
+            rerank = self.index.stores_token_states()
         rerank = rerank and mode == "hybrid" and not intent.recommendations and not intent.docs
         # the passages shown, read once: re-ranking reorders only the first rerank_depth of them
         depth = self.weights.rerank_depth if rerank else 0
@@ -280,18 +300,27 @@ class Searcher:
 
     def _reranked(self, query: str, ranked: list[tuple[int, float]], rows: dict[int, Passage]) -> list[tuple[int, float]]:
         """``ranked`` with its top ``rerank_depth`` re-scored by late interaction (``query.rerank``);
-        unchanged when the embedder cannot give token states. ``rows`` holds those passages."""
+        unchanged when the embedder cannot give token states. ``rows`` holds those passages. A
+        passage's token states are the index's (signs, ``pack_signs``), or made now from its text
+        and kept as signs too, so that both kinds compare alike."""
         encode_tokens = getattr(self.embedder, "encode_tokens", None)
         if encode_tokens is None or self.weights.rerank_depth < 2:
             return ranked
+        dim = self.embedder.dim
 
-        def read(ids: list[int]) -> list[np.ndarray]:
-            return encode_tokens([rows[i].text for i in ids])
+        def read(ids: list[int]) -> list[bytes]:
+            stored = self.index.token_states(ids)
+            missing = [i for i in ids if i not in stored]
+            stored.update(zip(missing, map(pack_signs, encode_tokens([rows[i].text for i in missing]) if missing else [])))
+            return [stored[i] for i in ids]
 
-        question = encode_tokens([query])[0]
-        return late_interaction(
-            ranked, question, lambda ids: self._tokens.get(ids, read), self.weights.rerank_depth, self.weights.rerank_weight
-        )
+        def passages(ids: list[int]) -> list[np.ndarray]:
+            return [unpack_signs(bits, dim) for bits in self._tokens.get(ids, read)]
+
+        question = self._query_states.get(query)
+        if question is None:
+            question = encode_tokens([query])[0]
+        return late_interaction(ranked, question, passages, self.weights.rerank_depth, self.weights.rerank_weight)
 
     def _with_source_numbers(self, hits: list[Hit]) -> list[Hit]:
         """Hits (and their grouped citations) of passages that carry a source's recommendation under

@@ -308,3 +308,20 @@ def test_token_states_match_the_reference(onnx_embedder: OnnxEmbedder, reference
     for a, b in zip(fast, ref):
         assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
         assert float((a * b).sum(axis=1).min()) > MIN_COSINE
+
+
+def test_token_states_from_the_embedding_pass_are_encode_tokens(onnx_embedder: OnnxEmbedder) -> None:
+    # an index stores each passage's token states from the pass that makes its vector (``encode`` or
+    # ``encode_spans``): the same states ``encode_tokens`` reads for a passage, the same vectors as without them
+    texts = [LONG_PASSAGES[0], "Will surgeons have to justify not using the anti-bleeding drug?", "a"]
+    spans = [[(0, 40), (41, 120)], [(0, 12)], []]
+    alone = onnx_embedder.encode_tokens(texts)
+    vectors, states = onnx_embedder.encode_states(texts, batch_size=2)
+    pooled, parts, pooled_states = onnx_embedder.encode_spans_states(texts, spans, batch_size=2)
+    assert np.allclose(vectors, onnx_embedder.encode(texts), atol=1e-6)
+    assert np.allclose(pooled, vectors, atol=1e-5)
+    ref_vectors, ref_parts = onnx_embedder.encode_spans(texts, spans)
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(parts, ref_parts))
+    for got in (states, pooled_states):
+        assert [len(t) for t in got] == [len(t) for t in alone] and len(got[0]) == 254
+        assert all(np.allclose(a, b, atol=1e-4) for a, b in zip(got, alone))

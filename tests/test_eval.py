@@ -88,15 +88,17 @@ def test_eval_scores_inquire_with_late_interaction_beside_it(tmp_path):
         index_dir=tmp_path / "idx",
         out_dir=tmp_path / "out",
         corpora=[CORPUS],
-        retrievers=("inquire", "rerank"),
+        retrievers=("inquire", "rerank", "first-stage"),
     )
-    assert set(result["retrievers"]) == {"inquire", "rerank"}
+    assert set(result["retrievers"]) == {"inquire", "rerank", "first-stage"}
     assert "late-interaction" in result["retrievers"]["rerank"]["label"]
-    runs = {name: (tmp_path / "out" / f"run.{name}.txt").read_text().splitlines() for name in ("inquire", "rerank")}
+    runs = {name: (tmp_path / "out" / f"run.{name}.txt").read_text().splitlines() for name in result["retrievers"]}
     # the lookup (a recommendation named) is not re-ranked; the plain question's top passages are
     lookup = {name: [line.split()[2] for line in lines if line.startswith("q2 ")] for name, lines in runs.items()}
     plain = {name: [line.split()[2] for line in lines if line.startswith("q1 ")] for name, lines in runs.items()}
-    assert lookup["inquire"] == lookup["rerank"] and plain["inquire"] != plain["rerank"]
+    assert lookup["inquire"] == lookup["rerank"] == lookup["first-stage"]
+    # the index stores its passages' token states: inquire's search re-ranks as it runs
+    assert plain["inquire"] == plain["rerank"] != plain["first-stage"]
 
 
 def test_bundled_query_set_is_well_formed():
@@ -141,14 +143,15 @@ def test_eval_with_answers_scores_quotes_and_refusals(tmp_path):
     assert set(report["systems"]) == {"inquire", "top-passage"}
     sets = report["systems"]["inquire"]["sets"]
     # the judged set, plus the questions judged on refusing: off-topic, in-domain, other inquiries (dev half)
-    # and in-domain questions naming their source in other ways (dev only)
-    assert set(sets) == {"answerable", "off_topic", "in_domain", "other_inquiry", "sources"}
+    # and in-domain questions naming their source in other ways, and written blind (dev only)
+    assert set(sets) == {"answerable", "off_topic", "in_domain", "other_inquiry", "sources", "indomain"}
     assert sets["answerable"]["n"] == 1 and 0.0 <= sets["answerable"]["quote_precision"] <= 1.0
     assert sets["other_inquiry"]["should_abstain"] == 81 and sets["off_topic"]["should_abstain"] == 20
     assert sets["sources"]["n"] == 30 and "should_abstain" not in sets["sources"]
+    assert sets["indomain"]["n"] == 60 and "should_abstain" not in sets["indomain"]
     assert sets["in_domain"]["confidence"]["outside_0_1"] == 0
     lines = [json.loads(line) for line in (out / "answers.jsonl").read_text().splitlines()]
-    assert {x["system"] for x in lines} == {"inquire", "top-passage"} and len(lines) == 2 * (1 + 20 + 20 + 81 + 30)
+    assert {x["system"] for x in lines} == {"inquire", "top-passage"} and len(lines) == 2 * (1 + 20 + 20 + 81 + 30 + 60)
     assert json.loads((out / "metrics.json").read_text())["answers"] == report
     # the terminal table
     table = CliRunner().invoke(

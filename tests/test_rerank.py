@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
+from inquire.indexer.pipeline import build_index
 from inquire.query.rerank import TokenCache, late_interaction, maxsim
+from inquire.query.search import Searcher
+
+from inquire import versions
+from inquire.embedding.fake import FakeEmbedder
+from inquire.embedding.model import pack_signs, unpack_signs
+from inquire.store import Index
 
 
 def unit(*rows):
@@ -54,10 +63,75 @@ def test_token_cache_reads_each_passage_once_and_forgets_the_oldest():
 
 def test_search_reranks_plain_questions_only(searcher):
     plain = "victims kept informed about their case"
-    first, again = searcher.search(plain, k=10), searcher.search(plain, k=10, rerank=True)
+    first, again = searcher.search(plain, k=10, rerank=False), searcher.search(plain, k=10, rerank=True)
     assert {h.chunk_id for h in first[:10]} and [h.chunk_id for h in first] != [h.chunk_id for h in again]
     # only the top passages move: the same set is returned
     assert {h.chunk_id for h in first} == {h.chunk_id for h in again}
+    # the index stores its passages' token states: search re-ranks by default
+    assert searcher.index.stores_token_states()
+    assert [h.chunk_id for h in searcher.search(plain, k=10)] == [h.chunk_id for h in again]
     # a question naming a recommendation (or a document) is a lookup: left as fusion ranks it
     named = "Operation Linden recommendation 7 ISVA"
-    assert [h.chunk_id for h in searcher.search(named, k=10)] == [h.chunk_id for h in searcher.search(named, k=10, rerank=True)]
+    assert [h.chunk_id for h in searcher.search(named, k=10, rerank=False)] == [
+        h.chunk_id for h in searcher.search(named, k=10, rerank=True)
+    ]
+
+
+def test_signs_pack_into_a_bit_a_component_and_unpack_as_unit_rows():
+    states = np.array([[0.3, -0.2, 0.0, -1.0, 0.5, 0.1, -0.1, 0.2, -0.4, 0.9], [-0.3] * 10], np.float32)
+    blob = pack_signs(states)
+    assert len(blob) == 2 * 2  # ten signs take two bytes a token
+    back = unpack_signs(blob, 10)
+    assert back.shape == (2, 10) and np.allclose(np.linalg.norm(back, axis=1), 1.0)
+    assert (np.sign(back) == np.where(states >= 0, 1, -1)).all()
+    assert unpack_signs(pack_signs(np.zeros((0, 10), np.float32)), 10).shape == (0, 10)
+
+
+def _stored(index_dir):
+    """Whether every chunk has token states, and each chunk's (by chunk id)."""
+    with Index.open(index_dir) as index:
+        chunks = index.chunks()
+        stored = index.token_states([c.id for c in chunks])
+        return index.stores_token_states(), {c.chunk_id: stored.get(c.id) for c in chunks}
+
+
+@pytest.mark.parametrize("sentences", ["own", "pooled"])
+def test_index_stores_each_passages_token_states_as_the_model_read_its_embedding_text(corpus_copy, tmp_path, sentences):
+    fake = FakeEmbedder()
+    build_index([corpus_copy], tmp_path / "idx", fake, sentences=sentences)
+    complete, stored = _stored(tmp_path / "idx")
+    assert complete and stored and all(stored.values())
+    with Index.open(tmp_path / "idx") as index:
+        chunk = index.chunks()[5]
+    # the states of the text the passage's vector was made from: its context header's words, then its own
+    words = fake.encode_tokens([chunk.text])[0]
+    got = unpack_signs(stored[chunk.chunk_id], fake.dim)
+    assert len(got) > len(words)
+    assert (np.sign(got[-len(words) :]) == np.where(words >= 0, 1, -1)).all()
+
+
+def test_token_states_survive_an_update_and_an_old_index_falls_back(corpus_copy, tmp_path, monkeypatch):
+    index_dir = tmp_path / "idx"
+    build_index([corpus_copy], index_dir, FakeEmbedder())
+    _, before = _stored(index_dir)
+    (corpus_copy / "new.txt").write_text("Recommendation 1: Training\n\nThe force should train every officer in victim care.\n")
+    build_index([corpus_copy], index_dir, FakeEmbedder())  # copies the two documents, embeds the new one
+    complete, after = _stored(index_dir)
+    assert complete and len(after) > len(before) and all(after[c] == bits for c, bits in before.items())
+    # an index written before token states were stored: search does not re-rank unless asked, and
+    # then reads the passages with the model
+    db = versions.resolve(index_dir).dir / "meta.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE token_states")
+    conn.commit()
+    conn.close()
+    searcher = Searcher(index_dir, FakeEmbedder())
+    try:
+        assert not searcher.index.stores_token_states() and searcher.index.token_states([1]) == {}
+        plain = "victims kept informed about their case"
+        assert [h.chunk_id for h in searcher.search(plain, k=10)] == [
+            h.chunk_id for h in searcher.search(plain, k=10, rerank=False)
+        ]
+        assert searcher.search(plain, k=10, rerank=True)
+    finally:
+        searcher.close()

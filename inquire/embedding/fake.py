@@ -27,6 +27,9 @@ class FakeEmbedder:
         self.dim = dim
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return self._hashed(texts)
+
+    def _hashed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             for token in _TOKEN.findall(text.lower()):
@@ -43,6 +46,16 @@ class FakeEmbedder:
             self.encode([t[s:e] for s, e in sp]).reshape(len(sp), self.dim) for t, sp in zip(texts, spans)
         ]
 
+    def encode_states(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``encode`` and each text's ``encode_tokens`` (as the real embedder's)."""
+        return self.encode(texts, batch_size), self.encode_tokens(texts)
+
+    def encode_spans_states(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """``encode_spans`` and each text's ``encode_tokens`` (as the real embedder's)."""
+        return (*self.encode_spans(texts, spans, batch_size), self.encode_tokens(texts))
+
     def encode_tokens(self, texts: list[str], batch_size: int = 16) -> list[np.ndarray]:
         """Each text's words as vectors (a word's own hashed vector: no context), for late interaction."""
-        return [self.encode(_TOKEN.findall(t.lower())) for t in texts]
+        return [self._hashed(_TOKEN.findall(t.lower())) for t in texts]

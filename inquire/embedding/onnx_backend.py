@@ -536,15 +536,26 @@ class OnnxEmbedder:
         if bad is not None:
             raise TypeError(f"encode() takes strings, got {type(bad).__name__}")
 
+        return self._encode(texts, batch_size, states=False)[0]
+
+    def encode_states(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
+        """:meth:`encode` and each text's token states from the same pass (exactly :meth:`encode_tokens`'s)."""
+        return self._encode(list(texts), batch_size, states=True)
+
+    def _encode(self, texts: list[str], batch_size: int, states: bool) -> tuple[np.ndarray, list[np.ndarray]]:
         encodings = self._tokenizer.encode_batch(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        tokens_of: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * (len(texts) if states else 0)
         for rows, hidden, mask in self._forward([list(e.ids) for e in encodings], batch_size):
             # Mean pooling over the attention mask, as sentence_transformers.models.Pooling does.
             weights = mask.astype(np.float32)
             summed = np.matmul(weights[:, None, :], hidden)[:, 0, :]
             counts = np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
             out[rows] = summed / counts
-        return self._normalised(out)
+            if states:
+                for r, i in enumerate(rows):
+                    tokens_of[i] = normalise(hidden[r, 1 : int(mask[r].sum()) - 1])
+        return self._normalised(out), tokens_of
 
     def encode_tokens(self, texts: list[str], batch_size: int = 16) -> list[np.ndarray]:
         """Each text's token states as the model reads it (truncated as :meth:`encode` truncates,
@@ -582,6 +593,20 @@ class OnnxEmbedder:
     def encode_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
     ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector (exactly :meth:`encode`'s) and its spans' (see :meth:`encode_spans_states`)."""
+        vectors, parts, _ = self._spans(texts, spans, batch_size, states=False)
+        return vectors, parts
+
+    def encode_spans_states(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """:meth:`encode_spans`, and each text's token states from the same pass (exactly
+        :meth:`encode_tokens`'s: the opening window without [CLS] and [SEP], unit rows)."""
+        return self._spans(texts, spans, batch_size, states=True)
+
+    def _spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int, states: bool
+    ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
         """Each text's vector (exactly :meth:`encode`'s) and a vector for each of its character
         spans (its sentences), in one pass of the model: a span's vector is the mean of its own
         tokens' states as the model read them in the text (the text is the sentence's context).
@@ -627,15 +652,18 @@ class OnnxEmbedder:
                 jobs.append([(sl, f - start, min(e - start, room)) for sl, f, e in window])
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         parts = np.zeros((slots, self.dim), dtype=np.float32)
+        tokens_of: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * (len(texts) if states else 0)
         for rows, hidden, mask in self._forward(sequences, batch_size):
             for r, w in enumerate(rows):
                 n = int(mask[r].sum())
                 if opening_window[owner[w]] == w:
                     out[owner[w]] = hidden[r, :n].mean(axis=0)
+                    if states:
+                        tokens_of[owner[w]] = normalise(hidden[r, 1 : n - 1])
                 for slot, first, end in jobs[w]:
                     tokens = hidden[r, 1 + first : 1 + max(end, first + 1)]
                     if len(tokens):
                         parts[slot] = tokens.mean(axis=0)
         out, parts = self._normalised(out), self._normalised(parts)
         bounds = np.cumsum([0] + [len(s) for s in spans])
-        return out, [parts[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+        return out, [parts[bounds[i] : bounds[i + 1]] for i in range(len(texts))], tokens_of
