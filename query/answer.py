@@ -264,7 +264,7 @@ def answer(
     top_score = max((h.score for h in pool if h.rank > 0), default=0.0)
     X = np.array([sentence_features(question, ask, c.text, c.hit, float(cos[i]), top_score) for i, c in enumerate(cands)])
     relevance = float((X[:, 0] + 0.25 * X[:, 1]).max())
-    if relevance < p.relevance_below:
+    if relevance < p.relevance_below and not any(_named_by(c.hit, ask) for c in cands):
         return refuse(NOT_ANSWERED, relevance=relevance)
     scores = X @ np.array(p.weights)
     order = every = [int(i) for i in np.argsort(-scores, kind="stable")]
@@ -289,6 +289,17 @@ def answer(
         return refuse("The indexed reports do not answer this question clearly.", confidence, relevance)
     quotes = _merge(searcher, [(cands[i], float(scores[i]), labels.get(i)) for i in chosen], vocab, cands)
     return Answer(question, tuple(_newest_first(quotes)), False, shown, confidence, relevance)
+
+
+def _named_by(hit: Hit, ask: Ask) -> bool:
+    """The passage is what the question names by structure: the response of the body it names to
+    the recommendation it names, or that recommendation in the document it names ("What did the
+    Police Digital Service say in response to recommendation 10?": its response may share no word
+    with the question and still be the answer)."""
+    if not hit.recommendation or not any(rec_matches(hit.recommendation, r) for r in ask.recommendations):
+        return False
+    by_responder = bool(ask.responders) and hit.role == "response" and hit.responder in ask.responders
+    return by_responder or _doc_id(hit) in ask.docs
 
 
 def _opening(cands, i: int) -> int:

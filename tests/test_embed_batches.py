@@ -9,6 +9,7 @@ from inquire.indexer.reading import process_file
 
 from inquire.embedding import MAX_SEQ_LENGTH, MODEL_DIM, MODEL_NAME
 from inquire.embedding.fake import FakeEmbedder
+from inquire.embedding.model import pack_signs
 
 
 class Recording(FakeEmbedder):
@@ -28,9 +29,13 @@ class Recording(FakeEmbedder):
 class Writer:
     def __init__(self) -> None:
         self.vectors: dict[int, np.ndarray] = {}
+        self.states: dict[int, bytes] = {}
 
     def add_vectors(self, ids, vectors, sentences=False) -> None:
         self.vectors.update(zip(ids, vectors))
+
+    def add_token_states(self, ids, packed) -> None:
+        self.states.update(zip(ids, packed))
 
 
 def test_batches_hold_texts_of_similar_length_and_every_id_gets_its_own_vector():
@@ -45,6 +50,7 @@ def test_batches_hold_texts_of_similar_length_and_every_id_gets_its_own_vector()
     plain = FakeEmbedder(MODEL_DIM)
     for i, text in pending:
         assert np.allclose(writer.vectors[i], plain.encode([text])[0])
+        assert writer.states[i] == pack_signs(plain.encode_tokens([text])[0])  # from the same batch
     counted, exact = _lengths(embedder, texts)
     assert exact and truncated == sum(n > MAX_SEQ_LENGTH for n in counted) > 0
     assert counted[texts.index(min(texts, key=len))] == len(min(texts, key=len).split()) + 2  # [CLS] ... [SEP]

@@ -350,7 +350,10 @@ def test_eval_scores_the_same_with_either_backend(tmp_path):
         scores[backend] = result["retrievers"]["inquire"]["overall"]
     assert len(queries) >= 30
     for measure in ("Success@5", "RR@10"):
-        assert abs(scores["qdrant"][measure] - scores["local"][measure]) <= 1 / len(queries), (measure, scores)
+        assert abs(scores["qdrant"][measure] - scores["local"][measure]) <= 1 / len(queries) + 1e-4, (
+            measure,
+            scores,
+        )  # one question (metrics are rounded to 4 places)
 
 
 def test_a_renumbered_response_is_found_under_the_report_number_with_either_backend(tmp_path):

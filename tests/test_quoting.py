@@ -465,3 +465,31 @@ def test_ask_reads_an_initialism_in_the_passages_it_found(two_docs):
     assert coverage(vocabulary(two_docs), question_names(question), question=question).missing == ("EPU",)
     res = answer(two_docs, question, params=OPEN)
     assert not (res.reason or "").startswith("The indexed reports do not mention")
+
+
+def test_a_response_the_question_names_by_structure_is_answered_though_it_shares_no_words(searcher):
+    # the Police Digital Service's response to recommendation 10 thanks the IOPC and speaks of "PDS":
+    # with the real model no sentence is near the question's words (relevance 0.40 < 0.42), but the
+    # passage is the one the question names. A floor no sentence reaches stands for that here.
+    strict = replace(OPEN, relevance_below=2.0)
+    question = "What did the Police Digital Service say in response to recommendation 10?"
+    res = answer(searcher, question, params=strict)
+    assert not res.abstained and res.quotes and res.relevance < strict.relevance_below
+    first = res.quotes[0].citations[0]
+    assert first.responder == "Police Digital Service" and first.recommendation == "10"
+    # a body that did not respond to the number named, or no number: judged by the words
+    assert answer(searcher, "What did the Police Digital Service say in response to recommendation 3?", params=strict).abstained
+    assert answer(searcher, "What did the Police Digital Service say about data?", params=strict).abstained
+
+
+def test_a_recommendation_named_in_a_document_named_is_answered_by_structure(tmp_path):
+    files = {
+        "westshire-review.txt": "Westshire Review\n\nRecommendation 4: Records\n\nThe constabulary should keep complete custody records for every detainee.\n",
+        "harbour-review.txt": "Harbour Review\n\nRecommendation 4: Drills\n\nThe fire service should hold drills every month.\n",
+    }
+    strict = replace(OPEN, relevance_below=2.0)  # no sentence is near enough by its words
+    for searcher in _indexed(tmp_path, files):
+        res = answer(searcher, "What does the Westshire review set out as recommendation 4?", params=strict)
+        assert not res.abstained and res.quotes
+        assert {(c.doc, c.recommendation) for q in res.quotes for c in q.citations} == {("westshire-review.txt", "4")}
+        assert answer(searcher, "What does the Westshire review set out as recommendation 9?", params=strict).abstained
