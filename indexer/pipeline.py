@@ -132,7 +132,9 @@ class _Previous:
 
     index: Index | None = None
     files: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256
-    stale: bool = False  # chunking, processing code or the sentence method changed: every file is re-read
+    stale: bool = (
+        False  # chunking, processing code, the sentence method changed, or token states are missing: every file is re-read
+    )
     sentences: str = "own"  # the method this run uses for sentence vectors
 
     @property
@@ -207,7 +209,11 @@ def _open_previous(index_dir: Path, embedder: Embedder, params: ChunkParams, reb
             "use the onnx embedder or --sentences own"
         )
     stale = (
-        manifest.chunking != params.to_dict() or manifest.processing != processing_fingerprint() or manifest.sentences != method
+        manifest.chunking != params.to_dict()
+        or manifest.processing != processing_fingerprint()
+        or manifest.sentences != method
+        # written before passages' token states were stored (or by an embedder without them): stored now
+        or (_gives_states(embedder, method == "pooled") and not index.stores_token_states() and index.counts()["chunks"] > 0)
     )
     return _Previous(index, dict(manifest.files), stale, method)
 
@@ -348,7 +354,9 @@ def _write(writer: IndexWriter, plan: _Plan, embedder: Embedder, progress: Progr
     pending = [(p.chunk, p.text) for p in passages]
     sentences = [(sid, p.text[s:e]) for p in passages for sid, s, e in p.sentences]
     if old is not None:  # text embedded before keeps its vector
-        pending, plan.report.reused = _reuse_vectors(writer, pending, old, sentences=False)
+        pending, plan.report.reused = _reuse_vectors(
+            writer, pending, old, sentences=False, states=_gives_states(embedder, pooled)
+        )
         sentences, _ = _reuse_vectors(writer, sentences, old, sentences=True, keys=_sentence_keys(passages, pooled))
     plan.report.embedded = len(pending)
     if pooled:  # sentence vectors come from their passage's pass of the model
@@ -509,12 +517,21 @@ def _reconstruct(vectors, ids: Sequence[int]) -> np.ndarray:
 
 
 def _reuse_vectors(
-    writer: IndexWriter, pending: list[tuple[int, str]], old: Index, sentences: bool, keys: dict[int, str] | None = None
+    writer: IndexWriter,
+    pending: list[tuple[int, str]],
+    old: Index,
+    sentences: bool,
+    keys: dict[int, str] | None = None,
+    states: bool = False,
 ) -> tuple[list[tuple[int, str]], int]:
     """Copy the previous index's vector for every pending text it embedded already (found by the
-    text's key, or by ``keys[id]``); return the texts still to embed and how many vectors were reused."""
+    text's key, or by ``keys[id]``); return the texts still to embed and how many vectors were reused.
+    ``states``: a passage's vector is reused only with its token states (else it is embedded again)."""
     keyed = [(i, t, keys[i] if keys else vector_key(t)) for i, t in pending]
     old_ids = old.vector_ids({k for _, _, k in keyed}, sentences=sentences)
+    if states and not sentences and old_ids:
+        with_states = old.token_states(list(old_ids.values()))
+        old_ids = {k: o for k, o in old_ids.items() if o in with_states}
     found = [(i, old_ids[k]) for i, _, k in keyed if k in old_ids]
     if found:
         source = old.sentence_vectors if sentences else old.vectors
@@ -628,6 +645,13 @@ def _embed_pooled(writer: _Vectors, passages: list[_Passage], embedder: Any, pro
             writer.add_vectors(sids, np.vstack([v for v in spans if len(v)]), sentences=True)
     progress("embedding", len(passages), len(passages))
     return sum(n > MAX_SEQ_LENGTH for n, p in zip(lengths, passages) if p.embed_passage) if tokens else 0
+
+
+def _gives_states(embedder: Any, pooled: bool) -> bool:
+    """Whether the embedder gives passages' token states from the pass that embeds them."""
+    if isinstance(embedder, _Embedded):
+        embedder = embedder.embedder
+    return hasattr(embedder, "encode_spans_states" if pooled else "encode_states")
 
 
 def _vectors_and_states(embedder: Any, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[bytes] | None]:

@@ -135,3 +135,8 @@ def test_token_states_survive_an_update_and_an_old_index_falls_back(corpus_copy,
         assert searcher.search(plain, k=10, rerank=True)
     finally:
         searcher.close()
+    # the next run brings it up to date: every file read again, every passage's states stored
+    report = build_index([corpus_copy], index_dir, FakeEmbedder())
+    complete, again = _stored(index_dir)
+    assert report.written and report.reused == 0 and complete and again == after
+    assert not build_index([corpus_copy], index_dir, FakeEmbedder()).written  # then nothing to do
