@@ -910,10 +910,16 @@ class Index:
         return row[0] if row else ""
 
     def counts(self) -> dict[str, int]:
+        """Documents, chunks, and chunks with stored token states (the manifest keeps them)."""
         return {
             "documents": self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
             "chunks": self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0],
+            "token_states": self._token_rows(),
         }
+
+    def _token_rows(self) -> int:
+        table = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='token_states'").fetchone()
+        return self._conn.execute("SELECT COUNT(*) FROM token_states").fetchone()[0] if table else 0
 
     # chunks
     def chunks(self, doc_id: str | None = None) -> list[ChunkRow]:
@@ -1015,12 +1021,15 @@ class Index:
         return out
 
     def stores_token_states(self, any_row: bool = False) -> bool:
-        """Whether every chunk has stored token states (``any_row``: whether one has); read once
-        from a published index, which never changes."""
+        """Whether every chunk has stored token states (``any_row``: whether one has). A published
+        index answers from its manifest's counts (an index written before they were stored has
+        none); one being written counts its rows."""
         if not self._token_states or not self._published:
-            table = self._conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='token_states'").fetchone()
-            stored = self._conn.execute("SELECT COUNT(*) FROM token_states").fetchone()[0] if table else 0
-            chunks = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            counted = self.manifest.counts if self._published and self.manifest is not None else None
+            if counted is not None and "chunks" in counted:
+                stored, chunks = counted.get("token_states", 0), counted["chunks"]
+            else:
+                stored, chunks = self._token_rows(), self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
             self._token_states = {"any": stored > 0, "all": stored > 0 and stored >= chunks}
         return self._token_states["any" if any_row else "all"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import numpy as np
@@ -125,6 +126,9 @@ def test_token_states_survive_an_update_and_an_old_index_falls_back(corpus_copy,
     conn.execute("DROP TABLE token_states")
     conn.commit()
     conn.close()
+    manifest = json.loads((db.parent / "manifest.json").read_text())
+    del manifest["counts"]["token_states"]
+    (db.parent / "manifest.json").write_text(json.dumps(manifest))
     searcher = Searcher(index_dir, FakeEmbedder())
     try:
         assert not searcher.index.stores_token_states() and searcher.index.token_states([1]) == {}
