@@ -441,16 +441,13 @@ def coverage(
     together: list[tuple[str, set[str]]] = []
     opening_words = re.findall(r"[A-Za-z0-9]+", fold(question))[:1]
     for name in names:
-        verdict, docs = _checked(vocab, name, passing_at_most, question)
-        spelled = _spelled_out(name, texts) if verdict is not None else name
-        if spelled != name:  # "DCC Tim Forber", printed "Deputy Chief Constable Tim Forber"
-            verdict, docs = _checked(vocab, spelled, passing_at_most, question)
+        verdict, docs = _looked_up(vocab, name, passing_at_most, question, texts)
         first, _, rest = name.partition(" ")
         if verdict is not None and rest and opening_words and first == opening_words[0] and _distinctive(rest):
             # the question's first word, capitalised perhaps only by its place ("Regarding Grenfell"): when
             # the index prints it as a word, the rest alone may be the name
             if vocab.prints(first.lower()):
-                verdict, docs = _checked(vocab, rest, passing_at_most, question)
+                verdict, docs = _looked_up(vocab, rest, passing_at_most, question, texts)
         if verdict == "missing":
             missing.append(name)
         elif verdict == "passing":
@@ -484,6 +481,25 @@ def coverage(
         if not _together(vocab, [docs for _, docs in together]):
             apart = named
     return Coverage(tuple(dict.fromkeys(missing)), tuple(passing), apart)
+
+
+def _looked_up(
+    vocab: Vocabulary, name: str, passing_at_most: int, question: str, texts: Sequence[str]
+) -> tuple[str | None, set[str] | None]:
+    """``_checked`` of the name with its months written out ("Feb 2025"), or, when that is not
+    printed, with its initialisms spelled out as ``texts`` print them ("DCC Tim Forber": "Deputy
+    Chief Constable Tim Forber")."""
+    name = _MONTH_ABBREVIATION.sub(lambda m: _MONTHS[m.group(1).lower()].capitalize() + " ", name)
+    verdict, docs = _checked(vocab, name, passing_at_most, question)
+    spelled = _spelled_out(name, texts) if verdict is not None else name
+    if spelled != name:
+        verdict, docs = _checked(vocab, spelled, passing_at_most, question)
+    return verdict, docs
+
+
+# a month shortened before a year ("Feb 2025", "Sept. 2024")
+_MONTHS = {m[:3]: m for m in MONTH_NAMES} | {"sept": "september"}
+_MONTH_ABBREVIATION = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(?=(?:19|20)\d\d\b)", re.I)
 
 
 def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) -> tuple[str | None, set[str] | None]:
@@ -545,15 +561,36 @@ _SPELLING_JOINS = frozenset("of and for the & in on".split())
 def _spelled_out(name: str, texts: Sequence[str]) -> str:
     """``name`` with each initialism replaced by its words, when one of ``texts`` prints
     capitalised words whose first letters spell it ("DCC Tim Forber": "Deputy Chief Constable Tim
-    Forber"; "of", "and", "for", "the" may stand between them)."""
+    Forber"; "of", "and", "for", "the" may stand between them). A small letter stands for such a
+    word ("MoJ": "Ministry of Justice"); an optional word's letter may be missing from the printed
+    name ("HASC": "Home Affairs Committee", printed without "Select")."""
     out = name
-    for word in dict.fromkeys(re.findall(r"\b[A-Z]{3,}\b", fold(name))):
+    for word in dict.fromkeys(m.group() for m in _INITIALISM.finditer(fold(name)) if len(m.group()) >= 3):
         previous = re.search(rf"(\w+)\s+{word}\b", fold(name))
-        for text in texts:
-            if spelled := spelling_of(word, text, previous.group(1) if previous else None):
-                out = re.sub(rf"\b{word}\b", lambda _: spelled, out)
-                break
+        spelled = _spelling(word, texts, previous.group(1) if previous else None)
+        if spelled:
+            out = re.sub(rf"\b{word}\b", lambda _, spelled=spelled: spelled, out)
     return out
+
+
+def _spelling(word: str, texts: Sequence[str], after: str | None) -> str | None:
+    """The words one of ``texts`` spells the initialism ``word`` with (``spelling_of``), or None."""
+    capitals = re.sub(r"[a-z]", "", word)
+    joins = [c for c in word if c.islower()]  # each small letter: a joining word's first letter, in order
+    optional = {w[0].upper() for w in _OPTIONAL}
+    targets = [capitals] + [capitals[:k] + capitals[k + 1 :] for k in range(1, len(capitals)) if capitals[k] in optional]
+    for text in texts:
+        for target in targets:
+            if len(target) < 3 and not joins:
+                continue
+            found = spelling_of(target, text, after)
+            if found and (not joins or [w[0].lower() for w in found.split() if w.lower() in _SPELLING_JOINS] == joins):
+                return found
+    return None
+
+
+# an initialism: capitals, perhaps with one small letter between two of them for a joining word ("MoJ", "DfE")
+_INITIALISM = re.compile(r"\b[A-Z](?:[a-z]?[A-Z])+\b")
 
 
 def spelling_of(initials: str, text: str, after: str | None = None) -> str | None:

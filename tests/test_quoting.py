@@ -493,3 +493,38 @@ def test_a_recommendation_named_in_a_document_named_is_answered_by_structure(tmp
         assert not res.abstained and res.quotes
         assert {(c.doc, c.recommendation) for q in res.quotes for c in q.citations} == {("westshire-review.txt", "4")}
         assert answer(searcher, "What does the Westshire review set out as recommendation 9?", params=strict).abstained
+
+
+JUSTICE_REVIEW = """Justice Review
+
+Published 3 February 2025
+
+1. The Ministry of Justice made 1,000 extra prison places available, eight per cent more than planned.
+
+2. The Home Affairs Committee asked the Government for a formal response within two months.
+
+3. Minister Jones visited two prisons.
+"""
+
+
+def test_names_as_people_shorten_them(tmp_path):
+    """Months shortened before a year, initialisms with a small letter for a joining word, an
+    initialism with the letter of a word the printed name leaves out, and a capitalised first word
+    before one: each held when the passages found print the long form."""
+    for searcher in _indexed(tmp_path, {"justice-review.txt": JUSTICE_REVIEW}):
+        vocab = vocabulary(searcher)
+        texts = [c.text for c in searcher.index.chunks()]
+
+        def missing(question, found=texts, vocab=vocab):
+            return coverage(vocab, question_names(question), question=question, texts=found).missing
+
+        assert missing("What did the Feb 2025 review say about prison places?") == ()
+        assert missing("What did the Jan 2025 review say about prison places?") == ("Jan 2025 review",)
+        assert missing("How many prison places did the MoJ make available?") == ()
+        assert missing("How many prison places did the MoJ make available?", found=[]) == ("MoJ",)
+        assert missing("How many prison places did the MoD make available?") == ("MoD",)  # "Ministry of Defence" is not printed
+        # the small letter is a joining word: "Minister Jones" does not spell "MoJ"
+        assert missing("How many prisons did the MoJ visit?", found=["Minister Jones visited two prisons."]) == ("MoJ",)
+        assert missing("What did HASC ask the Government for?") == ()  # the Home Affairs (Select) Committee
+        assert missing("What did HSC ask the Government for?") == ("HSC",)
+        assert missing("Per the MoJ, how many prison places were made available?") == ()
