@@ -569,7 +569,7 @@ def _spelled_out(name: str, texts: Sequence[str]) -> str:
         previous = re.search(rf"(\w+)\s+{word}\b", fold(name))
         spelled = _spelling(word, texts, previous.group(1) if previous else None)
         if spelled:
-            out = re.sub(rf"\b{word}\b", lambda _, spelled=spelled: spelled, out)
+            out = re.sub(rf"\b{word}\b", spelled.replace("\\", r"\\"), out)  # a replacement string: backslashes escaped
     return out
 
 
