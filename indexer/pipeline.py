@@ -212,8 +212,13 @@ def _open_previous(index_dir: Path, embedder: Embedder, params: ChunkParams, reb
         manifest.chunking != params.to_dict()
         or manifest.processing != processing_fingerprint()
         or manifest.sentences != method
-        # written before passages' token states were stored (or by an embedder without them): stored now
-        or (_gives_states(embedder, method == "pooled") and not index.stores_token_states() and index.counts()["chunks"] > 0)
+        # written before passages' token states were stored: stored now (once: a file kept from it
+        # because it fails to read now stays without them, and does not make every run stale)
+        or (
+            _gives_states(embedder, method == "pooled")
+            and "token_states" not in manifest.counts
+            and manifest.counts.get("chunks", 1) > 0
+        )
     )
     return _Previous(index, dict(manifest.files), stale, method)
 
@@ -530,7 +535,7 @@ def _reuse_vectors(
     keyed = [(i, t, keys[i] if keys else vector_key(t)) for i, t in pending]
     old_ids = old.vector_ids({k for _, _, k in keyed}, sentences=sentences)
     if states and not sentences and old_ids:
-        with_states = old.token_states(list(old_ids.values()))
+        with_states = old.token_state_ids(list(old_ids.values()))
         old_ids = {k: o for k, o in old_ids.items() if o in with_states}
     found = [(i, old_ids[k]) for i, _, k in keyed if k in old_ids]
     if found:
@@ -542,10 +547,16 @@ def _reuse_vectors(
 
 
 def _copy_token_states(writer: IndexWriter, old: Index, pairs: Sequence[tuple[int, int]]) -> None:
-    """Copy the previous index's token states of chunks (new id, old id) that it stored them for."""
-    stored = old.token_states([o for _, o in pairs])
-    kept = [(i, stored[o]) for i, o in pairs if o in stored]
-    writer.add_token_states([i for i, _ in kept], [bits for _, bits in kept])
+    """Copy the previous index's token states of chunks (new id, old id) that it stored them for, a
+    slice at a time (about 8 KB a passage)."""
+    for start in range(0, len(pairs), _STATES_SLICE):
+        part = pairs[start : start + _STATES_SLICE]
+        stored = old.token_states([o for _, o in part])
+        kept = [(i, stored[o]) for i, o in part if o in stored]
+        writer.add_token_states([i for i, _ in kept], [bits for _, bits in kept])
+
+
+_STATES_SLICE = 2_000
 
 
 @functools.cache

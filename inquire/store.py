@@ -769,7 +769,7 @@ class Index:
         self._sentence_vectors = sentence_vectors
         self._files = dict(files or {})  # FAISS files opened with the database, read on first use
         self._ann: dict[str, Any] = {}
-        self._token_states: dict[str, bool] = {}  # stores_token_states of a published index, read once
+        self._token_states: bool | None = None  # stores_token_states of a published index, read once
 
     @classmethod
     def open(cls, location: Path) -> Index:
@@ -1013,25 +1013,29 @@ class Index:
     def token_states(self, ids: Sequence[int]) -> dict[int, bytes]:
         """The stored token states (packed signs) of those chunks that have them; none in an index
         written before they were stored."""
-        if not self.stores_token_states(any_row=True):
-            return {}
-        out: dict[int, bytes] = {}
+        return dict(self._token_state_rows(ids, "id, bits"))
+
+    def token_state_ids(self, ids: Sequence[int]) -> set[int]:
+        """Those of the chunks ``ids`` that have stored token states (their states not read)."""
+        return {r[0] for r in self._token_state_rows(ids, "id")}
+
+    def _token_state_rows(self, ids: Sequence[int], columns: str) -> list[tuple]:
+        if not self.stores_token_states():
+            return []
+        out: list[tuple] = []
         for part, marks in _batches(list(ids)):
-            out.update(self._conn.execute(f"SELECT id, bits FROM token_states WHERE id IN ({marks})", part).fetchall())
+            out += self._conn.execute(f"SELECT {columns} FROM token_states WHERE id IN ({marks})", part).fetchall()
         return out
 
-    def stores_token_states(self, any_row: bool = False) -> bool:
-        """Whether every chunk has stored token states (``any_row``: whether one has). A published
-        index answers from its manifest's counts (an index written before they were stored has
-        none); one being written counts its rows."""
-        if not self._token_states or not self._published:
+    def stores_token_states(self) -> bool:
+        """Whether the index stores passages' token states (for some or all of its chunks: a file
+        kept from an index written before they were stored has none). A published index answers
+        from its manifest's counts; one being written counts its rows."""
+        if self._token_states is None or not self._published:
             counted = self.manifest.counts if self._published and self.manifest is not None else None
-            if counted is not None and "chunks" in counted:
-                stored, chunks = counted.get("token_states", 0), counted["chunks"]
-            else:
-                stored, chunks = self._token_rows(), self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-            self._token_states = {"any": stored > 0, "all": stored > 0 and stored >= chunks}
-        return self._token_states["any" if any_row else "all"]
+            stored = counted.get("token_states", 0) if counted is not None and "chunks" in counted else self._token_rows()
+            self._token_states = stored > 0
+        return self._token_states
 
     def chunk_responders(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT responder FROM chunks WHERE responder IS NOT NULL")]

@@ -298,8 +298,9 @@ def _named_by(hit: Hit, ask: Ask) -> bool:
     with the question and still be the answer)."""
     if not hit.recommendation or not any(rec_matches(hit.recommendation, r) for r in ask.recommendations):
         return False
-    by_responder = bool(ask.responders) and hit.role == "response" and hit.responder in ask.responders
-    return by_responder or _doc_id(hit) in ask.docs
+    if ask.docs:  # of the document named: another report's recommendation N is not the one asked about
+        return _doc_id(hit) in ask.docs
+    return bool(ask.responders) and hit.role == "response" and hit.responder in ask.responders
 
 
 def _opening(cands, i: int) -> int:

@@ -562,8 +562,8 @@ def _spelled_out(name: str, texts: Sequence[str]) -> str:
     """``name`` with each initialism replaced by its words, when one of ``texts`` prints
     capitalised words whose first letters spell it ("DCC Tim Forber": "Deputy Chief Constable Tim
     Forber"; "of", "and", "for", "the" may stand between them). A small letter stands for such a
-    word ("MoJ": "Ministry of Justice"); an optional word's letter may be missing from the printed
-    name ("HASC": "Home Affairs Committee", printed without "Select")."""
+    word ("MoJ": "Ministry of Justice"). Every letter must be spelled: "HASC" is not the printed
+    "Home Affairs Committee", since "PASC" is no "Public Accounts Committee" either."""
     out = name
     for word in dict.fromkeys(m.group() for m in _INITIALISM.finditer(fold(name)) if len(m.group()) >= 3):
         previous = re.search(rf"(\w+)\s+{word}\b", fold(name))
@@ -577,15 +577,12 @@ def _spelling(word: str, texts: Sequence[str], after: str | None) -> str | None:
     """The words one of ``texts`` spells the initialism ``word`` with (``spelling_of``), or None."""
     capitals = re.sub(r"[a-z]", "", word)
     joins = [c for c in word if c.islower()]  # each small letter: a joining word's first letter, in order
-    optional = {w[0].upper() for w in _OPTIONAL}
-    targets = [capitals] + [capitals[:k] + capitals[k + 1 :] for k in range(1, len(capitals)) if capitals[k] in optional]
+    if len(capitals) < 2:
+        return None
     for text in texts:
-        for target in targets:
-            if len(target) < 3 and not joins:
-                continue
-            found = spelling_of(target, text, after)
-            if found and (not joins or [w[0].lower() for w in found.split() if w.lower() in _SPELLING_JOINS] == joins):
-                return found
+        found = spelling_of(capitals, text, after)
+        if found and (not joins or [w[0].lower() for w in found.split() if w.lower() in _SPELLING_JOINS] == joins):
+            return found
     return None
 
 

@@ -480,6 +480,9 @@ def test_a_response_the_question_names_by_structure_is_answered_though_it_shares
     # a body that did not respond to the number named, or no number: judged by the words
     assert answer(searcher, "What did the Police Digital Service say in response to recommendation 3?", params=strict).abstained
     assert answer(searcher, "What did the Police Digital Service say about data?", params=strict).abstained
+    # the body's response to that number in another document than the one named is not it
+    question = "What did the Police Digital Service say in response to recommendation 10 of the Rotherham progress report?"
+    assert answer(searcher, question, params=strict).abstained
 
 
 def test_a_recommendation_named_in_a_document_named_is_answered_by_structure(tmp_path):
@@ -525,6 +528,8 @@ def test_names_as_people_shorten_them(tmp_path):
         assert missing("How many prison places did the MoD make available?") == ("MoD",)  # "Ministry of Defence" is not printed
         # the small letter is a joining word: "Minister Jones" does not spell "MoJ"
         assert missing("How many prisons did the MoJ visit?", found=["Minister Jones visited two prisons."]) == ("MoJ",)
-        assert missing("What did HASC ask the Government for?") == ()  # the Home Affairs (Select) Committee
+        # every letter is spelled: "HASC" could be the Home Affairs Select Committee, but "PASC" is the
+        # Public Administration Select Committee, not the Public Accounts Committee
+        assert missing("What did HASC ask the Government for?") == ("HASC",)
         assert missing("What did HSC ask the Government for?") == ("HSC",)
         assert missing("Per the MoJ, how many prison places were made available?") == ()
