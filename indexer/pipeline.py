@@ -132,9 +132,7 @@ class _Previous:
 
     index: Index | None = None
     files: dict[str, str] = field(default_factory=dict)  # absolute path -> sha256
-    stale: bool = (
-        False  # chunking, processing code, the sentence method changed, or token states are missing: every file is re-read
-    )
+    stale: bool = False  # chunking, processing code, sentence method changed, or no token states: every file is re-read
     sentences: str = "own"  # the method this run uses for sentence vectors
 
     @property
@@ -670,7 +668,7 @@ def _vectors_and_states(embedder: Any, texts: list[str], batch_size: int) -> tup
     pass when the embedder gives them (``encode_states``), else None: what late interaction reads."""
     if isinstance(embedder, _Embedded):
         return embedder.encode_packed(texts, batch_size)
-    if hasattr(embedder, "encode_states"):
+    if _gives_states(embedder, pooled=False):
         vectors, states = embedder.encode_states(texts, batch_size=batch_size)
         return vectors, [pack_signs(t) for t in states]
     return embedder.encode(texts, batch_size=batch_size), None
@@ -683,7 +681,7 @@ def _spans_and_states(
     same pass when the embedder gives them (``encode_spans_states``), else None."""
     if isinstance(embedder, _Embedded):
         return embedder.encode_spans_packed(texts, spans, batch_size)
-    if hasattr(embedder, "encode_spans_states"):
+    if _gives_states(embedder, pooled=True):
         vectors, parts, states = embedder.encode_spans_states(texts, spans, batch_size=batch_size)
         return vectors, parts, [pack_signs(t) for t in states]
     vectors, parts = embedder.encode_spans(texts, spans, batch_size=batch_size)
@@ -824,7 +822,7 @@ class _Embedded:
 
     def encode_packed(self, texts: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[bytes] | None]:
         """``_vectors_and_states`` from what was made ahead; the rest is embedded now."""
-        with_states = hasattr(self.embedder, "encode_states")
+        with_states = _gives_states(self.embedder, pooled=False)
         missing = [t for t in dict.fromkeys(texts) if t not in self.vectors or (with_states and t not in self.states)]
         if missing:
             vectors, states = _vectors_and_states(self.embedder, missing, batch_size)
@@ -845,7 +843,7 @@ class _Embedded:
         self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
     ) -> tuple[np.ndarray, list[np.ndarray], list[bytes] | None]:
         """``_spans_and_states`` from what was made ahead; the rest is embedded now."""
-        with_states = hasattr(self.embedder, "encode_spans_states")
+        with_states = _gives_states(self.embedder, pooled=True)
         missing = [
             k
             for k, (t, sp) in enumerate(zip(texts, spans))

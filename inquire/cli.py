@@ -742,12 +742,12 @@ def eval_(
         return
     names = {"Success@1": "S@1", "Success@5": "S@5", "Success@10": "S@10", "RR@10": "MRR@10", "nDCG@10": "nDCG@10"}
     _echo(f"{result['queries']} queries, {result['documents']} documents; qrels, runs and metrics in {result['out']}\n")
-    w = max([10] + [len(name) + 1 for name in result["retrievers"]])
-    _echo(f"{'retriever':<{w}}{'kind':<12}{'n':>4}" + "".join(f"{names[m]:>9}" for m in MEASURES))
+    width = max([10] + [len(name) + 1 for name in result["retrievers"]])
+    _echo(f"{'retriever':<{width}}{'kind':<12}{'n':>4}" + "".join(f"{names[m]:>9}" for m in MEASURES))
     for name, r in result["retrievers"].items():
-        _echo(f"{name:<{w}}{'all':<12}{result['queries']:>4}" + "".join(f"{r['overall'][m]:>9.3f}" for m in MEASURES))
+        _echo(f"{name:<{width}}{'all':<12}{result['queries']:>4}" + "".join(f"{r['overall'][m]:>9.3f}" for m in MEASURES))
         for kind, row in r["by_kind"].items():
-            _echo(f"{'':<{w}}{kind:<12}{row['n']:>4}" + "".join(f"{row[m]:>9.3f}" for m in MEASURES))
+            _echo(f"{'':<{width}}{kind:<12}{row['n']:>4}" + "".join(f"{row[m]:>9.3f}" for m in MEASURES))
     for w in result.get("worst", []):
         _echo(f"worst: {w['id']} [{w['kind']}] RR={w['RR@10']:.2f} first relevant at {w['first_relevant_rank']}: {w['query']}")
     if "answers" in result:

@@ -577,8 +577,6 @@ def _spelling(word: str, texts: Sequence[str], after: str | None) -> str | None:
     """The words one of ``texts`` spells the initialism ``word`` with (``spelling_of``), or None."""
     capitals = re.sub(r"[a-z]", "", word)
     joins = [c for c in word if c.islower()]  # each small letter: a joining word's first letter, in order
-    if len(capitals) < 2:
-        return None
     for text in texts:
         found = spelling_of(capitals, text, after)
         if found and (not joins or [w[0].lower() for w in found.split() if w.lower() in _SPELLING_JOINS] == joins):

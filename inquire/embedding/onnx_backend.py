@@ -560,12 +560,7 @@ class OnnxEmbedder:
     def encode_tokens(self, texts: list[str], batch_size: int = 16) -> list[np.ndarray]:
         """Each text's token states as the model reads it (truncated as :meth:`encode` truncates,
         without [CLS] and [SEP]), each scaled to unit length: what late interaction compares."""
-        encodings = self._tokenizer.encode_batch(list(texts)) if texts else []
-        out: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(encodings)
-        for rows, hidden, mask in self._forward([list(e.ids) for e in encodings], batch_size):
-            for r, i in enumerate(rows):
-                out[i] = normalise(hidden[r, 1 : int(mask[r].sum()) - 1])
-        return out
+        return self._encode(list(texts), batch_size, states=True)[1]
 
     def _normalised(self, out: np.ndarray) -> np.ndarray:
         if self.normalize:  # torch.nn.functional.normalize(p=2, eps=1e-12)
