@@ -26,7 +26,7 @@ import itertools
 import json
 import sqlite3
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from importlib import metadata
@@ -1063,23 +1063,42 @@ class Index:
         q = f"SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ?{where} ORDER BY s LIMIT ?"
         return [(int(r[0]), float(r[1])) for r in self._conn.execute(q, (match, *args, limit))]
 
-    def near_documents(self, words: Sequence[str], width: int | None, limit: int, prefix: bool = False) -> list[str]:
+    def near_documents(
+        self, words: Sequence[str], width: int | None, limit: int, prefix: bool = False, shortened: Collection[str] = ()
+    ) -> list[str]:
         """The doc_id of each of the first ``limit`` passages holding all ``words`` within ``width``
         words of each other, in any order, or in that order side by side when ``width`` is None
         (FTS5 ``NEAR`` or a phrase, so stemmed as the index is: "review" finds "reviews"). With
-        ``prefix``, a single word may also begin a longer one ("humber" finds "Humberside"). Only
-        letters and digits of each word are looked up."""
-        terms = [f'"{w}"' for w in ("".join(ch for ch in w if ch.isalnum()) for w in words) if w]
+        ``prefix``, a single word may also begin a longer one ("humber" finds "Humberside"); so may
+        each of ``shortened`` among several ("hep" of "Hepatitis C Trust"). Only letters and digits
+        of each word are looked up."""
+        cleaned = [c for c in ("".join(ch for ch in w if ch.isalnum()) for w in words) if c]
+        short = {"".join(ch for ch in w if ch.isalnum()) for w in shortened}
+        terms = [f'"{w}"' + (" *" if w in short and width is not None else "") for w in cleaned]
         if not terms:
             return []
         if len(terms) == 1:
-            match = terms[0] + (" *" if prefix else "")
+            match = f'"{cleaned[0]}"' + (" *" if prefix or cleaned[0] in short else "")
         elif width is None:
-            match = '"' + " ".join(t.strip('"') for t in terms) + '"'
+            match = '"' + " ".join(cleaned) + '"'
         else:
             match = f"NEAR({' '.join(terms)}, {max(0, int(width))})"
         q = "SELECT c.doc_id FROM chunks_fts f JOIN chunks c ON c.id = f.rowid WHERE chunks_fts MATCH ? LIMIT ?"
         return [r[0] for r in self._conn.execute(q, (match, limit))]
+
+    def passages_per_document(self, word: str | None = None) -> dict[str, int]:
+        """How many passages of each document hold ``word`` (stemmed as the index is), or, without
+        it, how many passages each document has."""
+        if word is None:
+            return dict(self._conn.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+        term = "".join(ch for ch in word if ch.isalnum())
+        if not term:
+            return {}
+        q = (
+            "SELECT c.doc_id, COUNT(*) FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
+            "WHERE chunks_fts MATCH ? GROUP BY c.doc_id"
+        )
+        return dict(self._conn.execute(q, (f'"{term}"',)).fetchall())
 
     def has_term_prefix(self, prefix: str) -> bool:
         """Some term of the FTS5 table begins with ``prefix`` as given, not stemmed ("derby" finds

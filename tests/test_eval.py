@@ -148,10 +148,10 @@ def test_eval_with_answers_scores_quotes_and_refusals(tmp_path):
     assert sets["answerable"]["n"] == 1 and 0.0 <= sets["answerable"]["quote_precision"] <= 1.0
     assert sets["other_inquiry"]["should_abstain"] == 81 and sets["off_topic"]["should_abstain"] == 20
     assert sets["sources"]["n"] == 30 and "should_abstain" not in sets["sources"]
-    assert sets["indomain"]["n"] == 140 and "should_abstain" not in sets["indomain"]
+    assert sets["indomain"]["n"] == 260 and "should_abstain" not in sets["indomain"]
     assert sets["in_domain"]["confidence"]["outside_0_1"] == 0
     lines = [json.loads(line) for line in (out / "answers.jsonl").read_text().splitlines()]
-    assert {x["system"] for x in lines} == {"inquire", "top-passage"} and len(lines) == 2 * (1 + 20 + 20 + 81 + 30 + 140)
+    assert {x["system"] for x in lines} == {"inquire", "top-passage"} and len(lines) == 2 * (1 + 20 + 20 + 81 + 30 + 260)
     assert json.loads((out / "metrics.json").read_text())["answers"] == report
     # the terminal table
     table = CliRunner().invoke(

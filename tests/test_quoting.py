@@ -533,3 +533,77 @@ def test_names_as_people_shorten_them(tmp_path):
         assert missing("What did HASC ask the Government for?") == ("HASC",)
         assert missing("What did HSC ask the Government for?") == ("HSC",)
         assert missing("Per the MoJ, how many prison places were made available?") == ()
+
+
+def _filler(sentence: str, n: int = 17) -> str:
+    return " ".join(sentence.format(i=i) for i in range(1, n + 1))
+
+
+# a response whose passages say "tide" in nearly every one: what it is about
+HARBOUR_RESPONSE = "\n\n".join(
+    [
+        "Government Response to the Harbour Inquiry\n\nPublished 17 December 2024",
+        "1. The Harbour Inquiry was set up in 2022, with Sir Tom Reed appointed as Chairman. "
+        + _filler("Tide gauge {i} on the estuary was read at dawn by crew {i}."),
+        "2. Sir Tom Reed and his team found that tide warnings reached residents late. "
+        + _filler("Tide siren {i} on the estuary sounded after crew {i} arrived."),
+        "3. Sir Tom Reed thanked the residents who gave evidence. "
+        + _filler("Tide table {i} on the estuary was posted by crew {i}."),
+        "4. Lifeboat stations had been inspected by the harbour board for many, many years before the flood. "
+        "The triennial audit was replaced in 2019 with a peer review programme. The Government will consult on a "
+        "review of the Coastal Defences Act. The Hepatitis C Trust asked for support for families. "
+        + _filler("Volunteer {i} cleared quay {i} at dawn."),
+        "5. The Inquiry cited the Gull report on estuary shipping, published in 2018. "
+        + _filler("Volunteer {i} painted jetty {i} at dusk."),
+    ]
+)
+
+
+def test_sources_as_people_describe_them(tmp_path):
+    """Descriptions a sentence apart, what a document is about, a chair's report, shortened words,
+    titles, a noun on the other side, dates: each held when the index prints it so, and not otherwise."""
+    for searcher in _indexed(tmp_path, {"harbour-response.txt": HARBOUR_RESPONSE}):
+        vocab = vocabulary(searcher)
+
+        def cover(question, vocab=vocab):
+            return coverage(vocab, question_names(question), question=question)
+
+        # several describing words within a sentence of each other ("triennial" ... "lifeboat stations")
+        assert not vocab.near(["triennial", "lifeboat", "stations"], 8) and vocab.near(["triennial", "lifeboat", "stations"], 16)
+        assert cover("What happened to the triennial audit of lifeboat stations?").missing == ()
+        # further apart than a sentence: not that source ("peer" ... "lifeboat stations")
+        assert not vocab.near(["peer", "lifeboat", "stations"], 16)
+        question = "Which board carried out the peer review of lifeboat stations?"
+        assert cover(question).missing == ("peer review of lifeboat stations",)
+        # an indefinite article names no source: the question asks which one
+        assert cover("Which board carried out a peer review of lifeboat stations?") == coverage(vocab, ())
+        # one describing word: near the noun, or what a document with that noun on its cover is about
+        assert vocab.subject_of_one("tide", "inquiry", 2) and not vocab.subject_of_one("tide", "audit", 2)
+        assert not vocab.near(["inquiry", "tide"], 5)
+        assert cover("What did the tide inquiry find about sirens?") == coverage(vocab, ())
+        assert cover("Tide inquiry response: when do sirens sound?") == coverage(vocab, ())  # a name by its place
+        assert cover("What did the lifeboat inquiry find?").missing == ("lifeboat inquiry",)  # one passage of five
+        assert cover("What did the 2019 inquiry find?").missing == ("2019 inquiry",)  # a year is no subject
+        # a chair: printed in more passages than in passing, and once beside "Chairman"
+        assert vocab.count("Reed report", 2) == 0 and vocab.authored(["reed"], 2)
+        assert cover("What did the Reed report find about warnings?") == coverage(vocab, ())
+        # a shortened word beside the name's other words ("Hep" of "Hepatitis"); a title is not the name
+        assert cover("What did the Hep C Trust ask for?").missing == ()
+        assert cover("What did the Hep Q Trust ask for?").missing == ("Hep Q Trust",)
+        assert cover("What did Lady Reed find?").missing == () and cover("What did Lady Rede find?").missing == ("Lady Rede",)
+        # the noun printed on the other side of the name: cited once, so in passing when asked about
+        assert cover("Will the Coastal Defences Act review go ahead?").passing == ("Coastal Defences Act review",)
+        assert cover("Will the Coastal Harbours Act review go ahead?").missing == ("Coastal Harbours Act review",)
+        # in passing only when asked what it found: when or by whom, the reports that cite it answer
+        assert cover("What did the Gull report find?").passing == ("Gull report",)
+        assert cover("When was the Gull report published?") == coverage(vocab, ())
+        assert cover("What did the Gull report on estuary shipping find?").passing
+        assert cover("When was the Gull report on estuary shipping published?") == coverage(vocab, ())
+        assert cover("Recommendation 4: Gull report on estuary shipping") == coverage(vocab, ())
+        # a month shortened before a two-digit year or a day
+        assert cover("What did the Dec '24 response say about sirens?").missing == ()
+        assert cover("What did the Jan '24 response say about sirens?").missing == ("Jan 24",)
+        # a verb ends a description ("... into the tide sirens hear ...")
+        assert [shown for shown, _ in source_phrases("Did the inquiry into the tide sirens hear from residents?")] == [
+            "inquiry into the tide sirens"
+        ]
