@@ -1070,8 +1070,9 @@ class Index:
         words of each other, in any order, or in that order side by side when ``width`` is None
         (FTS5 ``NEAR`` or a phrase, so stemmed as the index is: "review" finds "reviews"). With
         ``prefix``, a single word may also begin a longer one ("humber" finds "Humberside"); so may
-        each of ``shortened`` among several ("hep" of "Hepatitis C Trust"). Only letters and digits
-        of each word are looked up."""
+        each of ``shortened`` (with ``width``, or alone: "hep" of "Hepatitis C Trust"). A prefix is
+        stemmed as the table's terms are ("derby" looks for "derbi..."). Only letters and digits of
+        each word are looked up."""
         cleaned = [c for c in ("".join(ch for ch in w if ch.isalnum()) for w in words) if c]
         short = {"".join(ch for ch in w if ch.isalnum()) for w in shortened}
         terms = [f'"{w}"' + (" *" if w in short and width is not None else "") for w in cleaned]

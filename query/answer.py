@@ -26,9 +26,9 @@ The candidates are the stored sentences of the top passages (``query.sentences``
    mentions (a capitalised word absent from every passage, a name of several words never printed
    together, an inquiry, review, panel, report or investigation that no indexed document is and no
    passage names, a source described in lower case whose words are never printed together) is
-   refused, saying what is missing; one naming a source the reports mention only in passing (in at
-   most ``passing`` passages) is refused too, and so is one whose names the reports print only in
-   different documents. The nearest passages are still shown.
+   refused, saying what is missing; one asking what a source found that the reports mention only
+   in passing (in at most ``passing`` passages) is refused too, and so is one whose names the
+   reports print only in different documents. The nearest passages are still shown.
    Off-topic questions are refused as before (no sentence close enough to the question).
 5. **``confidence`` is a probability**: the best candidate's score mapped by a logistic curve
    fitted on the development questions to the probability that the first quote answers.

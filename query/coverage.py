@@ -10,18 +10,31 @@ them up in the index's own text; none knows any document:
   name of several words as those words within a few words of each other, in any order ("Public
   Accounts Committee" is printed "Committee of Public Accounts"), so words found only apart do not
   make the name ("Emergency Services Network"); a month and year ("December 2020") likewise.
-  Recommendation and paragraph numbers and document codes ("HC 381") are not names.
+  Recommendation and paragraph numbers and document codes ("HC 381") are not names. A person's
+  title may be another, but some title is printed before the name ("Lady Hallett": "Baroness
+  Hallett"; "Lord Quay" is not the quay); in a name of several words, a word of three letters, or
+  one printed only as the beginning of longer ones, may be printed longer beside the others ("Hep
+  C Trust": "Hepatitis C Trust").
 - **sources named** ("the Hackitt review"): the index holds it (a document that is, or prints on its
-  cover, that source), or passages name it; named in at most ``passing`` passages, it is mentioned
-  only in passing and refused as such. Never named so, an inquiry, report or review is held when
-  it is named after a person the reports print with a title beside a chair or source word ("the
-  Langstaff inquiry"). Another module, phase or volume of a series ("Module 3") or another document
-  code ("HC 1119") is a source too. An initialism may be read as the words that spell it in the
-  passages found. A phrase of two to eight words in quotation marks must be printed word for word.
+  cover, that source), or passages name it (the noun may stand on the other side: "review of the
+  Civil Contingencies Act"); named in at most ``passing`` passages, it is mentioned only in passing
+  and refused as such when the question may ask what it found (not "When was ... published?", nor
+  a numbered recommendation of the reports' own: "recommendation 42 ... review").
+  Never named so, an inquiry, report or review is held when it is named after a person the
+  reports print with a title beside a chair or source word ("the Langstaff inquiry"), or beside a
+  chair word once and in more than ``passing`` passages ("the Moore-Bick report"), or after the
+  subject of a document with that noun on its cover ("Pandemic inquiry response: ..."). Another
+  module, phase or volume of a series ("Module 3") or another document code ("HC 1119") is a
+  source too. An initialism may be read as the words that spell it in the passages found. A
+  phrase of two to eight words in quotation marks must be printed word for word.
 - **sources described** in lower case ("its review of hate crime laws", "its 2019 inspection", "the
-  culture review"): the describing words must occur near the source noun in some passage, or all
-  be on the cover of an indexed document. One the question asks about ("What did the NAO's 2022
-  report on ... find?") that at most ``passing`` passages print is mentioned only in passing.
+  culture review"): several describing words must occur within a sentence or so of each other
+  (``DESCRIPTION_WIDTH``; with a year among them, as near as in the question), one near the source
+  noun or be what a document with that noun in its name or title is about (in a quarter of its
+  passages: "the pandemic inquiry"), or all be on the cover of an indexed document. One the
+  question asks about ("What did the NAO's 2022 report on ... find?") that at most ``passing``
+  passages print is mentioned only in passing. "Who carried out a peer review of ...?" names no
+  source (an indefinite article, not the question's subject).
 - **together**: the names of one question must all occur in one document, or in a document and
   those directly linked to it (a report and a response to it; ``linked``): "the IOPC" in one report
   and "Cleveland Police" in an unrelated one do not answer "What did the IOPC find about Cleveland
@@ -90,8 +103,9 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 NEAR_SLACK = 2  # a name's words may stand this many words further apart than in the question
 TOGETHER_LIMIT = 2000  # a name in more passages than this constrains nothing (``together`` leaves it out)
 # several words describing a source ("the report on the summer riots") are its subject: printed within
-# a sentence of each other, not necessarily side by side ("riots" ... "last summer"; tuned on dev: 12 and
-# 16 words apart in answerable questions, 20 in a question about a report the index cites, not holds)
+# this many words of each other, in any order, without the source noun ("riots" ... "last summer"; a
+# sentence or so; tuned on dev: 12 and 16 words apart in answerable questions, 20 in a question about
+# a report the index cites, not holds); with a year or number among them, as near as in the question
 DESCRIPTION_WIDTH = 16
 # a word printed in this share of a document's passages is what the document is about
 SUBJECT_SHARE = 0.25
@@ -219,15 +233,19 @@ class Vocabulary:
         return None if len(found) > TOGETHER_LIMIT else set(found)
 
     def subject_of_one(self, word: str, noun: str, at_most: int) -> bool:
-        """``word`` is what an indexed document with ``noun`` on its cover is about: printed in at
-        least SUBJECT_SHARE of its passages, and in more than ``at_most`` ("the pandemic inquiry": a
-        response to an Inquiry whose passages say "pandemic" in every other one)."""
+        """``word`` is what an indexed document with ``noun`` in its name or title is about: printed
+        in at least SUBJECT_SHARE of its passages, and in more than ``at_most`` ("the pandemic
+        inquiry": a response to an Inquiry whose passages say "pandemic" in every other one). Two
+        grouped counts of the index, only when a description is not printed as such."""
+        covers = [doc_id for doc_id, cover in zip(self.doc_ids, self.cover_texts) if noun in cover.split()]
+        if not covers:
+            return False
         if self._passages is None:
             self._passages = self.index.passages_per_document()
         holding = self.index.passages_per_document(word)
         return any(
-            noun in head and holding.get(doc_id, 0) > at_most and holding[doc_id] >= SUBJECT_SHARE * self._passages.get(doc_id, 0)
-            for doc_id, head in zip(self.doc_ids, self.heads)
+            holding.get(doc_id, 0) > at_most and holding[doc_id] >= SUBJECT_SHARE * self._passages.get(doc_id, 0)
+            for doc_id in covers
         )
 
     def titled(self, phrase: str) -> bool:
@@ -246,9 +264,11 @@ class Vocabulary:
         # in one passage and two footnotes, is no author of a report the index holds
         if any(self.count_near([*name, word], len(name) + 5, at_most) > at_most for word in AUTHORSHIP):
             return True
-        # or printed more than in passing, and once as a chair ("Sir Martin Moore-Bick appointed as Chairman")
-        return self.count_near(name, len(name), at_most) > at_most and any(
-            self.near([*name, word], len(name) + 3) for word in _CHAIRS
+        # or printed with a title more than in passing, and once with that title as a chair ("Sir Martin
+        # Moore-Bick appointed as Chairman"): the same person, not a namesake chairing a panel
+        titled = [t for t in HONORIFICS if self.near([t, *name], len(name) + 1)]
+        return any(self.count_near([t, *name], len(name) + 1, at_most) > at_most for t in titled) and any(
+            self.near([t, *name, word], len(name) + 4) for t in titled for word in _CHAIRS
         )
 
     def on_a_cover(self, words: list[str]) -> bool:
@@ -358,15 +378,17 @@ _DESCRIPTION_ENDS = re.compile(
     r"\b(?:recommend\w*|find|finds|found|say|says|said|conclude\w*|state\w*|about|that|which|who|whom|whose|when|"
     r"where|after|before|by|for|in|is|are|was|were|be|been|will|would|should|could|can|may|might|must|do|does|did|"
     r"has|have|had|come|comes|show\w*|cover\w*|include\w*|mean\w*|propos\w*|suggest\w*|requir\w*|ask\w*|call\w*|"
-    r"hear\w*|heard|see|saw|seen|tell|told|note\w*|warn\w*|accept\w*|reject\w*|recogni\w*|acknowledg\w*|highlight\w*|"
-    r"criticis\w*|identif\w*|describ\w*|explain\w*|agree\w*|urge\w*|commit\w*|expect\w*|argue\w*|consider\w*|"
-    r"publish\w*|reveal\w*|examin\w*|look\w*|receiv\w*|want\w*|believ\w*|think|thought|learn\w*|make|made|set|give\w*|gave)\b",
+    r"hears?|heard|see|saw|seen|tell|told|notes?|noted|warn|warns|warned|accept|accepts|accepted|reject|rejects|rejected|"
+    r"recogni[sz](?:e|es|ed)|acknowledg(?:e|es|ed)|highlight|highlights|highlighted|criticis(?:e|es|ed)|identif(?:y|ies|ied)|"
+    r"describ(?:e|es|ed)|explain|explains|explained|agree|agrees|agreed|urge|urges|urged|commit|commits|committed|"
+    r"expect|expects|expected|argue|argues|argued|consider|considers|considered|publish|publishes|published|"
+    r"reveal|reveals|revealed|examine|examines|examined|look|looks|looked|receive|receives|received|want|wants|wanted|"
+    r"believe|believes|believed|think|thought|learn|learns|learned|learnt|make|made|set|give|gives|gave)\b",
     re.I,
 )
 _DETERMINERS = frozenset("its their his her the a an this that these those latest last first recent new".split())
-# what makes the noun a source named ("its review", "the inspectorate's report"), not a verb ("officers review");
-# an indefinite article names none ("who carried out a peer review of ...": the question asks which one)
-_OWNERS = frozenset("its their his her our the this that these those".split())
+# what makes the noun a source named ("its review", "the inspectorate's report"), not a verb ("officers review")
+_OWNERS = frozenset("its their his her our the a an this that these those".split())
 
 
 def source_phrases(question: str) -> list[tuple[str, _Part]]:
@@ -441,12 +463,26 @@ _SUBJECT_OPENING = re.compile(
 )
 
 
+def _where(text: str, shown: str) -> int:
+    """Where the described source ``shown`` begins in the question (its possessives dropped, "South
+    Yorkshire crime" is printed "South Yorkshire's crime": found by its first two words), or -1."""
+    at = text.find(shown)
+    return at if at >= 0 else text.find(" ".join(shown.split()[:2]))
+
+
+def _indefinite(question: str, shown: str) -> bool:
+    """The described source follows an indefinite article ("a peer review of ...")."""
+    text = fold(question)
+    at = _where(text, shown)
+    return at >= 0 and bool(re.search(r"\b(?:a|an)\s+$", text[:at], re.I))
+
+
 def _asked_about(question: str, shown: str) -> bool:
     """The described source is the question's subject: it follows the question's opening verb, with
     only its owner between ("What did HMICFRS's 2023 spotlight report ... find", "Did the Kark review
     of ... recommend"), not a source cited on the way ("... in its 2018 inspection")."""
     text = fold(question)
-    at = text.find(shown)
+    at = _where(text, shown)
     if at < 0:
         return False
     words = re.findall(r"[\w'’-]+|\s+", text[:at])
@@ -461,8 +497,13 @@ _FINDINGS = re.compile(
     r"reveal\w*|show\w*|highlight\w*|urge\w*|call\w*|state\w*|reported|think|thought|learn\w*|uncover\w*|describ\w*)\b",
     re.I,
 )
-# a numbered recommendation or paragraph is the indexed reports' own ("recommendation 42 ... review")
+# a numbered recommendation or paragraph ("recommendation 42 ... review"), the indexed reports' own unless
+# it is the source's ("recommendation 12 of the ... Inquiry", "the ... Inquiry's recommendation 12")
 _NUMBERED = re.compile(r"\b(?:recommendations?|recs?|paragraphs?|paras?)\s+\d+\w*(?:\([a-z0-9]+\))*", re.I)
+_OWN_NUMBERED = re.compile(
+    r"(?<!['’]s\s)\b(?:recommendations?|recs?|paragraphs?|paras?)\s+\d+\w*(?:\([a-z0-9]+\))*(?![\w(])(?!\s+(?:of|from|in|by)\b)",
+    re.I,
+)
 
 
 # a question of when or by whom a source was made, which the reports that cite it can answer
@@ -474,9 +515,11 @@ def _asks_findings(question: str) -> bool:
     ("When was ... published?"), and, naming a numbered recommendation of the reports ("recommendation
     42 ... review"), only with a word of findings (``_FINDINGS``) outside it."""
     text = fold(question)
-    if _MAKING.match(text):
+    if _FINDINGS.search(_NUMBERED.sub(" ", text)):
+        return True
+    if _MAKING.match(text) or _OWN_NUMBERED.search(text):
         return False
-    return not _NUMBERED.search(text) or bool(_FINDINGS.search(_NUMBERED.sub(" ", text)))
+    return True
 
 
 # a question that sets documents side by side: its names need not share one
@@ -516,6 +559,8 @@ def coverage(
         if not vocab.count(phrase, 0):
             missing.append(phrase)
     for shown, part in source_phrases(question):
+        if _indefinite(question, shown) and not _asked_about(question, shown):
+            continue  # "who carried out a peer review of ...": the question asks which one, names none
         # several describing words are the source's subject, printed together anywhere, within a
         # sentence or so ("riots ... last summer" for "the report on last summer's riots"); one ("its
         # 2019 inspection") must be printed near the source noun, or be what a document with that noun
@@ -524,7 +569,12 @@ def coverage(
         if vocab.on_a_cover(describing):
             continue
         if len(describing) > 1:
-            looked_up, width = describing, max(part.span + NEAR_SLACK + 1, DESCRIPTION_WIDTH)
+            # a year or a number is no subject: with one, the words stand as near as in the question
+            dated = any(any(ch.isdigit() for ch in w) for w in describing)
+            looked_up, width = (
+                describing,
+                part.span + NEAR_SLACK + 1 if dated else max(part.span + NEAR_SLACK + 1, DESCRIPTION_WIDTH),
+            )
         else:
             looked_up, width = list(part.words), part.span + NEAR_SLACK + 1
         if not vocab.near(looked_up, width):
@@ -581,10 +631,15 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
     words = re.findall(r"[a-z0-9]+", normed)
     distinctive = _distinctive(name)
     initials = [w.lower() for w in re.findall(r"[A-Za-z]+", fold(name)) if len(w) >= 3 and w.isupper()]
-    # a word of a name may be printed only as the beginning of a longer one ("Humber" of "Humberside"),
-    # a three-letter one too beside the name's other words ("Hep C Trust": "Hepatitis C Trust")
-    several = len(distinctive) > 1
-    if not all(vocab.has_word(w) or (several and len(w) == 3 and vocab.prints(w, prefix=True)) for w in distinctive) or not all(
+    # a word of a name may be printed only as the beginning of a longer one ("Humber" of "Humberside"); in
+    # a name of several distinctive words, such a word, or one of three letters, may be a shortening ("Mid
+    # Staffs", "Hep C Trust"), looked up as a beginning beside the others when the name is not printed so
+    short = (
+        {w for w in distinctive if w not in vocab.known and (len(w) == 3 or not vocab.prints(w))}
+        if len(distinctive) > 1
+        else set()
+    )
+    if not all(vocab.has_word(w) or (w in short and vocab.prints(w, prefix=True)) for w in distinctive) or not all(
         _initialism_known(vocab, w) for w in initials
     ):
         return "missing", None
@@ -601,20 +656,19 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
     shortened: set[str] = set()
     for p in parts:
         if len(p.words) > 1 and not vocab.near(list(p.words), p.span + NEAR_SLACK):
-            shortened = {w for w in distinctive if w not in vocab.known}
-            if not vocab.near(list(p.words), p.span + NEAR_SLACK, shortened):
+            shortened = short
+            if not (short and vocab.near(list(p.words), p.span + NEAR_SLACK, short)):
                 return "missing", None
+    # a person's title may be another ("Lady Hallett": "Baroness Hallett"), but some title is printed before
+    # the name ("Lord Mayor of London" is not the "Mayor of London", nor "Lord Harris" the "Harris Academy")
+    if parts and words[0] in HONORIFICS and parts[0].words:
+        person = list(parts[0].words)
+        if not any(vocab.near([t, *person], parts[0].span + NEAR_SLACK) for t in HONORIFICS):
+            return "missing", None
     if any(w in SOURCE_NOUNS for w in words) and distinctive and not (vocab.on_a_cover(distinctive) or is_responder):
         n = vocab.count(name, passing_at_most)
-        # a chair's name makes a source held only for the works an inquiry's chair is known by
-        rescued = any(w in _AUTHORED_NOUNS for w in words) and vocab.authored(distinctive, passing_at_most)
-        # "Pandemic inquiry response: ...": one word, what a document with that noun on its cover is about
-        rescued = rescued or (
-            len(distinctive) == 1
-            and any(w in SOURCE_NOUNS and vocab.subject_of_one(distinctive[0], w, passing_at_most) for w in words)
-        )
-        if n == 0 and not rescued:  # the noun printed on the other side ("... Act review": "review of the ... Act")
-            n = vocab.count_near([w for w in words if w not in STOPWORDS], len(words) + NEAR_SLACK, passing_at_most)
+        if n == 0 and not _held_unprinted(vocab, name, words, distinctive, passing_at_most, question):
+            n = _count_noun_first(vocab, words, passing_at_most)
             if n == 0:
                 return "missing", None
         # the reports print the source by this name, and only cite it: refused when asked what it found
@@ -626,6 +680,38 @@ def _checked(vocab: Vocabulary, name: str, passing_at_most: int, question: str) 
     if not distinctive or opening:
         return None, None
     return None, _documents_naming(name, vocab, parts, shortened)
+
+
+def _held_unprinted(
+    vocab: Vocabulary, name: str, words: list[str], distinctive: list[str], passing_at_most: int, question: str
+) -> bool:
+    """A source never printed by its name that the index holds all the same: named after the chair of
+    an inquiry it holds ("the Moore-Bick report"; only the works a chair is known by), or, as the
+    question's first words, after what a document with that noun on its cover is about ("Pandemic
+    inquiry response: ...": capitalised by its place, a description)."""
+    if any(w in _AUTHORED_NOUNS for w in words) and vocab.authored(distinctive, passing_at_most):
+        return True
+    first = fold(question).lstrip().startswith(fold(name))
+    return (
+        first
+        and len(distinctive) == 1
+        and any(w in SOURCE_NOUNS and vocab.subject_of_one(distinctive[0], w, passing_at_most) for w in words)
+    )
+
+
+def _count_noun_first(vocab: Vocabulary, words: list[str], passing_at_most: int) -> int:
+    """Passages printing the source with its noun first ("Civil Contingencies Act review": "review of
+    the Civil Contingencies Act", "inquiry into ..."), counted up to ``passing_at_most + 1``."""
+    nouns = [w for w in words if w in SOURCE_NOUNS]
+    rest = " ".join(w for w in words if w not in SOURCE_NOUNS)
+    if len(nouns) != 1 or not rest:
+        return 0
+    best = 0
+    for joint in ("of the", "of", "into the", "into", "on the", "on"):
+        best = max(best, vocab.count(f"{nouns[0]} {joint} {rest}", passing_at_most))
+        if best > passing_at_most:
+            break
+    return best
 
 
 def numbered_parts(name: str, vocab: Vocabulary) -> list[str]:

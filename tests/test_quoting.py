@@ -551,9 +551,10 @@ HARBOUR_RESPONSE = "\n\n".join(
         + _filler("Tide table {i} on the estuary was posted by crew {i}."),
         "4. Lifeboat stations had been inspected by the harbour board for many, many years before the flood. "
         "The triennial audit was replaced in 2019 with a peer review programme. The Government will consult on a "
-        "review of the Coastal Defences Act. The Hepatitis C Trust asked for support for families. "
+        "review of the Coastal Defences Act. The Hepatitis C Trust asked for support for families. Lifeboat crews "
+        "were praised by the board in its annual note of 2021. The Government will review the Harbour Charter. "
         + _filler("Volunteer {i} cleared quay {i} at dawn."),
-        "5. The Inquiry cited the Gull report on estuary shipping, published in 2018. "
+        "5. The Inquiry cited the Gull report on estuary shipping, published in 2018. The coast was quiet. "
         + _filler("Volunteer {i} painted jetty {i} at dusk."),
     ]
 )
@@ -577,12 +578,24 @@ def test_sources_as_people_describe_them(tmp_path):
         assert cover(question).missing == ("peer review of lifeboat stations",)
         # an indefinite article names no source: the question asks which one
         assert cover("Which board carried out a peer review of lifeboat stations?") == coverage(vocab, ())
+        assert cover("What did a peer review of lifeboat stations find?").missing == ("peer review of lifeboat stations",)
+        # a year among the describing words: as near as in the question ("2021" ... "lifeboat crews")
+        assert vocab.near(["2021", "lifeboat", "crews"], 16) and not vocab.near(["2021", "lifeboat", "crews"], 8)
+        assert cover("What did the 2021 review of lifeboat crews find?").missing == ("2021 review of lifeboat crews",)
         # one describing word: near the noun, or what a document with that noun on its cover is about
         assert vocab.subject_of_one("tide", "inquiry", 2) and not vocab.subject_of_one("tide", "audit", 2)
+        assert not vocab.subject_of_one("tide", "inquiry", 10)  # and in more passages than in passing
         assert not vocab.near(["inquiry", "tide"], 5)
         assert cover("What did the tide inquiry find about sirens?") == coverage(vocab, ())
         assert cover("Tide inquiry response: when do sirens sound?") == coverage(vocab, ())  # a name by its place
         assert cover("What did the lifeboat inquiry find?").missing == ("lifeboat inquiry",)  # one passage of five
+        # capitalised inside the question, it is a name: "the Tide Inquiry" is no description
+        from inquire.query.coverage import _held_unprinted
+
+        def held(question, name="Tide Inquiry", vocab=vocab):
+            return _held_unprinted(vocab, name, ["tide", "inquiry"], ["tide"], 2, question)
+
+        assert held("Tide Inquiry response: when do sirens sound?") and not held("What did the Tide Inquiry find?")
         assert cover("What did the 2019 inquiry find?").missing == ("2019 inquiry",)  # a year is no subject
         # a chair: printed in more passages than in passing, and once beside "Chairman"
         assert vocab.count("Reed report", 2) == 0 and vocab.authored(["reed"], 2)
@@ -591,15 +604,26 @@ def test_sources_as_people_describe_them(tmp_path):
         assert cover("What did the Hep C Trust ask for?").missing == ()
         assert cover("What did the Hep Q Trust ask for?").missing == ("Hep Q Trust",)
         assert cover("What did Lady Reed find?").missing == () and cover("What did Lady Rede find?").missing == ("Lady Rede",)
+        # but some title is printed before the name: "Lord Quay" is not the quay volunteers cleared
+        assert vocab.prints("quay") and cover("What did Lord Quay find?").missing == ("Lord Quay",)
+        # a word printed as itself is no shortening, unless of three letters: "Coast" is not "Coastal"
+        assert vocab.prints("coast") and cover("What does the Coast Defences Act say?").missing == ("Coast Defences Act",)
+        assert cover("What did the Hepa C Trust ask for?").missing == ()  # "hepa" is printed only as a beginning
         # the noun printed on the other side of the name: cited once, so in passing when asked about
         assert cover("Will the Coastal Defences Act review go ahead?").passing == ("Coastal Defences Act review",)
         assert cover("Will the Coastal Harbours Act review go ahead?").missing == ("Coastal Harbours Act review",)
+        # the noun as a verb ("will review the Harbour Charter") is no such source
+        assert cover("What did the Harbour Charter review find?").missing == ("Harbour Charter review",)
         # in passing only when asked what it found: when or by whom, the reports that cite it answer
         assert cover("What did the Gull report find?").passing == ("Gull report",)
         assert cover("When was the Gull report published?") == coverage(vocab, ())
         assert cover("What did the Gull report on estuary shipping find?").passing
         assert cover("When was the Gull report on estuary shipping published?") == coverage(vocab, ())
         assert cover("Recommendation 4: Gull report on estuary shipping") == coverage(vocab, ())
+        # asked what it found, though by who or when, or for its own recommendation
+        assert cover("Who did the Gull report criticise?").passing == ("Gull report",)
+        assert cover("What is the status of recommendation 4 of the Gull report?").passing == ("Gull report",)
+        assert cover("What is the status of the Gull report's recommendation 4?").passing == ("Gull report",)
         # a month shortened before a two-digit year or a day
         assert cover("What did the Dec '24 response say about sirens?").missing == ()
         assert cover("What did the Jan '24 response say about sirens?").missing == ("Jan 24",)
