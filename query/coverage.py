@@ -23,7 +23,7 @@ them up in the index's own text; none knows any document:
   Never named so, an inquiry, report or review is held when it is named after a person the
   reports print with a title beside a chair or source word ("the Langstaff inquiry"), or beside a
   chair word once and in more than ``passing`` passages ("the Moore-Bick report"), or after the
-  subject of a document with that noun on its cover ("Pandemic inquiry response: ..."). Another
+  subject of a document with that noun in its name or title ("Pandemic inquiry response: ..."). Another
   module, phase or volume of a series ("Module 3") or another document code ("HC 1119") is a
   source too. An initialism may be read as the words that spell it in the passages found. A
   phrase of two to eight words in quotation marks must be printed word for word.
@@ -96,7 +96,7 @@ _CHAIRS = ("chair", "chaired", "chairman", "chairwoman", "chairperson")
 # inquests or investigations that person may have led elsewhere ("the Hallett inquests")
 _AUTHORED_NOUNS = frozenset("inquiry report review".split())
 # words a name is often given or not ("the Home Affairs Select Committee" is printed "Home Affairs Committee");
-# a person's title (HONORIFICS) is not required either ("Lady Hallett" is printed "Baroness Hallett")
+# a person's title (HONORIFICS) may be another ("Lady Hallett" is printed "Baroness Hallett")
 _OPTIONAL = frozenset({"select"})
 HEAD_CHARS = 1500  # a document's head: its cover, where its own name, body and date are printed
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -564,7 +564,7 @@ def coverage(
         # several describing words are the source's subject, printed together anywhere, within a
         # sentence or so ("riots ... last summer" for "the report on last summer's riots"); one ("its
         # 2019 inspection") must be printed near the source noun, or be what a document with that noun
-        # on its cover is about ("the pandemic inquiry")
+        # in its name or title is about ("the pandemic inquiry")
         noun, *describing = part.words
         if vocab.on_a_cover(describing):
             continue
@@ -687,7 +687,7 @@ def _held_unprinted(
 ) -> bool:
     """A source never printed by its name that the index holds all the same: named after the chair of
     an inquiry it holds ("the Moore-Bick report"; only the works a chair is known by), or, as the
-    question's first words, after what a document with that noun on its cover is about ("Pandemic
+    question's first words, after what a document with that noun in its name or title is about ("Pandemic
     inquiry response: ...": capitalised by its place, a description)."""
     if any(w in _AUTHORED_NOUNS for w in words) and vocab.authored(distinctive, passing_at_most):
         return True
