@@ -63,6 +63,7 @@ from inquire.query.search import Searcher
 from inquire.query.understand import STOPWORDS, initialism
 
 from inquire.params import ANSWER
+from inquire.recnum import REC_NUMBER
 
 __all__ = ["HEAD_CHARS", "Coverage", "Vocabulary", "coverage", "question_names", "source_phrases", "vocabulary"]
 
@@ -258,7 +259,8 @@ class Vocabulary:
         reports print beside one of the words of a chair or a source in more than ``at_most`` passages
         ("chaired by ...", "Baroness Hallett's Inquiry"): "the Langstaff inquiry" is one they hold."""
         name = [w for w in words if w not in HONORIFICS]
-        if not name or not any(self.near([title, *name], len(name) + 1) for title in HONORIFICS):
+        titled = [t for t in HONORIFICS if name and self.near([t, *name], len(name) + 1)]  # the titles printed before it
+        if not titled:
             return False
         # one word at a time (a passage is counted once): "Sir Michael Bichard presented his report", cited
         # in one passage and two footnotes, is no author of a report the index holds
@@ -266,7 +268,6 @@ class Vocabulary:
             return True
         # or printed with a title more than in passing, and once with that title as a chair ("Sir Martin
         # Moore-Bick appointed as Chairman"): the same person, not a namesake chairing a panel
-        titled = [t for t in HONORIFICS if self.near([t, *name], len(name) + 1)]
         return any(self.count_near([t, *name], len(name) + 1, at_most) > at_most for t in titled) and any(
             self.near([t, *name, word], len(name) + 4) for t in titled for word in _CHAIRS
         )
@@ -499,11 +500,9 @@ _FINDINGS = re.compile(
 )
 # a numbered recommendation or paragraph ("recommendation 42 ... review"), the indexed reports' own unless
 # it is the source's ("recommendation 12 of the ... Inquiry", "the ... Inquiry's recommendation 12")
-_NUMBERED = re.compile(r"\b(?:recommendations?|recs?|paragraphs?|paras?)\s+\d+\w*(?:\([a-z0-9]+\))*", re.I)
-_OWN_NUMBERED = re.compile(
-    r"(?<!['’]s\s)\b(?:recommendations?|recs?|paragraphs?|paras?)\s+\d+\w*(?:\([a-z0-9]+\))*(?![\w(])(?!\s+(?:of|from|in|by)\b)",
-    re.I,
-)
+# (numbers as the index reads them, ``REC_NUMBER``; the whole number, "8.1" not "8", before "of")
+_NUMBERED = re.compile(rf"\b(?:recommendations?|recs?|paragraphs?|paras?)\s+{REC_NUMBER}", re.I)
+_OWN_NUMBERED = re.compile(rf"(?<!['’]s\s){_NUMBERED.pattern}(?![\w(]|\.\d)(?!\s+(?:of|from|in|by)\b)", re.I)
 
 
 # a question of when or by whom a source was made, which the reports that cite it can answer
@@ -568,15 +567,12 @@ def coverage(
         noun, *describing = part.words
         if vocab.on_a_cover(describing):
             continue
+        looked_up, width = list(part.words), part.span + NEAR_SLACK + 1  # as near as in the question
         if len(describing) > 1:
+            looked_up = describing
             # a year or a number is no subject: with one, the words stand as near as in the question
-            dated = any(any(ch.isdigit() for ch in w) for w in describing)
-            looked_up, width = (
-                describing,
-                part.span + NEAR_SLACK + 1 if dated else max(part.span + NEAR_SLACK + 1, DESCRIPTION_WIDTH),
-            )
-        else:
-            looked_up, width = list(part.words), part.span + NEAR_SLACK + 1
+            if not any(any(ch.isdigit() for ch in w) for w in describing):
+                width = max(width, DESCRIPTION_WIDTH)
         if not vocab.near(looked_up, width):
             subject = (
                 len(describing) == 1

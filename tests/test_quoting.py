@@ -623,6 +623,7 @@ def test_sources_as_people_describe_them(tmp_path):
         # asked what it found, though by who or when, or for its own recommendation
         assert cover("Who did the Gull report criticise?").passing == ("Gull report",)
         assert cover("What is the status of recommendation 4 of the Gull report?").passing == ("Gull report",)
+        assert cover("What is the status of recommendation 4.1 of the Gull report?").passing == ("Gull report",)
         assert cover("What is the status of the Gull report's recommendation 4?").passing == ("Gull report",)
         # a month shortened before a two-digit year or a day
         assert cover("What did the Dec '24 response say about sirens?").missing == ()
